@@ -1,0 +1,119 @@
+"""Command-line interface: argument parsing, and nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from reviewer import __version__
+from reviewer.errors import InputError
+
+EXIT_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latest-guard",
+        description=(
+            "Find Lambda functions whose code and configuration change together while "
+            "traffic reaches $LATEST."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"latest-guard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="compare a template with its baseline")
+    check.add_argument("--template", "-t", required=True, type=Path, metavar="NEW",
+                       help="the new template (JSON or YAML)")
+    check.add_argument("--baseline", "-b", type=Path, metavar="OLD",
+                       help="the template that is deployed now")
+    check.add_argument("--format", "-f", default="text", choices=("text", "json"),
+                       help="output format (default: text)")
+    check.add_argument("--output", "-o", type=Path, metavar="FILE",
+                       help="write the report to FILE instead of standard output")
+    check.add_argument("--fail-on", choices=("error", "warning", "notice", "never"),
+                       help="lowest severity that makes the exit status 1 (default: error)")
+    check.add_argument("--config", type=Path, metavar="FILE",
+                       help="configuration file (default: .latest-guard.yml or pyproject.toml "
+                            "found from the current directory up)")
+    check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    commands.add_parser("rules", help="list the rules")
+    explain = commands.add_parser("explain", help="print the documentation of a rule")
+    explain.add_argument("rule", metavar="RULE", help="a rule id (LG001) or name (latest-race)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "rules":
+        return _rules()
+    if args.command == "explain":
+        return _explain(args.rule)
+    try:
+        return _check(args)
+    except InputError as exc:
+        print(f"latest-guard: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("latest-guard: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"latest-guard: internal error: {type(exc).__name__}: {exc} "
+            "(re-run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+
+
+def _check(args: argparse.Namespace) -> int:
+    from reviewer.config import find_config, load_config
+    from reviewer.engine import analyze
+    from reviewer.report import REPORTERS
+    from reviewer.rules.registry import RULES_BY_ID
+    from reviewer.sources import load_side
+
+    config_path = args.config or find_config(Path.cwd())
+    config = load_config(config_path, frozenset(RULES_BY_ID))
+    if args.fail_on:
+        config = type(config)(args.fail_on, config.enabled, config.disabled,
+                              config.ignore_functions, config.source)
+    new = load_side(args.template)
+    old = load_side(args.baseline) if args.baseline else None
+    label = f"template {args.baseline}" if args.baseline else "none"
+    report = analyze(new, old, config, label)
+    output = REPORTERS[args.format](report)
+    if args.output:
+        try:
+            args.output.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(args.output, f"cannot be written: {exc.strerror}") from None
+    else:
+        sys.stdout.write(output)
+    return report.exit_code
+
+
+def _rules() -> int:
+    from reviewer.rules.registry import RULES
+
+    for rule in RULES:
+        print(f"{rule.id}  {rule.name:<16} {rule.default_severity.value:<8} {rule.summary}")
+    return 0
+
+
+def _explain(key: str) -> int:
+    from reviewer.rules.registry import RULES
+
+    for rule in RULES:
+        if key.upper() == rule.id or key.lower() == rule.name:
+            print(f"# {rule.id} {rule.name}\n")
+            print(rule.doc())
+            return 0
+    known = ", ".join(f"{r.id} ({r.name})" for r in RULES)
+    print(f"latest-guard: error: unknown rule {key!r}; known: {known}", file=sys.stderr)
+    return EXIT_INPUT

@@ -1,0 +1,228 @@
+"""Per function: which properties change, grouped by the Lambda call that applies them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from reviewer.diff.properties import DEFAULTS, SHOW_VALUES, Side, side_of
+from reviewer.diff.stack_diff import StackDiff
+from reviewer.model.intrinsics import find_hits
+from reviewer.model.template import FUNCTION, VERSION, StackTemplate
+
+
+class Status(StrEnum):
+    UPDATED = "updated"
+    ADDED = "added"
+    REPLACED = "replaced"
+    REMOVED = "removed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    """One property of a function that changes; names and safe details only, never values."""
+
+    name: str
+    side: Side
+    how: str  # "modified", "added", "removed", "by reference", "by parameter"
+    detail: str | None = None
+    cause: str | None = None
+
+    def describe(self) -> str:
+        text = self.name
+        if self.detail:
+            text += f" {self.detail}"
+        if self.how == "by reference":
+            text += f" (through replaced {self.cause})"
+        elif self.how == "by parameter":
+            text += f" (through parameter {self.cause})"
+        elif self.how in ("added", "removed"):
+            text += f" ({self.how})"
+        return text
+
+
+@dataclass(frozen=True)
+class FunctionChange:
+    """How one ``AWS::Lambda::Function`` changes between the two sides of a stack."""
+
+    stack: str
+    function: str
+    status: Status
+    changes: tuple[PropertyChange, ...] = ()
+    unknown_parameters: tuple[str, ...] = ()
+
+    def on(self, *sides: Side) -> list[PropertyChange]:
+        return [c for c in self.changes if c.side in sides]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.changes]
+
+
+def function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
+    """A change record for every function of the new template (and removed ones)."""
+    old, new = diff.old, diff.new
+    out: dict[str, FunctionChange] = {}
+    for logical_id, resource in new.of_type(FUNCTION).items():
+        stack = new.name
+        if logical_id in diff.added:
+            out[logical_id] = FunctionChange(stack, logical_id, Status.ADDED)
+        elif logical_id in diff.replaced:
+            out[logical_id] = FunctionChange(stack, logical_id, Status.REPLACED)
+        else:
+            before = old.resources[logical_id].properties
+            changes = _property_changes(diff, logical_id, before, resource.properties)
+            unknown = tuple(diff.unknowns(resource.properties)) if changes else ()
+            status = Status.UPDATED if changes else Status.UNCHANGED
+            out[logical_id] = FunctionChange(stack, logical_id, status, tuple(changes), unknown)
+    for logical_id in old.of_type(FUNCTION):
+        if logical_id in diff.removed:
+            out[logical_id] = FunctionChange(new.name, logical_id, Status.REMOVED)
+    return out
+
+
+def _property_changes(
+    diff: StackDiff, logical_id: str, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[PropertyChange]:
+    changes: list[PropertyChange] = []
+    direct = _changed_keys(before, after) if before != after else set()
+    for name in sorted(set(before) | set(after)):
+        old_value = before.get(name, DEFAULTS.get(name))
+        new_value = after.get(name, DEFAULTS.get(name))
+        if name == "Code":
+            differs = _code_identity(diff.old, logical_id, old_value) != _code_identity(
+                diff.new, logical_id, new_value
+            )
+        else:
+            differs = name in direct and not _equivalent(old_value, new_value)
+        if differs:
+            changes.append(_describe(name, old_value, new_value))
+            continue
+        causes = diff.causes(new_value)
+        if causes:
+            how = "by reference" if causes[0].kind == "resource" else "by parameter"
+            changes.append(PropertyChange(name, side_of(name), how, None, causes[0].name))
+    return changes
+
+
+def _changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    """Top-level properties that differ, through deepdiff's structural comparison."""
+    from deepdiff import DeepDiff
+
+    delta = DeepDiff(dict(before), dict(after), verbose_level=0)
+    return {str(key) for key in delta.affected_root_keys}
+
+
+def _equivalent(old: Any, new: Any) -> bool:
+    empty = (None, {}, [], "")
+    return old == new or (old in empty and new in empty)
+
+
+def _code_identity(stack: StackTemplate, function: str, code: Any) -> Any:
+    """Code identity is content, not location.
+
+    When a version of the function records ``CodeSha256`` (the Serverless Framework does), the
+    hash identifies the code and the S3 location does not: re-packaging writes a new key for
+    byte-identical code.
+    """
+    if not isinstance(code, Mapping):
+        return code
+    hashes = sorted(
+        str(version.properties["CodeSha256"])
+        for version in stack.of_type(VERSION).values()
+        if isinstance(version.properties.get("CodeSha256"), str)
+        and any(h.target == function for h in find_hits(version.properties.get("FunctionName")))
+    )
+    if not hashes:
+        return dict(code)
+    location = {"S3Bucket", "S3Key", "S3ObjectVersion"}
+    return (tuple(hashes), {k: v for k, v in code.items() if k not in location})
+
+
+def _describe(name: str, old: Any, new: Any) -> PropertyChange:
+    side = side_of(name)
+    if old is None:
+        return PropertyChange(name, side, "added")
+    if new is None:
+        return PropertyChange(name, side, "removed")
+    detail: str | None = None
+    if name in SHOW_VALUES and _plain(old) and _plain(new):
+        detail = f"{_show(old)} → {_show(new)}"
+    elif name == "Layers" and isinstance(old, list) and isinstance(new, list):
+        detail = _layer_detail(old, new)
+    elif name == "Environment":
+        detail = _key_detail(_variables(old), _variables(new))
+    elif name == "Tags":
+        detail = _key_detail(_tags(old), _tags(new))
+    elif name == "Code" and isinstance(old, Mapping) and isinstance(new, Mapping):
+        keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        detail = f"({', '.join(keys)})" if keys else None
+    return PropertyChange(name, side, "modified", detail)
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(v, str | int) for v in value)
+    return isinstance(value, str | int | float)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _layer_detail(old: list[Any], new: list[Any]) -> str:
+    key = repr
+    before = Counter(key(v) for v in old)
+    after = Counter(key(v) for v in new)
+    gone = sum((before - after).values())
+    came = sum((after - before).values())
+    changed = min(gone, came)
+    parts = []
+    if changed:
+        parts.append(f"{changed} changed")
+    if came - changed:
+        parts.append(f"{came - changed} added")
+    if gone - changed:
+        parts.append(f"{gone - changed} removed")
+    if not parts:
+        parts.append("reordered")
+    return "(" + ", ".join(parts) + ")"
+
+
+def _variables(environment: Any) -> dict[str, Any]:
+    if isinstance(environment, Mapping):
+        variables = environment.get("Variables")
+        if isinstance(variables, Mapping):
+            return {str(k): v for k, v in variables.items()}
+    return {}
+
+
+def _tags(tags: Any) -> dict[str, Any]:
+    if isinstance(tags, list):
+        return {
+            str(t.get("Key")): t.get("Value") for t in tags if isinstance(t, Mapping) and "Key" in t
+        }
+    if isinstance(tags, Mapping):
+        return {str(k): v for k, v in tags.items()}
+    return {}
+
+
+def _key_detail(old: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:
+    """Which keys were added, removed or changed: key names only, never values."""
+    added = sorted(set(new) - set(old))
+    removed = sorted(set(old) - set(new))
+    changed = sorted(k for k in set(old) & set(new) if old[k] != new[k])
+    parts = []
+    if added:
+        parts.append("added " + ", ".join(added))
+    if removed:
+        parts.append("removed " + ", ".join(removed))
+    if changed:
+        parts.append("changed " + ", ".join(changed))
+    return "(" + "; ".join(parts) + ")" if parts else None

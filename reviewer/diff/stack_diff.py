@@ -1,0 +1,146 @@
+"""What changes between the baseline and the new template of one stack.
+
+Resources are paired by logical id. A resource is *replaced* when its type changes or a
+create-only property changes, directly or because it refers to another replaced resource or
+to a parameter whose value changes; every ``Ref``/``Fn::GetAtt`` to a replaced resource then
+changes value too, so ``Layers: [!Ref MyLayer]`` changes when ``MyLayer``'s content changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from reviewer.diff.schemas import PropertyPointer, create_only
+from reviewer.model.intrinsics import find_hits
+from reviewer.model.template import Resource, StackTemplate
+
+_MISSING = object()
+_PSEUDO = frozenset(
+    {
+        "AWS::AccountId",
+        "AWS::NotificationARNs",
+        "AWS::NoValue",
+        "AWS::Partition",
+        "AWS::Region",
+        "AWS::StackId",
+        "AWS::StackName",
+        "AWS::URLSuffix",
+    }
+)
+#: Types whose attributes can change on an in-place update (their outputs are computed).
+_COMPUTED_ATTRIBUTES = ("Custom::", "AWS::CloudFormation::CustomResource")
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a value that reads the same in both templates changes when deployed."""
+
+    kind: str  # "resource" (a replaced resource) or "parameter"
+    name: str
+
+
+@dataclass
+class StackDiff:
+    """Resource-level differences of one stack between its baseline and the new template."""
+
+    old: StackTemplate
+    new: StackTemplate
+    replaced: set[str] = field(default_factory=set)
+    added: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    updated: set[str] = field(default_factory=set)
+    changed_parameters: set[str] = field(default_factory=set)
+    unknown_parameters: set[str] = field(default_factory=set)
+
+    @classmethod
+    def compute(cls, old: StackTemplate, new: StackTemplate) -> StackDiff:
+        diff = cls(old, new)
+        diff._pair()
+        diff._parameters()
+        diff._replacements()
+        return diff
+
+    def _pair(self) -> None:
+        old, new = self.old.resources, self.new.resources
+        self.added = set(new) - set(old)
+        self.removed = set(old) - set(new)
+        for logical_id in set(old) & set(new):
+            before, after = old[logical_id], new[logical_id]
+            if before.type != after.type:
+                self.replaced.add(logical_id)
+            elif before.properties != after.properties:
+                self.updated.add(logical_id)
+
+    def _parameters(self) -> None:
+        for name in set(self.old.parameters) | set(self.new.parameters):
+            before = self.old.parameter_value(name)
+            after = self.new.parameter_value(name)
+            if before is None and after is None:
+                self.unknown_parameters.add(name)
+            elif before != after:
+                self.changed_parameters.add(name)
+
+    def _replacements(self) -> None:
+        common = (set(self.old.resources) & set(self.new.resources)) - self.replaced
+        pending = True
+        while pending:
+            pending = False
+            for logical_id in sorted(common - self.replaced):
+                if self._replaces(self.old.resources[logical_id], self.new.resources[logical_id]):
+                    self.replaced.add(logical_id)
+                    pending = True
+        self.updated -= self.replaced
+
+    def _replaces(self, before: Resource, after: Resource) -> bool:
+        for pointer in create_only(after.type):
+            old_value = _at(before.properties, pointer)
+            new_value = _at(after.properties, pointer)
+            if old_value != new_value or self.causes(new_value):
+                return True
+        return False
+
+    @cached_property
+    def _attribute_changes(self) -> set[str]:
+        return {
+            logical_id
+            for logical_id in self.updated
+            if self.new.resources[logical_id].type.startswith(_COMPUTED_ATTRIBUTES)
+        }
+
+    def causes(self, value: Any) -> list[Cause]:
+        """Why ``value`` (equal on both sides) changes when deployed; empty when it does not."""
+        if value is _MISSING or value is None:
+            return []
+        found: list[Cause] = []
+        for hit in find_hits(value):
+            if hit.literal or hit.target in _PSEUDO:
+                continue
+            if hit.target in self.replaced:
+                found.append(Cause("resource", hit.target))
+            elif hit.attribute is not None and hit.target in self._attribute_changes:
+                found.append(Cause("resource", hit.target))
+            elif hit.attribute is None and hit.target in self.changed_parameters:
+                found.append(Cause("parameter", hit.target))
+        return found
+
+    def unknowns(self, value: Any) -> list[str]:
+        """Parameters without a known value that ``value`` depends on."""
+        return sorted(
+            {
+                hit.target
+                for hit in find_hits(value)
+                if not hit.literal and hit.attribute is None and hit.target in self.unknown_parameters
+            }
+        )
+
+
+def _at(properties: Mapping[str, Any], pointer: PropertyPointer) -> Any:
+    value: Any = properties
+    for key in pointer:
+        if not isinstance(value, Mapping) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value

@@ -1,0 +1,1 @@
+"""The internal model: templates, resources, source positions and the reference graph."""

@@ -1,0 +1,116 @@
+"""One side of one stack: a parsed CloudFormation template and where its parts came from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+PropertyPath = tuple[str | int, ...]
+
+FUNCTION = "AWS::Lambda::Function"
+VERSION = "AWS::Lambda::Version"
+ALIAS = "AWS::Lambda::Alias"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file; ``line`` is 1-based and None when unknown."""
+
+    path: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource of a template, as written (intrinsic functions in long form)."""
+
+    logical_id: str
+    type: str
+    properties: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    condition: str | None = None
+
+    def suppressions(self) -> Mapping[str, str]:
+        """Rule ids ignored through ``Metadata: {latest-guard: {ignore: [...], reason: ...}}``."""
+        entry = self.metadata.get("latest-guard")
+        if not isinstance(entry, Mapping):
+            return {}
+        ignore = entry.get("ignore", [])
+        if isinstance(ignore, str):
+            ignore = [ignore]
+        reason = entry.get("reason")
+        text = str(reason) if isinstance(reason, str) and reason else "suppressed in Metadata"
+        return {str(rule).upper(): text for rule in ignore if isinstance(ignore, list)}
+
+
+LineLookup = Callable[[PropertyPath], int | None]
+
+
+@dataclass
+class StackTemplate:
+    """A template of one stack with the means to point back at its source lines."""
+
+    name: str
+    path: Path
+    body: Mapping[str, Any]
+    line_lookup: LineLookup = field(repr=False)
+    framework: str = "cloudformation"
+    parameter_values: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def resources(self) -> dict[str, Resource]:
+        """Resources by logical id; entries that are not resources are skipped."""
+        out: dict[str, Resource] = {}
+        section = self.body.get("Resources")
+        if not isinstance(section, Mapping):
+            return out
+        for logical_id, raw in section.items():
+            if not isinstance(raw, Mapping) or not isinstance(raw.get("Type"), str):
+                continue
+            properties = raw.get("Properties")
+            metadata = raw.get("Metadata")
+            condition = raw.get("Condition")
+            out[str(logical_id)] = Resource(
+                logical_id=str(logical_id),
+                type=raw["Type"],
+                properties=properties if isinstance(properties, Mapping) else {},
+                metadata=metadata if isinstance(metadata, Mapping) else {},
+                condition=condition if isinstance(condition, str) else None,
+            )
+        return out
+
+    @cached_property
+    def parameters(self) -> dict[str, Mapping[str, Any]]:
+        section = self.body.get("Parameters")
+        if not isinstance(section, Mapping):
+            return {}
+        return {str(k): v for k, v in section.items() if isinstance(v, Mapping)}
+
+    @cached_property
+    def outputs(self) -> dict[str, Mapping[str, Any]]:
+        section = self.body.get("Outputs")
+        if not isinstance(section, Mapping):
+            return {}
+        return {str(k): v for k, v in section.items() if isinstance(v, Mapping)}
+
+    def of_type(self, resource_type: str) -> dict[str, Resource]:
+        return {k: r for k, r in self.resources.items() if r.type == resource_type}
+
+    def parameter_value(self, name: str) -> Any:
+        """The value a parameter takes on this side: a known value, else its Default."""
+        if name in self.parameter_values:
+            return self.parameter_values[name]
+        return self.parameters.get(name, {}).get("Default")
+
+    def locate(self, logical_id: str, path: PropertyPath = ()) -> Location:
+        """The line of a resource or of one of its properties (the nearest known line)."""
+        full: PropertyPath = ("Resources", logical_id, *(("Properties", *path) if path else ()))
+        line = None
+        for depth in range(len(full), 1, -1):
+            line = self.line_lookup(full[:depth])
+            if line is not None:
+                break
+        return Location(path=str(self.path), line=line)

@@ -1,0 +1,15 @@
+"""Reporters: one module per output format, picked by name from ``REPORTERS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reviewer.engine import Report
+from reviewer.report import json_v1, text
+
+Reporter = Callable[[Report], str]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text.render,
+    "json": json_v1.render,
+}

@@ -1,0 +1,107 @@
+"""The ``latest-guard/report@1`` JSON document: a versioned view, separate from the model.
+
+The schema lives beside this module in ``schema/report-v1.json``. Fields are only ever added
+within a version; renaming or removing one makes a new version.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewer import __version__
+from reviewer.diff.function_changes import PropertyChange
+from reviewer.diff.properties import Side
+from reviewer.engine import Report, StackSummary
+from reviewer.findings import Finding, Severity
+
+SCHEMA_ID = "latest-guard/report@1"
+
+_SIDE_KEYS = {
+    Side.CODE: "code",
+    Side.CONFIG: "config",
+    Side.TAGS: "tags",
+    Side.FUNCTION_LEVEL: "function_level",
+}
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def document(report: Report) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_ID,
+        "tool": {"name": "latest-guard", "version": __version__},
+        "baseline": report.baseline,
+        "findings": [_finding(f) for f in report.findings],
+        "stacks": [_stack(s) for s in report.stacks],
+        "summary": {
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+            "notices": report.count(Severity.NOTICE),
+            "suppressed": report.suppressed,
+            "fail_on": report.fail_on,
+            "exit_code": report.exit_code,
+        },
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    changes: dict[str, list[dict[str, Any]]] = {key: [] for key in _SIDE_KEYS.values()}
+    for change in finding.changes:
+        key = _SIDE_KEYS.get(change.side)
+        if key is not None:
+            changes[key].append(_change(change))
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "stack": finding.stack,
+        "resource": finding.resource,
+        "message": finding.message,
+        "location": {"path": finding.location.path, "line": finding.location.line},
+        "fingerprint": finding.fingerprint,
+        "suppressed": finding.suppressed,
+        "suppression_reason": finding.suppression_reason,
+        "changes": changes,
+        "consumers": [
+            {
+                "resource": c.resource,
+                "type": c.type,
+                "kind": c.label,
+                "property": c.property,
+                "reference": c.form,
+            }
+            for c in finding.consumers
+        ],
+        "why": finding.why,
+        "fix": None
+        if finding.fix is None
+        else {
+            "summary": finding.fix.summary,
+            "two_phase": finding.fix.two_phase,
+            "steps": list(finding.fix.steps),
+        },
+    }
+
+
+def _change(change: PropertyChange) -> dict[str, Any]:
+    return {
+        "property": change.name,
+        "how": change.how,
+        "detail": change.detail,
+        "cause": change.cause,
+    }
+
+
+def _stack(stack: StackSummary) -> dict[str, Any]:
+    return {
+        "name": stack.name,
+        "template": stack.template,
+        "baseline": stack.baseline,
+        "status": stack.status,
+        "functions": stack.functions,
+        "changed_functions": list(stack.changed_functions),
+        "notes": list(stack.notes),
+    }

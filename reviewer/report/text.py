@@ -1,0 +1,94 @@
+"""The terminal report: grouped by stack and function, names of properties, never values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import groupby
+
+from reviewer import __version__
+from reviewer.diff.properties import Side
+from reviewer.engine import Report
+from reviewer.findings import Finding, Severity
+
+_MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.NOTICE: "●"}
+_SIDES = (
+    (Side.CODE, "code side"),
+    (Side.CONFIG, "config side"),
+    (Side.TAGS, "tags"),
+    (Side.FUNCTION_LEVEL, "function-level"),
+)
+_INDENT = " " * 19
+
+
+def render(report: Report) -> str:
+    return "\n".join(_lines(report)) + "\n"
+
+
+def _lines(report: Report) -> Iterator[str]:
+    count = len(report.stacks)
+    yield (
+        f"latest-guard {__version__} · {count} stack{'s' if count != 1 else ''}"
+        f" · baseline: {report.baseline}"
+    )
+    by_stack = {
+        name: list(group) for name, group in groupby(report.findings, key=lambda f: f.stack)
+    }
+    for stack in report.stacks:
+        yield ""
+        status = "" if stack.status == "compared" else f"  ({stack.status} stack)"
+        yield f"{stack.name}{status}"
+        for note in stack.notes:
+            yield f"  note: {note}"
+        findings = by_stack.get(stack.name, [])
+        if not findings:
+            changed = len(stack.changed_functions)
+            yield (
+                f"  ✓ no findings ({stack.functions} function"
+                f"{'s' if stack.functions != 1 else ''}, {changed} changed)"
+            )
+        for finding in findings:
+            yield from _finding(finding)
+    yield ""
+    yield _totals(report)
+
+
+def _finding(finding: Finding) -> Iterator[str]:
+    where = finding.location.path
+    if finding.location.line is not None:
+        where += f":{finding.location.line}"
+    mark = "-" if finding.suppressed else _MARK[finding.severity]
+    yield f"  {mark} {finding.rule} {finding.severity.value:<8}{finding.resource} ({where})"
+    if finding.suppressed:
+        yield f"      suppressed   {finding.suppression_reason}"
+        return
+    yield f"      {finding.message}"
+    for side, label in _SIDES:
+        described = [c.describe() for c in finding.changes if c.side is side]
+        if described:
+            yield f"      {label:<12} {described[0]}"
+            for more in described[1:]:
+                yield f"{_INDENT}{more}"
+    for index, consumer in enumerate(finding.consumers):
+        label = "exposed" if finding.rule == "LG001" else "traffic"
+        head = f"      {label:<12} " if index == 0 else _INDENT
+        yield f"{head}{consumer.resource}  ({consumer.label}, {consumer.form})"
+    if finding.why:
+        yield f"      {'why':<12} {finding.why}"
+    if finding.fix is not None:
+        yield f"      {'fix':<12} {finding.fix.summary}"
+
+
+def _totals(report: Report) -> str:
+    parts = [
+        _plural(report.count(Severity.ERROR), "error"),
+        _plural(report.count(Severity.WARNING), "warning"),
+        _plural(report.count(Severity.NOTICE), "notice"),
+    ]
+    if report.suppressed:
+        parts.append(f"{report.suppressed} suppressed")
+    verdict = f"exit {report.exit_code}: fail-on {report.fail_on}"
+    return " · ".join(parts) + f"   ({verdict})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"

@@ -1,0 +1,1 @@
+"""Rules: one module per rule; ``registry.RULES`` lists them in order."""

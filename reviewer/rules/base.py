@@ -1,0 +1,69 @@
+"""What every rule gets to look at, and the shape of a rule."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from reviewer.diff.function_changes import FunctionChange, Status
+from reviewer.diff.stack_diff import StackDiff
+from reviewer.findings import Consumer, Finding, Severity
+from reviewer.model.references import Reference, ReferenceGraph
+from reviewer.model.template import StackTemplate
+
+
+@dataclass
+class StackContext:
+    """One stack compared with its baseline: the two templates, their diff and graphs."""
+
+    old: StackTemplate
+    new: StackTemplate
+    diff: StackDiff
+    changes: dict[str, FunctionChange]
+    old_graph: ReferenceGraph
+    new_graph: ReferenceGraph
+
+    def updated_functions(self) -> Iterator[FunctionChange]:
+        for change in self.changes.values():
+            if change.status is Status.UPDATED:
+                yield change
+
+
+class Rule:
+    """A check over one stack context. Subclasses document themselves in their docstring."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    default_severity: ClassVar[Severity]
+
+    def check(self, context: StackContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def consumers_of(references: list[Reference]) -> tuple[Consumer, ...]:
+    """Consumers for a finding, one per resource and property, in template order."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Consumer] = []
+    for ref in references:
+        key = (ref.source, ref.property_name)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Consumer(ref.source, ref.source_type, ref.consumer, ref.property_name, ref.form))
+    return tuple(out)
+
+
+def names(changes: list[object]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    items = [getattr(c, "name", str(c)) for c in changes]
+    unique = list(dict.fromkeys(items))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + " and " + unique[-1]

@@ -1,0 +1,183 @@
+"""LG001 latest-race."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from reviewer.diff.function_changes import FunctionChange
+from reviewer.diff.properties import RUNTIME_CRITICAL, Side
+from reviewer.findings import Consumer, Finding, Fix, Severity
+from reviewer.model.consumers import Role
+from reviewer.model.references import FunctionWiring
+from reviewer.rules.base import Rule, StackContext, consumers_of, names
+
+
+class LatestRace(Rule):
+    """Code and configuration of a function change together while traffic reaches `$LATEST`.
+
+    ## What it does
+    Flags a function whose code side (`Code`, `Architectures`) changes in the same deployment as
+    its configuration side (`Layers`, `Environment`, `Runtime`, `Handler`, `Role`, ...), while
+    at least one invocation path of the *deployed* stack names the function unqualified: its
+    name (`Ref`), its ARN (`Fn::GetAtt Fn.Arn`), `$LATEST`, or an alias on `$LATEST`. A function
+    with no version and no alias at all is always exposed: every caller, in the stack or
+    outside it, reaches `$LATEST`.
+
+    ## Why is this bad?
+    CloudFormation updates a function through separate Lambda calls: `UpdateFunctionCode`
+    (code, architecture) and `UpdateFunctionConfiguration` (layers, environment, runtime,
+    handler, role, memory, ...), and `TagResource` for tags. They are not atomic. Between them,
+    `$LATEST` runs new code with the old configuration or the reverse: arm64 code with an x86
+    layer (`exec format error`), new code without the environment variable it reads. Every
+    unqualified caller sees that mix for seconds.
+
+    Exposure is judged on the deployed (baseline) stack: consumers re-pointed to an alias in
+    the same change are updated only after the function, because they depend on the alias,
+    which depends on the version, which depends on the function.
+
+    | configuration that changes with the code | severity |
+    |---|---|
+    | Layers, Runtime, Handler, Environment, ImageConfig, Role, VpcConfig, FileSystemConfigs, KmsKeyArn, SnapStart | error |
+    | tuning only: MemorySize, Timeout, Description, TracingConfig, LoggingConfig, EphemeralStorage, DeadLetterConfig, ... | warning |
+    | only tags or function-level settings (reserved concurrency, code signing, recursion, runtime management) | notice |
+
+    New functions, replaced functions (a create-only property such as `FunctionName`
+    changed), new stacks, and code-only or configuration-only changes are not flagged.
+
+    ## Example
+    ```yaml
+    Fn:
+      Type: AWS::Lambda::Function
+      Properties:
+        Architectures: [arm64]            # was x86_64
+        Layers: [!Ref ArmLayer]           # was the x86 layer
+    Rule:
+      Type: AWS::Events::Rule
+      Properties:
+        Targets: [{Id: fn, Arn: !GetAtt Fn.Arn}]   # unqualified: hits $LATEST
+    ```
+
+    Use instead: route every consumer through an alias on a published version, deployed
+    *before* the code and configuration change:
+    ```yaml
+    FnVersion3f2a9c:                      # logical id carries a hash of code + configuration
+      Type: AWS::Lambda::Version
+      Properties: {FunctionName: !Ref Fn}
+    FnLive:
+      Type: AWS::Lambda::Alias
+      Properties:
+        FunctionName: !Ref Fn
+        FunctionVersion: !GetAtt FnVersion3f2a9c.Version
+        Name: live
+    Rule:
+      Type: AWS::Events::Rule
+      Properties:
+        Targets: [{Id: fn, Arn: !Ref FnLive}]
+    ```
+    With SAM, `AutoPublishAlias: live` does this wiring and re-points the function's events.
+    Then deploy the change: consumers switch versions in one atomic alias move.
+    """
+
+    id: ClassVar[str] = "LG001"
+    name: ClassVar[str] = "latest-race"
+    summary: ClassVar[str] = "code and configuration change together while traffic reaches $LATEST"
+    default_severity: ClassVar[Severity] = Severity.ERROR
+
+    def check(self, context: StackContext) -> Iterator[Finding]:
+        for change in context.updated_functions():
+            code = change.on(Side.CODE)
+            if not code:
+                continue
+            config = change.on(Side.CONFIG)
+            separate = change.on(Side.TAGS, Side.FUNCTION_LEVEL)
+            if config:
+                critical = any(c.name in RUNTIME_CRITICAL for c in config)
+                severity = Severity.ERROR if critical else Severity.WARNING
+                paired = config
+            elif separate:
+                severity, paired = Severity.NOTICE, separate
+            else:
+                continue
+            wiring = context.old_graph.functions.get(change.function)
+            if wiring is None:
+                continue
+            exposed = _exposed(wiring)
+            if exposed is None:
+                continue
+            yield self._finding(context, change, severity, code, paired, wiring, exposed)
+
+    def _finding(
+        self,
+        context: StackContext,
+        change: FunctionChange,
+        severity: Severity,
+        code: list[object],
+        paired: list[object],
+        wiring: FunctionWiring,
+        exposed: tuple[Consumer, ...],
+    ) -> Finding:
+        fn = change.function
+        if exposed:
+            who = f"{len(exposed)} consumer{'s' if len(exposed) != 1 else ''} invoke"
+            target = f"{who} it unqualified in the deployed stack"
+        else:
+            target = "the deployed stack has no version or alias, so every caller reaches $LATEST"
+        message = f"{names(code)} and {names(paired)} change together; {target}"
+        call = "UpdateFunctionConfiguration" if severity is not Severity.NOTICE else "a separate call"
+        why = (
+            f"CloudFormation applies UpdateFunctionCode and {call} one after the other; until "
+            f"both finish, $LATEST of {fn} runs the new code with the old settings or the reverse."
+        )
+        return Finding(
+            rule=self.id,
+            name=self.name,
+            severity=severity,
+            stack=change.stack,
+            resource=fn,
+            message=message,
+            location=context.new.locate(fn),
+            changes=change.changes,
+            consumers=exposed,
+            why=why,
+            fix=_fix(context, fn, wiring),
+        )
+
+
+def _exposed(wiring: FunctionWiring) -> tuple[Consumer, ...] | None:
+    """Unqualified invocation paths of the deployed function; None when every path is safe."""
+    unqualified = [r for r in wiring.invoking if not r.qualified]
+    if not unqualified and wiring.has_safe_target:
+        return None
+    outside = [r for r in wiring.with_role(Role.EXTERNAL) if not r.qualified]
+    return consumers_of(unqualified + outside)
+
+
+def _fix(context: StackContext, fn: str, deployed: FunctionWiring) -> Fix:
+    planned = context.new_graph.functions.get(fn)
+    wired_now = planned is not None and planned.aliases and not [
+        r for r in planned.invoking if not r.qualified
+    ]
+    steps = [
+        f"Publish a version of {fn} whose logical id changes with its code and configuration, "
+        "add an alias on it, and point every consumer and permission at the alias "
+        "(SAM: AutoPublishAlias: live).",
+        "Deploy that wiring on its own, without the code and configuration change.",
+        "Then deploy this change: consumers move to the new version in one alias switch.",
+    ]
+    if wired_now:
+        summary = (
+            "this change already routes traffic through an alias, but the deployed stack does "
+            "not: deploy the alias wiring first without the code and configuration change"
+        )
+    elif deployed.aliases:
+        summary = (
+            "point the remaining unqualified consumers at the existing alias and deploy that "
+            "first; this change cannot be made safe on its own"
+        )
+    else:
+        summary = (
+            "route the consumers through an alias and deploy that wiring first; this change "
+            "cannot be made safe on its own"
+        )
+    return Fix(summary=summary, two_phase=True, steps=tuple(steps))
