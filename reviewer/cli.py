@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="the new template (JSON or YAML)")
     check.add_argument("--baseline", "-b", type=Path, metavar="OLD",
                        help="the template that is deployed now")
+    check.add_argument("--stack-name", metavar="NAME",
+                       help="name of the stack in the report (default: the template file name)")
     check.add_argument("--format", "-f", default="text", choices=("text", "json"),
                        help="output format (default: text)")
     check.add_argument("--output", "-o", type=Path, metavar="FILE",
@@ -83,7 +85,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.fail_on:
         config = type(config)(args.fail_on, config.enabled, config.disabled,
                               config.ignore_functions, config.source)
-    new = load_side(args.template)
+    new = load_side(args.template, args.stack_name)
     old = load_side(args.baseline) if args.baseline else None
     label = f"template {args.baseline}" if args.baseline else "none"
     report = analyze(new, old, config, label)

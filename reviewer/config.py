@@ -68,10 +68,7 @@ def load_config(path: Path | None, known_rules: frozenset[str]) -> Config:
     """Read a configuration file; ``None`` gives the defaults."""
     if path is None:
         return Config()
-    if path.name == "pyproject.toml":
-        raw = _read_pyproject(path)
-    else:
-        raw = _read_yaml(path)
+    raw = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
     return _parse(path, raw, known_rules)
 
 

@@ -118,7 +118,7 @@ def _changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[st
 
 
 def _equivalent(old: Any, new: Any) -> bool:
-    empty = (None, {}, [], "")
+    empty: tuple[Any, ...] = (None, {}, [], "")
     return old == new or (old in empty and new in empty)
 
 

@@ -118,9 +118,8 @@ class StackDiff:
         for hit in find_hits(value):
             if hit.literal or hit.target in _PSEUDO:
                 continue
-            if hit.target in self.replaced:
-                found.append(Cause("resource", hit.target))
-            elif hit.attribute is not None and hit.target in self._attribute_changes:
+            computed = hit.attribute is not None and hit.target in self._attribute_changes
+            if hit.target in self.replaced or computed:
                 found.append(Cause("resource", hit.target))
             elif hit.attribute is None and hit.target in self.changed_parameters:
                 found.append(Cause("parameter", hit.target))
@@ -132,7 +131,9 @@ class StackDiff:
             {
                 hit.target
                 for hit in find_hits(value)
-                if not hit.literal and hit.attribute is None and hit.target in self.unknown_parameters
+                if not hit.literal
+                and hit.attribute is None
+                and hit.target in self.unknown_parameters
             }
         )
 

@@ -80,8 +80,7 @@ def _get_att(arg: Any, path: PropertyPath, inside: bool) -> Iterator[Hit]:
         target, attribute = arg.split(".", 1)
         yield Hit(path, target, attribute)
     elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
-        attribute = arg[1] if isinstance(arg[1], str) else None
-        yield Hit(path, arg[0], attribute)
+        yield Hit(path, arg[0], arg[1] if isinstance(arg[1], str) else None)
         if not isinstance(arg[1], str):
             yield from _walk(arg[1], path, inside=True)
 
@@ -95,6 +94,7 @@ def _is_reference(value: Any) -> bool:
 
 def _sub(arg: Any, path: PropertyPath, inside: bool) -> Iterator[Hit]:
     variables: Mapping[str, Any] = {}
+    text: Any
     if isinstance(arg, list) and arg:
         text = arg[0]
         if len(arg) > 1 and isinstance(arg[1], Mapping):

@@ -187,14 +187,22 @@ class ReferenceGraph:
     def _index_references(self) -> None:
         for logical_id, resource in self.stack.resources.items():
             for hit in _hits_with_names(resource, self._names):
-                self._add(logical_id, resource.type, resource, hit)
+                self._add(source=logical_id, source_type=resource.type, resource=resource, hit=hit)
         for name, output in self.stack.outputs.items():
             label = "stack export" if "Export" in output else "stack output"
             for hit in find_hits(output.get("Value"), ()):
-                self._add(f"Outputs.{name}", "Output", None, hit, Role.EXTERNAL, label)
+                self._add(
+                    source=f"Outputs.{name}",
+                    source_type="Output",
+                    resource=None,
+                    hit=hit,
+                    role=Role.EXTERNAL,
+                    label=label,
+                )
 
     def _add(
         self,
+        *,
         source: str,
         source_type: str,
         resource: Resource | None,
@@ -250,7 +258,7 @@ def _hits_with_names(resource: Resource, names: Mapping[str, str]) -> Iterator[H
     yield from find_hits(resource.properties)
     key = _NAME_PROPERTIES.get(resource.type)
     value = resource.properties.get(key) if key else None
-    if isinstance(value, str) and not value.startswith("arn:"):
+    if key is not None and isinstance(value, str) and not value.startswith("arn:"):
         name, _, qualifier = value.partition(":")
         if name in names:
             yield Hit((key,), name, literal=True, literal_qualifier=qualifier or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from itertools import groupby
 
@@ -61,7 +62,7 @@ def _finding(finding: Finding) -> Iterator[str]:
     if finding.suppressed:
         yield f"      suppressed   {finding.suppression_reason}"
         return
-    yield f"      {finding.message}"
+    yield from _wrapped("      ", finding.message)
     for side, label in _SIDES:
         described = [c.describe() for c in finding.changes if c.side is side]
         if described:
@@ -73,9 +74,16 @@ def _finding(finding: Finding) -> Iterator[str]:
         head = f"      {label:<12} " if index == 0 else _INDENT
         yield f"{head}{consumer.resource}  ({consumer.label}, {consumer.form})"
     if finding.why:
-        yield f"      {'why':<12} {finding.why}"
+        yield from _wrapped(f"      {'why':<12} ", finding.why)
     if finding.fix is not None:
-        yield f"      {'fix':<12} {finding.fix.summary}"
+        yield from _wrapped(f"      {'fix':<12} ", finding.fix.summary)
+
+
+def _wrapped(first: str, text: str, width: int = 100) -> Iterator[str]:
+    lines = textwrap.wrap(text, width=width - len(first)) or [""]
+    yield first + lines[0]
+    for line in lines[1:]:
+        yield " " * len(first) + line
 
 
 def _totals(report: Report) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -60,7 +60,7 @@ def consumers_of(references: list[Reference]) -> tuple[Consumer, ...]:
     return tuple(out)
 
 
-def names(changes: list[object]) -> str:
+def names(changes: Sequence[object]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
     items = [getattr(c, "name", str(c)) for c in changes]
     unique = list(dict.fromkeys(items))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
-from reviewer.diff.function_changes import FunctionChange
+from reviewer.diff.function_changes import FunctionChange, PropertyChange
 from reviewer.diff.properties import RUNTIME_CRITICAL, Side
 from reviewer.findings import Consumer, Finding, Fix, Severity
 from reviewer.model.consumers import Role
@@ -36,11 +36,14 @@ class LatestRace(Rule):
     the same change are updated only after the function, because they depend on the alias,
     which depends on the version, which depends on the function.
 
-    | configuration that changes with the code | severity |
+    | changes with the code | severity |
     |---|---|
-    | Layers, Runtime, Handler, Environment, ImageConfig, Role, VpcConfig, FileSystemConfigs, KmsKeyArn, SnapStart | error |
-    | tuning only: MemorySize, Timeout, Description, TracingConfig, LoggingConfig, EphemeralStorage, DeadLetterConfig, ... | warning |
-    | only tags or function-level settings (reserved concurrency, code signing, recursion, runtime management) | notice |
+    | Layers, Runtime, Handler, Environment, ImageConfig, Role, VpcConfig, | error |
+    | FileSystemConfigs, KmsKeyArn or SnapStart (the code needs them to run) | |
+    | only tuning: MemorySize, Timeout, Description, TracingConfig, | warning |
+    | LoggingConfig, EphemeralStorage, DeadLetterConfig, ... | |
+    | only tags or function-level settings (reserved concurrency, code | notice |
+    | signing, recursion, runtime management): separate calls too | |
 
     New functions, replaced functions (a create-only property such as `FunctionName`
     changed), new stacks, and code-only or configuration-only changes are not flagged.
@@ -105,29 +108,57 @@ class LatestRace(Rule):
             exposed = _exposed(wiring)
             if exposed is None:
                 continue
-            yield self._finding(context, change, severity, code, paired, wiring, exposed)
+            yield self._finding(
+                context,
+                change,
+                severity=severity,
+                code=code,
+                paired=paired,
+                wiring=wiring,
+                exposed=exposed,
+            )
 
     def _finding(
         self,
         context: StackContext,
         change: FunctionChange,
+        *,
         severity: Severity,
-        code: list[object],
-        paired: list[object],
+        code: Sequence[PropertyChange],
+        paired: Sequence[PropertyChange],
         wiring: FunctionWiring,
         exposed: tuple[Consumer, ...],
     ) -> Finding:
         fn = change.function
-        if exposed:
-            who = f"{len(exposed)} consumer{'s' if len(exposed) != 1 else ''} invoke"
-            target = f"{who} it unqualified in the deployed stack"
+        invokers = [c for c in exposed if c.type != "Output"]
+        if invokers:
+            count = len(invokers)
+            target = (
+                f"{count} consumer{'s' if count != 1 else ''} "
+                f"invoke{'s' if count == 1 else ''} {fn} unqualified in the deployed stack"
+            )
+        elif wiring.has_safe_target:
+            target = f"callers outside the stack can reach $LATEST of {fn}"
         else:
-            target = "the deployed stack has no version or alias, so every caller reaches $LATEST"
-        message = f"{names(code)} and {names(paired)} change together; {target}"
-        call = "UpdateFunctionConfiguration" if severity is not Severity.NOTICE else "a separate call"
+            target = (
+                f"{fn} has no version or alias in the deployed stack: "
+                "every caller reaches $LATEST"
+            )
+        if severity is not Severity.NOTICE:
+            side = "configuration"
+        elif all(c.side is Side.TAGS for c in paired):
+            side = "tags"
+        else:
+            side = "function-level settings"
+        message = (
+            f"code ({names(code)}) and {side} ({names(paired)}) change in one deployment; {target}"
+        )
+        call = {
+            Severity.NOTICE: _separate_call(paired),
+        }.get(severity, "UpdateFunctionConfiguration")
         why = (
             f"CloudFormation applies UpdateFunctionCode and {call} one after the other; until "
-            f"both finish, $LATEST of {fn} runs the new code with the old settings or the reverse."
+            f"both finish, $LATEST runs the new code with the old settings or the reverse."
         )
         return Finding(
             rule=self.id,
@@ -142,6 +173,12 @@ class LatestRace(Rule):
             why=why,
             fix=_fix(context, fn, wiring),
         )
+
+
+def _separate_call(paired: Sequence[PropertyChange]) -> str:
+    if all(c.side is Side.TAGS for c in paired):
+        return "TagResource"
+    return "a function-level call (concurrency, code signing, recursion)"
 
 
 def _exposed(wiring: FunctionWiring) -> tuple[Consumer, ...] | None:
@@ -170,14 +207,24 @@ def _fix(context: StackContext, fn: str, deployed: FunctionWiring) -> Fix:
             "this change already routes traffic through an alias, but the deployed stack does "
             "not: deploy the alias wiring first without the code and configuration change"
         )
-    elif deployed.aliases:
+    elif deployed.has_safe_target:
         summary = (
             "point the remaining unqualified consumers at the existing alias and deploy that "
             "first; this change cannot be made safe on its own"
         )
-    else:
+    elif deployed.aliases:
+        summary = (
+            "point the alias at a published version and deploy that first; this change cannot "
+            "be made safe on its own"
+        )
+    elif deployed.invoking:
         summary = (
             "route the consumers through an alias and deploy that wiring first; this change "
             "cannot be made safe on its own"
+        )
+    else:
+        summary = (
+            "publish a version with an alias, have callers invoke the alias, and deploy that "
+            "first; this change cannot be made safe on its own"
         )
     return Fix(summary=summary, two_phase=True, steps=tuple(steps))

@@ -19,27 +19,27 @@ from reviewer.sources.files import load_template_file
 class Source:
     name: str
     detect: Callable[[Path], bool]
-    load: Callable[[Path], list[StackTemplate]]
+    load: Callable[[Path, str | None], list[StackTemplate]]
 
 
 def _is_file(path: Path) -> bool:
     return path.is_file()
 
 
-def _load_file(path: Path) -> list[StackTemplate]:
-    return [load_template_file(path)]
+def _load_file(path: Path, stack_name: str | None) -> list[StackTemplate]:
+    return [load_template_file(path, stack_name)]
 
 
 SOURCES: tuple[Source, ...] = (Source("template file", _is_file, _load_file),)
 
 
-def load_side(path: Path) -> list[StackTemplate]:
-    """All stacks found at ``path``."""
+def load_side(path: Path, stack_name: str | None = None) -> list[StackTemplate]:
+    """All stacks found at ``path``; ``stack_name`` names a single-template side."""
     if not path.exists():
         raise InputError(path, "no such file or directory")
     for source in SOURCES:
         if source.detect(path):
-            return source.load(path)
+            return source.load(path, stack_name)
     if path.is_dir():
         raise InputError(path, "is a directory that holds no template latest-guard can read")
     raise InputError(path, "is not a regular file")

@@ -1,0 +1,90 @@
+"""Loading templates: every short-form tag, and the line of every resource and property."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reviewer.sources.files import load_template_file
+
+SHORT_FORMS = """\
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  NotProd: !Not [!Condition IsProd]
+  Both: !And [!Condition IsProd, !Condition NotProd]
+  Either: !Or [!Condition IsProd, !Condition NotProd]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt Role.Arn
+      Handler: !Select [0, !Split [",", "a.handler,b"]]
+      Description: !Join ["-", [!Ref AWS::StackName, fn]]
+      Code:
+        ZipFile: !Base64 "print(1)"
+      Environment:
+        Variables:
+          ARN: !GetAtt [Other, Arn]
+          NAME: !Sub "${Other}-x"
+          LONG: !Sub ["${X}", {X: !ImportValue shared-name}]
+          MAP: !FindInMap [Map, !Ref "AWS::Region", key]
+          AZ: !Select [0, !GetAZs ""]
+          CIDR: !Select [0, !Cidr ["10.0.0.0/16", 2, 8]]
+          PICK: !If [IsProd, a, b]
+      Layers: !Transform {Name: AWS::Include, Parameters: {Location: s3://b/k}}
+"""
+
+
+def test_every_short_form_tag_becomes_its_long_form(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(SHORT_FORMS, encoding="utf-8")
+    body = load_template_file(path).body
+    conditions = body["Conditions"]
+    assert conditions["IsProd"] == {"Fn::Equals": [{"Ref": "Env"}, "prod"]}
+    assert conditions["NotProd"] == {"Fn::Not": [{"Condition": "IsProd"}]}
+    assert "Fn::And" in conditions["Both"] and "Fn::Or" in conditions["Either"]
+    props = body["Resources"]["Fn"]["Properties"]
+    assert props["Role"] == {"Fn::GetAtt": ["Role", "Arn"]}
+    assert props["Handler"] == {"Fn::Select": [0, {"Fn::Split": [",", "a.handler,b"]}]}
+    assert props["Description"] == {"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "fn"]]}
+    assert props["Code"]["ZipFile"] == {"Fn::Base64": "print(1)"}
+    env = props["Environment"]["Variables"]
+    assert env["ARN"] == {"Fn::GetAtt": ["Other", "Arn"]}
+    assert env["NAME"] == {"Fn::Sub": "${Other}-x"}
+    assert env["LONG"] == {"Fn::Sub": ["${X}", {"X": {"Fn::ImportValue": "shared-name"}}]}
+    assert env["MAP"] == {"Fn::FindInMap": ["Map", {"Ref": "AWS::Region"}, "key"]}
+    assert env["AZ"] == {"Fn::Select": [0, {"Fn::GetAZs": ""}]}
+    assert env["CIDR"] == {"Fn::Select": [0, {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}]}
+    assert env["PICK"] == {"Fn::If": ["IsProd", "a", "b"]}
+    assert props["Layers"] == {
+        "Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/k"}}
+    }
+
+
+def test_yaml_lines_of_resources_and_properties(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(SHORT_FORMS, encoding="utf-8")
+    stack = load_template_file(path)
+    assert stack.locate("Fn").line == 7
+    assert stack.locate("Fn", ("Role",)).line == 10
+    assert stack.locate("Fn", ("Environment", "Variables", "NAME")).line == 18
+    # An unknown path falls back to the nearest line that is known.
+    assert stack.locate("Fn", ("Environment", "Variables", "MISSING")).line == 16
+
+
+def test_json_lines_of_resources_and_properties(tmp_path: Path) -> None:
+    document = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"Layers": ["a", {"Ref": "L"}], "Handler": "x"},
+            }
+        }
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    stack = load_template_file(path)
+    assert stack.locate("Fn").line == 3
+    assert stack.locate("Fn", ("Layers",)).line == 6
+    assert stack.locate("Fn", ("Layers", 1)).line == 8
+    assert stack.locate("Fn", ("Handler",)).line == 12
