@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from reviewer.errors import InputError
 from reviewer.sources.files import load_template_file
 
 SHORT_FORMS = """\
@@ -88,3 +91,59 @@ def test_json_lines_of_resources_and_properties(tmp_path: Path) -> None:
     assert stack.locate("Fn", ("Layers",)).line == 6
     assert stack.locate("Fn", ("Layers", 1)).line == 8
     assert stack.locate("Fn", ("Handler",)).line == 12
+
+
+EDGE_CASES = [
+    ("bigint.yaml", "Resources:\n  F:\n    Type: X\n    Properties: {M: " + "1" * 5000 + "}\n",
+     "too many digits", 4),
+    ("bigint.json", '{"Resources": {"F": {"Type": "X", "M": ' + "1" * 5000 + "}}}",
+     "too many digits", 1),
+    ("ctrl.yaml", 'Resources:\n  F:\n    Type: "x\x07"\n', "control characters", 3),
+    ("nan.json", '{"Resources": {"F": {"Type": "X", "M": NaN}}}', "NaN", 1),
+    ("set.yaml", "Resources:\n  F:\n    Type: X\n    Properties:\n      Tags: !!set {a, b}\n",
+     "!!set", 5),
+    ("python.yaml", "Resources:\n  F:\n    Type: X\n    Properties:\n"
+     "      Handler: !!python/object:os.system x\n", "constructor", 5),
+    ("recursive.yaml", "a: &a [*a]\nResources: {}\n", "recursive", 1),
+    ("two-documents.yaml", "Resources: {}\n---\nResources: {}\n", "another document", 2),
+    ("list-key.yaml", "Resources:\n  ? [a, b]\n  : 1\n", "plain string", 2),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "reason", "line"), EDGE_CASES)
+def test_unusual_documents_are_clean_errors_with_their_line(
+    tmp_path: Path, name: str, text: str, reason: str, line: int
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_template_file(path)
+    assert caught.value.line == line
+    assert reason in caught.value.message
+    assert "\n" not in str(caught.value)
+
+
+def test_yaml_keeps_keys_and_dates_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  F:\n    Type: X\n"
+        "    Properties:\n      010: a\n      On: b\n      Role: !GetAtt [R, !Ref Attr]\n",
+        encoding="utf-8",
+    )
+    body = load_template_file(path).body
+    assert body["AWSTemplateFormatVersion"] == "2010-09-09"
+    props = body["Resources"]["F"]["Properties"]
+    assert set(props) == {"010", "On", "Role"}
+    assert props["Role"] == {"Fn::GetAtt": ["R", {"Ref": "Attr"}]}
+
+
+def test_merge_keys_are_overridden_by_the_mapping_itself(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n  F: &base\n    Type: AWS::Lambda::Function\n    Properties: {Handler: a}\n"
+        "  G:\n    <<: *base\n    Properties: {Handler: b}\n",
+        encoding="utf-8",
+    )
+    resources = load_template_file(path).resources
+    assert resources["G"].type == "AWS::Lambda::Function"
+    assert resources["G"].properties == {"Handler": "b"}

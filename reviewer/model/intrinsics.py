@@ -20,7 +20,7 @@ UNKNOWN_TEXT = "\x00"
 
 _SUB_TOKEN = re.compile(r"\$\{([^}]*)\}")
 _LITERAL_ARN = re.compile(
-    r"arn:[\w-]*:lambda:[^:\s\"]*:[^:\s\"]*:function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$.-]+))?"
+    r"arn:[\w\x00-]*:lambda:[^:\s\"]*:[^:\s\"]*:function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$.-]+))?"
 )
 
 

@@ -19,14 +19,15 @@ from reviewer.model.template import ALIAS, FUNCTION, VERSION, PropertyPath, Reso
 
 LATEST = "$LATEST"
 
-#: Consumers whose own ``Qualifier`` property qualifies the function they name.
-_QUALIFIER_PROPERTY: dict[str, PropertyPath] = {
-    "AWS::Lambda::EventInvokeConfig": ("Qualifier",),
-    "AWS::Lambda::Url": ("Qualifier",),
+#: Consumers whose own ``Qualifier`` property qualifies the function that one property names:
+#: (property naming the function, property holding the qualifier). Other properties of the
+#: same resource (an EventInvokeConfig's destinations) are not qualified by it.
+_QUALIFIER_PROPERTY: dict[str, tuple[PropertyPath, PropertyPath]] = {
+    "AWS::Lambda::EventInvokeConfig": (("FunctionName",), ("Qualifier",)),
+    "AWS::Lambda::Url": (("TargetFunctionArn",), ("Qualifier",)),
     "AWS::SSM::MaintenanceWindowTask": (
-        "TaskInvocationParameters",
-        "MaintenanceWindowLambdaParameters",
-        "Qualifier",
+        ("TaskArn",),
+        ("TaskInvocationParameters", "MaintenanceWindowLambdaParameters", "Qualifier"),
     ),
 }
 
@@ -221,7 +222,10 @@ class ReferenceGraph:
             role, label = row.role, row.label
             if resource is not None:
                 label = _describe(self.stack, resource, hit.path, label)
-                qualifier = _consumer_qualifier(resource, qualifier)
+                qualifier = _consumer_qualifier(resource, hit.path, qualifier)
+        alias = self._latest_alias_named(function, qualifier) if via_kind != "alias" else None
+        if alias is not None:  # ":current" names an alias on $LATEST: no protection
+            via, via_kind, qualifier = alias.logical_id, "alias", LATEST
         self.functions[function].references.append(
             Reference(
                 source=source,
@@ -235,6 +239,13 @@ class ReferenceGraph:
                 consumer=label or source_type,
             )
         )
+
+    def _latest_alias_named(self, function: str, qualifier: str | None) -> AliasInfo | None:
+        """The alias of ``function`` on ``$LATEST`` that a ``:qualifier`` names, if any."""
+        if qualifier is None:
+            return None
+        aliases = self.functions[function].aliases.values()
+        return next((a for a in aliases if a.on_latest and a.name == qualifier), None)
 
     def _resolve(self, hit: Hit) -> tuple[str, str, str, str | None] | None:
         """(function, via, via_kind, qualifier) of a hit that names a function, else None."""
@@ -281,12 +292,14 @@ def _mentions_latest(value: Any) -> bool:
     return False
 
 
-def _consumer_qualifier(resource: Resource, qualifier: str | None) -> str | None:
-    path = _QUALIFIER_PROPERTY.get(resource.type)
-    if path is None or qualifier is not None:
+def _consumer_qualifier(
+    resource: Resource, path: PropertyPath, qualifier: str | None
+) -> str | None:
+    entry = _QUALIFIER_PROPERTY.get(resource.type)
+    if entry is None or qualifier is not None or path != entry[0]:
         return qualifier
     value: Any = resource.properties
-    for key in path:
+    for key in entry[1]:
         value = value.get(key) if isinstance(value, Mapping) else None
     if value is None:
         return qualifier

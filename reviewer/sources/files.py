@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import yaml
 
 from reviewer.errors import InputError
 from reviewer.model.template import PropertyPath, StackTemplate
-from reviewer.sources.json_lines import index_json_lines
+from reviewer.sources.json_lines import duplicate_key_line, first_token_line, index_json_lines
 from reviewer.sources.yaml_loader import LineDict, LineList, load_yaml
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -37,25 +38,86 @@ def read_text(path: Path) -> str:
 def parse_text(path: Path, text: str) -> tuple[Any, str]:
     """Parse JSON or YAML text; returns the document and ``"json"`` or ``"yaml"``."""
     if text.lstrip().startswith("{"):
-        try:
-            return json.loads(text, object_pairs_hook=_no_duplicates), "json"
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"malformed JSON: {exc.msg}", exc.lineno) from None
-        except _DuplicateJsonKey as exc:
-            raise InputError(path, f"malformed JSON: duplicate key {exc.key!r}") from None
-        except RecursionError:
-            raise InputError(path, "malformed JSON: nested too deeply") from None
+        return _parse_json(path, text), "json"
     try:
         return load_yaml(text), "yaml"
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "syntax error"
-        raise InputError(path, f"malformed YAML: {problem}", line) from None
+        if exc.problem and exc.context:
+            problem = f"{exc.problem} ({exc.context})"
+        if line is not None and "\t" in _line_text(text, line):
+            problem += "; the line holds a tab, and YAML indents with spaces only"
+        raise InputError(path, f"malformed YAML: {_one_line(problem)}", line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else "byte"
+        raise InputError(
+            path, f"malformed YAML: unacceptable character {character}: {exc.reason}", line
+        ) from None
     except yaml.YAMLError as exc:
-        raise InputError(path, f"malformed YAML: {exc}") from None
+        raise InputError(path, f"malformed YAML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise InputError(path, "malformed YAML: nested too deeply") from None
+
+
+def _parse_json(path: Path, text: str) -> Any:
+    try:
+        body = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"malformed JSON: {exc.msg}", exc.lineno) from None
+    except _DuplicateJsonKey as exc:
+        line = duplicate_key_line(text)
+        raise InputError(path, f"malformed JSON: duplicate key {exc.key!r}", line) from None
+    except _NonFiniteNumber as exc:
+        literal = exc.literal
+        line = first_token_line(text, lambda token: token == literal)
+        raise InputError(
+            path, f"malformed JSON: {literal} is not a number JSON allows", line
+        ) from None
+    except ValueError:  # int() refuses numbers with more digits than the interpreter allows
+        line = first_token_line(text, lambda token: len(token) > 4300 and token[-1].isdigit())
+        raise InputError(path, "malformed JSON: a number has too many digits", line) from None
+    except RecursionError:
+        raise InputError(path, "malformed JSON: nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(text):
+        line = first_token_line(text, _has_unpaired_surrogate)
+        if line is not None:
+            raise InputError(path, "malformed JSON: a string holds an unpaired surrogate", line)
+    return body
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_unpaired_surrogate(token: str) -> bool:
+    if not token.startswith('"') or "\\u" not in token:
+        return False
+    try:
+        json.loads(token).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        return True
+    return False
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _NonFiniteNumber(ValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _no_constant(literal: str) -> Any:
+    raise _NonFiniteNumber(literal)
 
 
 class _DuplicateJsonKey(ValueError):
@@ -77,13 +139,16 @@ def check_template_shape(path: Path, body: Any, line_of: Any) -> None:
     """Reject documents that are not CloudFormation templates, naming the reason."""
     if not isinstance(body, Mapping):
         raise InputError(path, "not a CloudFormation template: the document is not a mapping", 1)
-    resources = body.get("Resources")
-    if resources is None:
+    if "Resources" not in body:
         raise InputError(path, "not a CloudFormation template: it has no Resources section")
-    if not isinstance(resources, Mapping):
+    resources = body["Resources"]
+    if resources is None:
         raise InputError(
-            path, "not a CloudFormation template: Resources is not a mapping", line_of(("Resources",))
+            path, "not a CloudFormation template: Resources is empty", line_of(("Resources",))
         )
+    if not isinstance(resources, Mapping):
+        reason = "not a CloudFormation template: Resources is not a mapping"
+        raise InputError(path, reason, line_of(("Resources",)))
 
 
 def yaml_line_lookup(body: Any) -> Any:

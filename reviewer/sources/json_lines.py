@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
@@ -75,3 +75,42 @@ def _value_path(
     if key is None:
         return None
     return (*parent, key)
+
+
+def _line_of(newlines: Sequence[int], offset: int) -> int:
+    return bisect_right(newlines, offset - 1) + 1
+
+
+def first_token_line(text: str, wanted: Callable[[str], bool]) -> int | None:
+    """The line of the first token (literal, quoted string, punctuation) ``wanted`` accepts."""
+    for match in _TOKEN.finditer(text):
+        if wanted(match.group()):
+            newlines = [m.start() for m in re.finditer("\n", text[: match.start()])]
+            return _line_of(newlines, match.start())
+    return None
+
+
+def duplicate_key_line(text: str) -> int | None:
+    """The line of the first key that repeats a key of the same object, if any."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    objects: list[set[str] | None] = []  # keys seen per open object; None for an array
+    expect_key = False
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token in "{[":
+            objects.append(set() if token == "{" else None)
+            expect_key = token == "{"
+        elif token in "}]":
+            if objects:
+                objects.pop()
+            expect_key = False
+        elif token == ",":
+            expect_key = bool(objects) and objects[-1] is not None
+        elif token == ":":
+            expect_key = False
+        elif expect_key and token.startswith('"') and objects and objects[-1] is not None:
+            key = _unquote(token)
+            if key in objects[-1]:
+                return _line_of(newlines, match.start())
+            objects[-1].add(key)
+    return None

@@ -1,0 +1,326 @@
+"""Robustness sweeps over the shared corpus of real templates, read in place (never copied).
+
+- Every template analysed against itself gives no finding, or is refused with a clean
+  ``InputError``: through the CLI, exit status 2 and one line on stderr that names the file.
+- Every template with an ``AWS::Lambda::Function``, with the code and the layers of one function
+  changed, analysed against the original never raises (findings are expected there).
+
+The corpus is ``$LATEST_GUARD_SHARED/corpus`` or ``../shared/corpus``; the sweeps are skipped
+when it is absent. ``pytest -m corpus -s`` shows the counts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import pytest
+from support import validate
+
+from reviewer.cli import main
+from reviewer.config import Config
+from reviewer.engine import Report, analyze
+from reviewer.errors import InputError
+from reviewer.model.template import ALIAS, FUNCTION, VERSION, StackTemplate
+from reviewer.report import REPORTERS
+from reviewer.sources import load_side
+
+pytestmark = pytest.mark.corpus
+
+TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
+#: Accepted templates also run through the whole CLI, one in this many.
+CLI_SAMPLE_EVERY = 50
+MUTATED_LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:latest-guard-mutated:1"
+
+
+@pytest.fixture(scope="module")
+def corpus(shared_dir: Path) -> list[Path]:
+    """The corpus templates: the files MANIFEST.tsv lists, else every template-like file."""
+    root = shared_dir / "corpus"
+    if not root.is_dir():
+        pytest.skip(f"no template corpus at {root}")
+    manifest = root / "MANIFEST.tsv"
+    if manifest.is_file():
+        rows = manifest.read_text(encoding="utf-8").splitlines()[1:]
+        files = [root / row.split("\t", 1)[0] for row in rows if row.strip()]
+    else:
+        files = sorted(
+            p for p in root.rglob("*") if p.is_file() and p.suffix in TEMPLATE_SUFFIXES
+        )
+    if not files:
+        pytest.skip(f"the template corpus at {root} is empty")
+    return files
+
+
+@dataclass
+class CliRun:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*argv: str | Path) -> CliRun:
+    """The CLI in-process, its output captured without pytest's capture (prints stay visible)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return CliRun(code, out.getvalue(), err.getvalue())
+
+
+def crash_text(stage: str) -> str:
+    """The exception being handled, with the last frames of its traceback."""
+    return f"{stage}: " + "".join(traceback.format_exc(limit=-4)).strip()
+
+
+def reason_group(error: InputError) -> str:
+    """A refusal's message with its specifics (quoted names) blanked, to group alike reasons."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", error.message)
+
+
+def exercise(report: Report, stacks: Iterable[StackTemplate]) -> None:
+    """Render the report in every format and resolve the lines of every function."""
+    for render in REPORTERS.values():
+        render(report)
+    for stack in stacks:
+        for logical_id in stack.of_type(FUNCTION):
+            stack.locate(logical_id, ("Code",))
+
+
+def clip(items: Iterable[str], limit: int = 25) -> str:
+    listed = list(items)
+    shown = "\n".join(listed[:limit])
+    more = f"\n... and {len(listed) - limit} more" if len(listed) > limit else ""
+    return shown + more
+
+
+@dataclass
+class SelfSweep:
+    analysed: int = 0
+    clean: int = 0
+    findings: dict[Path, list[str]] = field(default_factory=dict)
+    rejected: dict[Path, InputError] = field(default_factory=dict)
+    crashes: dict[Path, str] = field(default_factory=dict)
+    cli_problems: dict[Path, str] = field(default_factory=dict)
+    cli_runs: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        groups: dict[str, list[Path]] = defaultdict(list)
+        for path, error in self.rejected.items():
+            groups[reason_group(error)].append(path)
+        lines = [
+            f"corpus self-vs-self: {self.analysed} templates analysed in {self.seconds:.1f} s, "
+            f"{self.clean} with zero findings, {len(self.rejected)} rejected with exit 2, "
+            f"{len(self.findings)} with findings, {len(self.crashes)} crashed, "
+            f"{len(self.cli_problems)} CLI problems ({self.cli_runs} CLI runs)",
+        ]
+        for reason, paths in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+            lines.append(f"  rejected x{len(paths)}: {reason}")
+            lines.extend(f"      {self.rejected[p]}" for p in paths)
+        return "\n".join(lines)
+
+    def problems(self) -> str:
+        parts = [f"FINDINGS {p}: {', '.join(f)}" for p, f in self.findings.items()]
+        parts += [f"CRASH {p}: {text}" for p, text in self.crashes.items()]
+        parts += [f"CLI {p}: {text}" for p, text in self.cli_problems.items()]
+        return clip(parts)
+
+
+def check_refusal_through_cli(path: Path, output: Path) -> str | None:
+    """None when the CLI refuses ``path`` cleanly: exit 2 and one line naming the file."""
+    run = run_cli("check", "--template", path, "--baseline", path,
+                  "--format", "json", "--output", output)
+    lines = run.err.splitlines()
+    problems = []
+    if run.code != 2:
+        problems.append(f"exit {run.code}, not 2")
+    if len(lines) != 1:
+        problems.append(f"{len(lines)} lines on stderr, not 1")
+    if not run.err.startswith("latest-guard: error: ") or "internal error" in run.err:
+        problems.append("stderr is not an input error")
+    if str(path) not in run.err:
+        problems.append("stderr does not name the file")
+    if "Traceback" in run.err or run.out:
+        problems.append("traceback or output printed")
+    return f"{'; '.join(problems)}: {run.err.strip()!r}" if problems else None
+
+
+def check_acceptance_through_cli(path: Path, output: Path) -> str | None:
+    """None when the CLI accepts ``path`` against itself: exit 0, a valid report, no finding."""
+    run = run_cli("check", "--template", path, "--baseline", path,
+                  "--format", "json", "--output", output)
+    if run.code != 0 or run.err:
+        return f"exit {run.code}, stderr {run.err.strip()!r}"
+    document = json.loads(output.read_text(encoding="utf-8"))
+    validate(document)
+    if document["findings"]:
+        return f"{len(document['findings'])} findings in the JSON report"
+    return None
+
+
+def test_every_template_against_itself_gives_no_finding(
+    corpus: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the CLI finds no configuration file from here
+    output = tmp_path / "report.json"
+    config = Config()
+    sweep = SelfSweep()
+    start = perf_counter()
+    for index, path in enumerate(corpus):
+        sweep.analysed += 1
+        try:
+            stacks = load_side(path)
+        except InputError as error:
+            sweep.rejected[path] = error
+            problem = check_refusal_through_cli(path, output)
+            sweep.cli_runs += 1
+            if problem:
+                sweep.cli_problems[path] = problem
+            continue
+        except Exception:
+            sweep.crashes[path] = crash_text("load_side")
+            continue
+        try:
+            report = analyze(stacks, stacks, config, f"template {path}")
+            exercise(report, stacks)
+        except Exception:
+            sweep.crashes[path] = crash_text("analyze")
+            continue
+        if report.findings:
+            sweep.findings[path] = [f"{f.rule} {f.stack}/{f.resource}" for f in report.findings]
+            continue
+        sweep.clean += 1
+        if index % CLI_SAMPLE_EVERY == 0:
+            sweep.cli_runs += 1
+            problem = check_acceptance_through_cli(path, output)
+            if problem:
+                sweep.cli_problems[path] = problem
+    sweep.seconds = perf_counter() - start
+    summary = sweep.summary()
+    print(f"\n{summary}")
+    assert not (sweep.findings or sweep.crashes or sweep.cli_problems), (
+        f"{summary}\n{sweep.problems()}"
+    )
+    assert sweep.clean + len(sweep.rejected) == len(corpus), summary
+
+
+def first_function(stack: StackTemplate) -> str | None:
+    """The first ``AWS::Lambda::Function`` of the template that has properties."""
+    for logical_id, resource in stack.of_type(FUNCTION).items():
+        if resource.properties:
+            return logical_id
+    return None
+
+
+def mutate(body: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
+    """A plain copy of ``body`` where one function gets new code and one more layer."""
+    document: dict[str, Any] = json.loads(json.dumps(body))
+    properties = document["Resources"][logical_id]["Properties"]
+    code = properties.get("Code")
+    if isinstance(code, dict) and isinstance(code.get("ZipFile"), str):
+        code["ZipFile"] += "\n# changed by the corpus sweep\n"
+    elif isinstance(code, dict) and "ZipFile" in code:
+        code["ZipFile"] = "def handler(event, context):\n    return 'changed'\n"
+    elif isinstance(code, dict) and "ImageUri" in code:
+        code["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/changed:2"
+    elif isinstance(code, dict) and "S3Key" in code:
+        key = code["S3Key"]
+        code["S3Key"] = f"{key}.changed" if isinstance(key, str) else "changed/code.zip"
+    else:
+        properties["Code"] = {"S3Bucket": "changed-bucket", "S3Key": "changed/code.zip"}
+    layers = properties.get("Layers")
+    if isinstance(layers, list):
+        layers.append(MUTATED_LAYER)
+    else:
+        properties["Layers"] = [MUTATED_LAYER]
+    return document
+
+
+@dataclass
+class MutatedSweep:
+    templates: int = 0
+    pairs: int = 0
+    with_lg001: int = 0
+    with_lg002_only: int = 0
+    without_finding: list[str] = field(default_factory=list)
+    unversioned_without_lg001: list[str] = field(default_factory=list)
+    not_json_shaped: dict[Path, str] = field(default_factory=dict)
+    crashes: dict[Path, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"corpus mutated sweep: {self.pairs} mutated pairs from {self.templates} loadable "
+            f"templates in {self.seconds:.1f} s, {self.with_lg001} with LG001 on the changed "
+            f"function, {self.with_lg002_only} with LG002 but no LG001 (traffic through a version "
+            f"that is not republished), {len(self.without_finding)} with no finding on it, "
+            f"{len(self.crashes)} crashed, "
+            f"{len(self.not_json_shaped)} loaded documents not JSON-shaped",
+            f"  stacks with no version or alias at all whose changed function got no LG001: "
+            f"{len(self.unversioned_without_lg001)}",
+        ]
+        lines.extend(f"      {entry}" for entry in self.unversioned_without_lg001[:25])
+        lines.append(f"  changed functions with no finding at all: {len(self.without_finding)}")
+        lines.extend(f"      {entry}" for entry in self.without_finding[:25])
+        return "\n".join(lines)
+
+
+def test_changed_code_and_layers_of_one_function_never_raise(
+    corpus: list[Path], tmp_path: Path
+) -> None:
+    config = Config()
+    sweep = MutatedSweep()
+    start = perf_counter()
+    for index, path in enumerate(corpus):
+        try:
+            original = load_side(path)
+        except InputError:
+            continue  # refusals are the other sweep's business
+        except Exception:
+            sweep.crashes[path] = crash_text("load_side original")
+            continue
+        sweep.templates += 1
+        stack = original[0]  # a template file is one stack
+        logical_id = first_function(stack)
+        if logical_id is None:
+            continue
+        try:
+            document = mutate(stack.body, logical_id)
+        except (TypeError, ValueError) as error:
+            sweep.not_json_shaped[path] = f"{type(error).__name__}: {error}"
+            continue
+        mutated_path = tmp_path / f"{index:04d}-{path.stem}.json"
+        mutated_path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        sweep.pairs += 1
+        try:
+            mutated = load_side(mutated_path)
+            report = analyze(mutated, original, config, f"template {path}")
+            exercise(report, mutated)
+        except Exception:
+            sweep.crashes[path] = crash_text("mutated pair")
+            continue
+        rules = {f.rule for f in report.findings if f.resource == logical_id}
+        if "LG001" in rules:
+            sweep.with_lg001 += 1
+        elif not stack.of_type(VERSION) and not stack.of_type(ALIAS):
+            sweep.unversioned_without_lg001.append(f"{path} ({logical_id})")
+        if "LG002" in rules and "LG001" not in rules:
+            sweep.with_lg002_only += 1
+        if not rules:
+            sweep.without_finding.append(f"{path} ({logical_id})")
+    sweep.seconds = perf_counter() - start
+    summary = sweep.summary()
+    print(f"\n{summary}")
+    problems = [f"CRASH {p}: {text}" for p, text in sweep.crashes.items()]
+    problems += [f"NOT JSON-SHAPED {p}: {text}" for p, text in sweep.not_json_shaped.items()]
+    assert not problems, f"{summary}\n{clip(problems)}"
+    assert sweep.pairs > 0, summary
