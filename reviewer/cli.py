@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewer import __version__
 from reviewer.errors import InputError
+
+if TYPE_CHECKING:
+    from reviewer.config import Config
 
 EXIT_INPUT = 2
 
@@ -42,6 +47,16 @@ def _parser() -> argparse.ArgumentParser:
                             "found from the current directory up)")
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
+    hook = commands.add_parser(
+        "pre-commit", help="check staged templates against their version at a git revision"
+    )
+    hook.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    hook.add_argument("--base", default="HEAD", metavar="REV",
+                      help="the revision to compare with (default: HEAD)")
+    hook.add_argument("--fail-on", choices=("error", "warning", "notice", "never"))
+    hook.add_argument("--config", type=Path, metavar="FILE")
+    hook.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
     commands.add_parser("rules", help="list the rules")
     explain = commands.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", metavar="RULE", help="a rule id (LG001) or name (latest-race)")
@@ -55,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "explain":
         return _explain(args.rule)
     try:
-        return _check(args)
+        return _check(args) if args.command == "check" else _pre_commit(args)
     except InputError as exc:
         print(f"latest-guard: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -73,18 +88,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
 
 
-def _check(args: argparse.Namespace) -> int:
+def _config(args: argparse.Namespace) -> Config:
     from reviewer.config import find_config, load_config
+    from reviewer.rules.registry import RULES_BY_ID
+
+    config = load_config(args.config or find_config(Path.cwd()), frozenset(RULES_BY_ID))
+    return replace(config, fail_on=args.fail_on) if args.fail_on else config
+
+
+def _check(args: argparse.Namespace) -> int:
     from reviewer.engine import analyze
     from reviewer.report import REPORTERS
-    from reviewer.rules.registry import RULES_BY_ID
     from reviewer.sources import load_side
 
-    config_path = args.config or find_config(Path.cwd())
-    config = load_config(config_path, frozenset(RULES_BY_ID))
-    if args.fail_on:
-        config = type(config)(args.fail_on, config.enabled, config.disabled,
-                              config.ignore_functions, config.source)
+    config = _config(args)
     new = load_side(args.template, args.stack_name)
     old = load_side(args.baseline) if args.baseline else None
     label = f"template {args.baseline}" if args.baseline else "none"
@@ -98,6 +115,17 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     return report.exit_code
+
+
+def _pre_commit(args: argparse.Namespace) -> int:
+    from reviewer.precommit import check_files
+    from reviewer.report import REPORTERS
+
+    reports = check_files(args.files, args.base, _config(args))
+    for report in reports:
+        if report.findings:
+            sys.stdout.write(REPORTERS["text"](report))
+    return max((r.exit_code for r in reports), default=0)
 
 
 def _rules() -> int:

@@ -186,7 +186,11 @@ def json_line_lookup(text: str) -> Any:
 
 def load_template_file(path: Path, stack_name: str | None = None) -> StackTemplate:
     """Load one template file as one stack."""
-    text = read_text(path)
+    return load_template_text(path, read_text(path), stack_name)
+
+
+def load_template_text(path: Path, text: str, stack_name: str | None = None) -> StackTemplate:
+    """Load template text that came from ``path`` (a file, or a file at a git revision)."""
     body, kind = parse_text(path, text)
     lookup = yaml_line_lookup(body) if kind == "yaml" else json_line_lookup(text)
     check_template_shape(path, body, lookup)

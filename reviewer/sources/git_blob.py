@@ -1,0 +1,32 @@
+"""A file as it is at a git revision, read with ``git show`` (no work tree is touched)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from reviewer.errors import InputError
+
+
+def read_at_revision(path: Path, revision: str) -> str | None:
+    """The text of ``path`` at ``revision``; None when the file does not exist there."""
+    directory = path.parent if path.parent != Path() else Path()
+    try:
+        result = subprocess.run(
+            ["git", "show", f"{revision}:./{path.name}"],
+            cwd=directory,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise InputError(path, "git is not installed: cannot read the baseline") from None
+    if result.returncode == 0:
+        try:
+            return result.stdout.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(path, f"is not UTF-8 text at {revision}") from None
+    message = result.stderr.decode(errors="replace").strip()
+    if "does not exist" in message or "exists on disk, but not in" in message:
+        return None
+    first = message.splitlines()[0] if message else f"git exited with {result.returncode}"
+    raise InputError(path, f"cannot read it at {revision}: {first}")

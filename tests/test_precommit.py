@@ -1,0 +1,80 @@
+"""The pre-commit hook on a real git repository."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from support import FIXTURES, run_cli
+
+REPO = Path(__file__).parents[1]
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd, check=True, capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    git(tmp_path, "init", "-q")
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    shutil.copy(FIXTURES / "arm64-layer" / "baseline.yaml", infra / "orders.yaml")
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text("on: push\njobs: {}\n", encoding="utf-8")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "baseline")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_staged_template_is_checked_against_head(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    shutil.copy(FIXTURES / "arm64-layer" / "template.yaml", repo / "infra" / "orders.yaml")
+    chart = repo / "chart.yaml"
+    chart.write_text("name: {{ .Values.name }}\n", encoding="utf-8")  # not YAML, not a template
+    run = run_cli(
+        capsys, "pre-commit", "infra/orders.yaml", ".github/workflows/ci.yml", "chart.yaml"
+    )
+    assert run.code == 1, run.err
+    assert "LG001 error   OrdersFn (infra/orders.yaml:3)" in run.out
+    assert "ci.yml" not in run.out and "chart.yaml" not in run.out
+    assert run.err == ""
+
+
+def test_unchanged_and_new_templates_pass(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    new = repo / "infra" / "new.yaml"
+    shutil.copy(FIXTURES / "arm64-layer" / "template.yaml", new)
+    run = run_cli(capsys, "pre-commit", "infra/orders.yaml", "infra/new.yaml")
+    assert (run.code, run.out) == (0, "")
+
+
+def test_broken_template_is_an_error(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    (repo / "infra" / "orders.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn: [\n", encoding="utf-8"
+    )
+    run = run_cli(capsys, "pre-commit", "infra/orders.yaml")
+    assert run.code == 2
+    assert run.err.startswith("latest-guard: error: infra/orders.yaml:")
+
+
+def test_hook_definition_runs_the_pre_commit_command() -> None:
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "latest-guard"
+    assert hook["language"] == "python"
+    assert hook["entry"].split() == ["latest-guard", "pre-commit"]
+    pattern = re.compile(hook["files"])
+    for name in ("template.yaml", "stack.yml", "stack.json", "app.template"):
+        assert pattern.search(name), name
+    assert not pattern.search("handler.py")
