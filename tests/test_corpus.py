@@ -30,6 +30,8 @@ from reviewer.cli import main
 from reviewer.config import Config
 from reviewer.engine import Report, analyze
 from reviewer.errors import InputError
+from reviewer.model.consumers import Role
+from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import ALIAS, FUNCTION, VERSION, StackTemplate
 from reviewer.report import REPORTERS
 from reviewer.sources import load_side
@@ -252,6 +254,7 @@ class MutatedSweep:
     with_lg001: int = 0
     with_lg002_only: int = 0
     without_finding: list[str] = field(default_factory=list)
+    deployment_only: int = 0
     unversioned_without_lg001: list[str] = field(default_factory=list)
     not_json_shaped: dict[Path, str] = field(default_factory=dict)
     crashes: dict[Path, str] = field(default_factory=dict)
@@ -263,7 +266,8 @@ class MutatedSweep:
             f"templates in {self.seconds:.1f} s, {self.with_lg001} with LG001 on the changed "
             f"function, {self.with_lg002_only} with LG002 but no LG001 (traffic through a version "
             f"that is not republished), {len(self.without_finding)} with no finding on it, "
-            f"{len(self.crashes)} crashed, "
+            f"{len(self.crashes)} crashed, {self.deployment_only} custom-resource providers "
+            "(only CloudFormation invokes them, after their update) without LG001, "
             f"{len(self.not_json_shaped)} loaded documents not JSON-shaped",
             f"  stacks with no version or alias at all whose changed function got no LG001: "
             f"{len(self.unversioned_without_lg001)}",
@@ -272,6 +276,22 @@ class MutatedSweep:
         lines.append(f"  changed functions with no finding at all: {len(self.without_finding)}")
         lines.extend(f"      {entry}" for entry in self.without_finding[:25])
         return "\n".join(lines)
+
+    def record(self, report: Report, stack: StackTemplate, logical_id: str, path: Path) -> None:
+        """Count what the analysis said about the mutated function."""
+        rules = {f.rule for f in report.findings if f.resource == logical_id}
+        wiring = ReferenceGraph(stack).functions[logical_id]
+        if "LG001" in rules:
+            self.with_lg001 += 1
+        elif wiring.with_role(Role.DEPLOYMENT) and not wiring.invoking:
+            self.deployment_only += 1
+            return
+        elif not stack.of_type(VERSION) and not stack.of_type(ALIAS):
+            self.unversioned_without_lg001.append(f"{path} ({logical_id})")
+        if "LG002" in rules and "LG001" not in rules:
+            self.with_lg002_only += 1
+        if not rules:
+            self.without_finding.append(f"{path} ({logical_id})")
 
 
 def test_changed_code_and_layers_of_one_function_never_raise(
@@ -308,15 +328,7 @@ def test_changed_code_and_layers_of_one_function_never_raise(
         except Exception:
             sweep.crashes[path] = crash_text("mutated pair")
             continue
-        rules = {f.rule for f in report.findings if f.resource == logical_id}
-        if "LG001" in rules:
-            sweep.with_lg001 += 1
-        elif not stack.of_type(VERSION) and not stack.of_type(ALIAS):
-            sweep.unversioned_without_lg001.append(f"{path} ({logical_id})")
-        if "LG002" in rules and "LG001" not in rules:
-            sweep.with_lg002_only += 1
-        if not rules:
-            sweep.without_finding.append(f"{path} ({logical_id})")
+        sweep.record(report, stack, logical_id, path)
     sweep.seconds = perf_counter() - start
     summary = sweep.summary()
     print(f"\n{summary}")
@@ -324,3 +336,5 @@ def test_changed_code_and_layers_of_one_function_never_raise(
     problems += [f"NOT JSON-SHAPED {p}: {text}" for p, text in sweep.not_json_shaped.items()]
     assert not problems, f"{summary}\n{clip(problems)}"
     assert sweep.pairs > 0, summary
+    # A function with no version or alias, invoked by anything but CloudFormation, races.
+    assert not sweep.unversioned_without_lg001, summary

@@ -565,7 +565,7 @@ CONSUMER_CASES: list[Any] = [
         ServiceToken: !GetAtt Fn.Arn
         Size: 3
         """,
-        Role.INVOKE, None, "custom resource", ("ServiceToken",),
+        Role.DEPLOYMENT, None, "custom resource", ("ServiceToken",),
         id="custom-resource-custom-type",
     ),
     pytest.param(
@@ -573,7 +573,7 @@ CONSUMER_CASES: list[Any] = [
         """
         ServiceToken: !GetAtt Fn.Arn
         """,
-        Role.INVOKE, None, "custom resource", ("ServiceToken",),
+        Role.DEPLOYMENT, None, "custom resource", ("ServiceToken",),
         id="custom-resource-aws-type",
     ),
     pytest.param(

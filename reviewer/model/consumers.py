@@ -22,6 +22,9 @@ class Role(StrEnum):
     CONFIGURE = "configure"  # settings attached to a qualifier (EventInvokeConfig)
     DEFINE = "define"  # a version or an alias of the function
     EXTERNAL = "external"  # a stack output: callers outside the stack may use it
+    # CloudFormation itself invokes it during deployments (custom resources, macros): only after
+    # the function's update has finished, or before it started, never in between.
+    DEPLOYMENT = "deployment"
     OTHER = "other"  # a name or ARN used for something else (log group names, dimensions)
 
 
@@ -37,6 +40,7 @@ def _rows(*rows: tuple[str, Role, str]) -> tuple[ConsumerRow, ...]:
 
 
 INV, GRT, CFG, DEF, OTH = Role.INVOKE, Role.GRANT, Role.CONFIGURE, Role.DEFINE, Role.OTHER
+DPL = Role.DEPLOYMENT
 
 CONSUMERS: dict[str, tuple[ConsumerRow, ...]] = {
     "AWS::Lambda::Permission": _rows(("FunctionName", GRT, "Lambda permission")),
@@ -100,9 +104,9 @@ CONSUMERS: dict[str, tuple[ConsumerRow, ...]] = {
     "AWS::CloudFront::Distribution": _rows(
         ("DistributionConfig.**", INV, "CloudFront Lambda@Edge association"),
     ),
-    "AWS::CloudFormation::CustomResource": _rows(("ServiceToken", INV, "custom resource")),
+    "AWS::CloudFormation::CustomResource": _rows(("ServiceToken", DPL, "custom resource")),
     "AWS::CloudFormation::LambdaHook": _rows(("LambdaFunction", INV, "CloudFormation Lambda hook")),
-    "AWS::CloudFormation::Macro": _rows(("FunctionName", INV, "CloudFormation macro")),
+    "AWS::CloudFormation::Macro": _rows(("FunctionName", DPL, "CloudFormation macro")),
     "AWS::KinesisFirehose::DeliveryStream": _rows(
         ("**", INV, "Firehose record processor"),
     ),

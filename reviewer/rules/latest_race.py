@@ -21,8 +21,9 @@ class LatestRace(Rule):
     its configuration side (`Layers`, `Environment`, `Runtime`, `Handler`, `Role`, ...), while
     at least one invocation path of the *deployed* stack names the function unqualified: its
     name (`Ref`), its ARN (`Fn::GetAtt Fn.Arn`), `$LATEST`, or an alias on `$LATEST`. A function
-    with no version and no alias at all is always exposed: every caller, in the stack or
-    outside it, reaches `$LATEST`.
+    with no version and no alias at all is exposed: every caller, in the stack or outside it,
+    reaches `$LATEST`, unless CloudFormation is its only caller (a custom-resource provider
+    or macro: CloudFormation invokes it only once the function's update has finished).
 
     ## Why is this bad?
     CloudFormation updates a function through separate Lambda calls: `UpdateFunctionCode`
@@ -184,7 +185,9 @@ def _separate_call(paired: Sequence[PropertyChange]) -> str:
 def _exposed(wiring: FunctionWiring) -> tuple[Consumer, ...] | None:
     """Unqualified invocation paths of the deployed function; None when every path is safe."""
     unqualified = [r for r in wiring.invoking if not r.qualified]
-    if not unqualified and wiring.has_safe_target:
+    if not unqualified and (wiring.has_safe_target or wiring.with_role(Role.DEPLOYMENT)):
+        # Safe paths only, or a custom-resource provider: CloudFormation invokes it only after
+        # the function's update has finished (the custom resource depends on the function).
         return None
     outside = [r for r in wiring.with_role(Role.EXTERNAL) if not r.qualified]
     return consumers_of(unqualified + outside)
