@@ -51,7 +51,10 @@ def test_code_and_a_new_environment_variable_is_an_error_that_names_the_key_only
     assert finding["location"]["line"] == 3  # JSON templates point at their lines too
 
 
-@pytest.mark.parametrize("case", ["code-only", "config-only", "new-function", "replaced-function"])
+@pytest.mark.parametrize(
+    "case",
+    ["code-only", "config-only", "new-function", "replaced-function", "custom-resource-provider"],
+)
 def test_not_a_race(capsys: pytest.CaptureFixture[str], case: str) -> None:
     run = check_case(capsys, case)
     assert run.code == 0
