@@ -17,10 +17,18 @@ ALIAS = "AWS::Lambda::Alias"
 
 @dataclass(frozen=True)
 class Location:
-    """A place in a source file; ``line`` is 1-based and None when unknown."""
+    """A place in a source file; ``line`` is 1-based and None when unknown.
+
+    When the place is in the user's source rather than in the template that was analysed (the
+    SAM template, a CDK construct, a ``serverless.yml`` entry), ``confidence`` says how sure the
+    mapping is (``exact``, ``likely`` or ``guess``) and ``symbol`` names what was mapped (a CDK
+    construct path, a Serverless function key).
+    """
 
     path: str
     line: int | None = None
+    confidence: str | None = None
+    symbol: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,9 @@ class Resource:
 
 LineLookup = Callable[[PropertyPath], int | None]
 
+#: Maps a logical id (and property path) of the analysed template to the user's own source.
+SourceLocator = Callable[[str, PropertyPath], Location | None]
+
 
 @dataclass
 class StackTemplate:
@@ -57,8 +68,9 @@ class StackTemplate:
     path: Path
     body: Mapping[str, Any]
     line_lookup: LineLookup = field(repr=False)
-    framework: str = "cloudformation"
+    framework: str = "cloudformation"  # "sam", "cdk" or "serverless" when one produced it
     parameter_values: Mapping[str, str] = field(default_factory=dict, repr=False)
+    source_locator: SourceLocator | None = field(default=None, repr=False)
 
     @cached_property
     def resources(self) -> dict[str, Resource]:
@@ -106,7 +118,15 @@ class StackTemplate:
         return self.parameters.get(name, {}).get("Default")
 
     def locate(self, logical_id: str, path: PropertyPath = ()) -> Location:
-        """The line of a resource or of one of its properties (the nearest known line)."""
+        """Where the user wrote a resource or property: their source when it is known."""
+        if self.source_locator is not None:
+            found = self.source_locator(logical_id, path)
+            if found is not None:
+                return found
+        return self.template_location(logical_id, path)
+
+    def template_location(self, logical_id: str, path: PropertyPath = ()) -> Location:
+        """The line of a resource or property in this template (the nearest known line)."""
         full: PropertyPath = ("Resources", logical_id, *(("Properties", *path) if path else ()))
         line = None
         for depth in range(len(full), 1, -1):

@@ -60,7 +60,12 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "stack": finding.stack,
         "resource": finding.resource,
         "message": finding.message,
-        "location": {"path": finding.location.path, "line": finding.location.line},
+        "location": {
+            "path": finding.location.path,
+            "line": finding.location.line,
+            "confidence": finding.location.confidence,
+            "symbol": finding.location.symbol,
+        },
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
         "suppression_reason": finding.suppression_reason,
