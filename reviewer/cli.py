@@ -14,6 +14,7 @@ from reviewer.errors import InputError
 
 if TYPE_CHECKING:
     from reviewer.config import Config
+    from reviewer.model.template import StackTemplate
 
 EXIT_INPUT = 2
 
@@ -30,10 +31,20 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="compare a template with its baseline")
-    check.add_argument("--template", "-t", required=True, type=Path, metavar="NEW",
-                       help="the new template (JSON or YAML)")
-    check.add_argument("--baseline", "-b", type=Path, metavar="OLD",
-                       help="the template that is deployed now")
+    check.add_argument("--template", "-t", type=Path, metavar="NEW", action="append",
+                       help="the new side: a template (JSON or YAML; SAM is expanded), a "
+                            "directory of templates, a CDK cloud assembly or a Serverless "
+                            "package; repeat for more stacks of one app")
+    check.add_argument("--baseline", "-b", type=Path, metavar="OLD", action="append",
+                       help="what is deployed now, in any of the same forms")
+    check.add_argument("--synth", metavar="COMMAND",
+                       help="run this command first (e.g. 'npx cdk synth', 'npx serverless "
+                            "package'); its output streams to standard error")
+    check.add_argument("--working-directory", "-C", type=Path, metavar="DIR",
+                       help="run the synth command and look for the project here; relative "
+                            "--template and --baseline paths are read from here too")
+    check.add_argument("--synth-timeout", type=float, default=900.0, metavar="SECONDS",
+                       help="give up on the synth command after this long (default: 900)")
     check.add_argument("--stack-name", metavar="NAME",
                        help="name of the stack in the report (default: the template file name)")
     check.add_argument("--format", "-f", default="text", choices=("text", "json"),
@@ -99,12 +110,25 @@ def _config(args: argparse.Namespace) -> Config:
 def _check(args: argparse.Namespace) -> int:
     from reviewer.engine import analyze
     from reviewer.report import REPORTERS
-    from reviewer.sources import load_side
-
     config = _config(args)
-    new = load_side(args.template, args.stack_name)
-    old = load_side(args.baseline) if args.baseline else None
-    label = f"template {args.baseline}" if args.baseline else "none"
+    workdir: Path = args.working_directory or Path()
+    if args.synth:
+        from reviewer.sources.synth import run_synth
+
+        run_synth(args.synth, workdir, args.synth_timeout, sys.stderr)
+    templates = [workdir / p for p in args.template or []]
+    if not templates:
+        templates = [_detected_project(workdir, synthesized=bool(args.synth))]
+    if args.stack_name and len(templates) > 1:
+        raise InputError(templates[1], "--stack-name names one template; give one --template")
+    new = _load_all(templates, args.stack_name)
+    if not args.template:
+        names = ", ".join(s.name for s in new)
+        print(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}",
+              file=sys.stderr)
+    baselines = [workdir / p for p in args.baseline or []]
+    old = _load_all(baselines, args.stack_name) if baselines else None
+    label = ", ".join(f"{_kind(p)} {p}" for p in baselines) if baselines else "none"
     report = analyze(new, old, config, label)
     output = REPORTERS[args.format](report)
     if args.output:
@@ -115,6 +139,36 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     return report.exit_code
+
+
+def _detected_project(workdir: Path, synthesized: bool) -> Path:
+    from reviewer.sources.project import detect_project, require_output
+
+    project = detect_project(workdir)
+    if project is None:
+        raise InputError(
+            workdir.resolve(),
+            "no --template given, and no cdk.json, serverless.yml or SAM template.yaml here",
+        )
+    output = require_output(project, synthesized)
+    print(f"latest-guard: found a {project.kind} in {workdir}", file=sys.stderr)
+    return output
+
+
+def _load_all(paths: Sequence[Path], stack_name: str | None) -> list[StackTemplate]:
+    from reviewer.sources import load_side
+
+    stacks: list[StackTemplate] = []
+    for path in paths:
+        stacks.extend(load_side(path, stack_name))
+    return stacks
+
+
+def _kind(path: Path) -> str:
+    from reviewer.sources import detect
+
+    source = detect(path)
+    return source.name if source is not None else "path"
 
 
 def _pre_commit(args: argparse.Namespace) -> int:

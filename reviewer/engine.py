@@ -9,6 +9,7 @@ from reviewer.config import Config
 from reviewer.diff.function_changes import Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
 from reviewer.findings import Finding, Severity
+from reviewer.model.app import AppGraph
 from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import FUNCTION, StackTemplate
 from reviewer.rules.base import StackContext
@@ -72,6 +73,8 @@ def analyze(
     findings: list[Finding] = []
     stacks: list[StackSummary] = []
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
+    new_app = AppGraph(new)
+    old_app = AppGraph(old or [])
     for stack, baseline in pair_stacks(new, old or []):
         functions = len(stack.of_type(FUNCTION))
         if baseline is None:
@@ -82,7 +85,7 @@ def analyze(
                 StackSummary(stack.name, str(stack.path), None, "new", functions, (), (note,))
             )
             continue
-        context = _context(baseline, stack)
+        context = _context(baseline, stack, old_app.graph(baseline.name), new_app.graph(stack.name))
         for rule in rules:
             findings.extend(_suppress(f, context, config) for f in rule.check(context))
         stacks.append(_summary(context, functions))
@@ -99,15 +102,17 @@ def analyze(
     return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on)
 
 
-def _context(old: StackTemplate, new: StackTemplate) -> StackContext:
+def _context(
+    old: StackTemplate, new: StackTemplate, old_graph: ReferenceGraph, new_graph: ReferenceGraph
+) -> StackContext:
     diff = StackDiff.compute(old, new)
     return StackContext(
         old=old,
         new=new,
         diff=diff,
         changes=function_changes(diff),
-        old_graph=ReferenceGraph(old),
-        new_graph=ReferenceGraph(new),
+        old_graph=old_graph,
+        new_graph=new_graph,
     )
 
 

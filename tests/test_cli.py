@@ -172,4 +172,4 @@ def test_console_script_runs_the_example(tmp_path: Path) -> None:
 def test_fixtures_folder_is_complete() -> None:
     for folder in FIXTURES.iterdir():
         if folder.is_dir():
-            assert list(folder.glob("template.*")) and list(folder.glob("baseline.*")), folder
+            assert list(folder.glob("template*")) and list(folder.glob("baseline*")), folder

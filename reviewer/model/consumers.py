@@ -105,6 +105,9 @@ CONSUMERS: dict[str, tuple[ConsumerRow, ...]] = {
         ("DistributionConfig.**", INV, "CloudFront Lambda@Edge association"),
     ),
     "AWS::CloudFormation::CustomResource": _rows(("ServiceToken", DPL, "custom resource")),
+    "AWS::CloudFormation::Stack": _rows(
+        ("Parameters.*", INV, "parameter of a nested stack whose template was not loaded"),
+    ),
     "AWS::CloudFormation::LambdaHook": _rows(("LambdaFunction", INV, "CloudFormation Lambda hook")),
     "AWS::CloudFormation::Macro": _rows(("FunctionName", DPL, "CloudFormation macro")),
     "AWS::KinesisFirehose::DeliveryStream": _rows(

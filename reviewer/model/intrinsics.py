@@ -42,6 +42,7 @@ class Hit:
     suffix: str | None = None
     literal: bool = False
     literal_qualifier: str | None = None
+    imported: Any = None  # the argument of Fn::ImportValue: the export name, maybe computed
 
 
 def find_hits(value: Any, path: PropertyPath = ()) -> Iterator[Hit]:
@@ -89,6 +90,7 @@ def _is_reference(value: Any) -> bool:
     return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in (
         "Ref",
         "Fn::GetAtt",
+        "Fn::ImportValue",
     )
 
 
@@ -158,6 +160,12 @@ def _argument(arg: Any, path: PropertyPath, inside: bool) -> Iterator[Hit]:
     yield from _walk(arg, path, inside=True)
 
 
+def _import_value(arg: Any, path: PropertyPath, inside: bool) -> Iterator[Hit]:
+    """A value exported by another stack; the app linker resolves the export name."""
+    yield Hit(path, "", "Fn::ImportValue", imported=arg)
+    yield from _walk(arg, path, inside=True)
+
+
 def _literal_hits(text: str, path: PropertyPath) -> Iterator[Hit]:
     if ":function:" not in text:
         return
@@ -175,7 +183,7 @@ _HANDLERS = {
     "Fn::Split": _argument,
     "Fn::Base64": _argument,
     "Fn::FindInMap": _argument,
-    "Fn::ImportValue": _argument,
+    "Fn::ImportValue": _import_value,
     "Fn::ToJsonString": _argument,
     "Fn::GetAZs": _argument,
     "Fn::Cidr": _argument,

@@ -51,6 +51,10 @@ _EVENT_SOURCE_KINDS = {
 _ARN_SERVICE = re.compile(r"^arn:[\w-]*:(sqs|kinesis|dynamodb|kafka|mq):")
 
 
+#: (function, via, via_kind, qualifier): what a reference resolves to in its stack.
+Resolution = tuple[str, str, str, str | None]
+
+
 @dataclass(frozen=True)
 class Reference:
     """One place that refers to a function, directly or through one of its versions or aliases."""
@@ -201,6 +205,28 @@ class ReferenceGraph:
                     label=label,
                 )
 
+    def forget_source(self, source: str) -> None:
+        """Drop the references made by one resource (its consumers are known elsewhere)."""
+        for wiring in self.functions.values():
+            wiring.references = [r for r in wiring.references if r.source != source]
+
+    def add_from(
+        self,
+        consumer_stack: StackTemplate,
+        resource: Resource,
+        hit: Hit,
+        resolved: Resolution,
+    ) -> None:
+        """Record a reference to one of this stack's functions from another stack's resource."""
+        self._add(
+            source=f"{consumer_stack.name}/{resource.logical_id}",
+            source_type=resource.type,
+            resource=resource,
+            hit=hit,
+            resolved=resolved,
+            consumer_stack=consumer_stack,
+        )
+
     def _add(
         self,
         *,
@@ -210,8 +236,10 @@ class ReferenceGraph:
         hit: Hit,
         role: Role | None = None,
         label: str | None = None,
+        resolved: Resolution | None = None,
+        consumer_stack: StackTemplate | None = None,
     ) -> None:
-        resolved = self._resolve(hit)
+        resolved = resolved or self.resolve(hit)
         if resolved is None:
             return
         function, via, via_kind, qualifier = resolved
@@ -221,7 +249,7 @@ class ReferenceGraph:
             row = classify(source_type, hit.path)
             role, label = row.role, row.label
             if resource is not None:
-                label = _describe(self.stack, resource, hit.path, label)
+                label = _describe(consumer_stack or self.stack, resource, hit.path, label)
                 qualifier = _consumer_qualifier(resource, hit.path, qualifier)
         alias = self._latest_alias_named(function, qualifier) if via_kind != "alias" else None
         if alias is not None:  # ":current" names an alias on $LATEST: no protection
@@ -247,7 +275,7 @@ class ReferenceGraph:
         aliases = self.functions[function].aliases.values()
         return next((a for a in aliases if a.on_latest and a.name == qualifier), None)
 
-    def _resolve(self, hit: Hit) -> tuple[str, str, str, str | None] | None:
+    def resolve(self, hit: Hit) -> Resolution | None:
         """(function, via, via_kind, qualifier) of a hit that names a function, else None."""
         if hit.literal:
             function = self._names.get(hit.target)

@@ -71,6 +71,9 @@ class StackTemplate:
     framework: str = "cloudformation"  # "sam", "cdk" or "serverless" when one produced it
     parameter_values: Mapping[str, str] = field(default_factory=dict, repr=False)
     source_locator: SourceLocator | None = field(default=None, repr=False)
+    #: For a nested stack: the parent stack's name and the logical id of its
+    #: ``AWS::CloudFormation::Stack`` resource there.
+    parent: tuple[str, str] | None = None
 
     @cached_property
     def resources(self) -> dict[str, Resource]:

@@ -43,6 +43,12 @@ def _template_file(path: Path) -> bool:
     return path.is_file()
 
 
+def _template_directory(path: Path) -> bool:
+    from reviewer.sources.template import is_template_directory
+
+    return is_template_directory(path)
+
+
 SOURCES: tuple[Source, ...] = (
     Source("CDK cloud assembly", _cloud_assembly, "reviewer.sources.cdk:load_assembly"),
     Source(
@@ -51,6 +57,9 @@ SOURCES: tuple[Source, ...] = (
         "reviewer.sources.serverless:load_package",
     ),
     Source("template file", _template_file, "reviewer.sources.template:load_template"),
+    Source(
+        "directory of templates", _template_directory, "reviewer.sources.template:load_directory"
+    ),
 )
 
 
@@ -69,8 +78,8 @@ def load_side(path: Path, stack_name: str | None = None) -> list[StackTemplate]:
     if path.is_dir():
         raise InputError(
             path,
-            "is a directory that holds no template latest-guard can read (expected a CDK "
-            "cloud assembly with manifest.json or a Serverless package with "
+            "is a directory that holds no template latest-guard can read (expected template "
+            "files, a CDK cloud assembly with manifest.json or a Serverless package with "
             "cloudformation-template-update-stack.json)",
         )
     raise InputError(path, "is not a regular file")

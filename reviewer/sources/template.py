@@ -1,4 +1,10 @@
-"""A template file: plain CloudFormation, or SAM (expanded when its Transform says so)."""
+"""Template files: plain CloudFormation or SAM (expanded when its Transform says so).
+
+A template's nested stacks (``AWS::CloudFormation::Stack`` whose ``TemplateURL`` is a local
+path, as ``aws cloudformation package`` accepts) are loaded too, each as a stack of its own
+linked to its parent. A directory of templates is one app: every template file directly in it
+is a stack named after the file, except the ones that another template nests.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.files import load_template_file
+from reviewer.sources.files import TEMPLATE_SUFFIXES, load_template_file
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+NESTED_STACK = "AWS::CloudFormation::Stack"
+_MAX_DEPTH = 5
 
 
 def is_sam(body: Mapping[str, Any]) -> bool:
@@ -23,9 +32,71 @@ def is_sam(body: Mapping[str, Any]) -> bool:
 
 
 def load_template(path: Path, stack_name: str | None) -> list[StackTemplate]:
+    """A template file and the local templates it nests."""
+    return _load(path, stack_name, None, 0)
+
+
+def load_directory(path: Path, stack_name: str | None) -> list[StackTemplate]:
+    """Every template directly in ``path``, as one app (nested templates under their parent)."""
+    files = sorted(
+        p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES
+    )
+    if not files:
+        raise InputError(path, "holds no template file (.yaml, .yml, .json, .template)")
+    stacks: list[StackTemplate] = []
+    nested: set[Path] = set()
+    for file in files:
+        if file.resolve() in nested:
+            continue
+        try:
+            loaded = _load(file, None, None, 0)
+        except InputError as exc:
+            if "not a CloudFormation template" in exc.message:
+                continue  # parameter files, configuration: not stacks
+            raise
+        nested.update(_nested_files(loaded))
+        stacks.extend(loaded)
+    top = {id(s) for s in stacks if s.parent is None and s.path.resolve() in nested}
+    stacks = [s for s in stacks if id(s) not in top]
+    if not stacks:
+        raise InputError(path, "holds no CloudFormation template")
+    return stacks
+
+
+def is_template_directory(path: Path) -> bool:
+    return path.is_dir() and any(
+        p.suffix.lower() in TEMPLATE_SUFFIXES for p in path.iterdir() if p.is_file()
+    )
+
+
+def _load(
+    path: Path, stack_name: str | None, parent: tuple[str, str] | None, depth: int
+) -> list[StackTemplate]:
     stack = load_template_file(path, stack_name)
+    stack.parent = parent
     if is_sam(stack.body):
         from reviewer.sources.sam import expand
 
-        return [expand(stack)]
-    return [stack]
+        stack = expand(stack)
+        stack.parent = parent
+    stacks = [stack]
+    if depth >= _MAX_DEPTH:
+        return stacks
+    for logical_id, resource in stack.of_type(NESTED_STACK).items():
+        url = resource.properties.get("TemplateURL")
+        child = _local_template(path, url)
+        if child is not None:
+            name = f"{stack.name}.{logical_id}"
+            stacks.extend(_load(child, name, (stack.name, logical_id), depth + 1))
+    return stacks
+
+
+def _local_template(parent: Path, url: Any) -> Path | None:
+    if not isinstance(url, str) or "://" in url or url.startswith("https:"):
+        return None
+    candidate = (parent.parent / url).resolve()
+    return candidate if candidate.is_file() else None
+
+
+def _nested_files(stacks: list[StackTemplate]) -> set[Path]:
+    return {s.path.resolve() for s in stacks if s.parent is not None}

@@ -1,0 +1,106 @@
+"""Run the user's synth command (``npx cdk synth``, ``serverless package``, ``sam build``).
+
+The command runs through the shell in a working directory, with a timeout. Its output streams
+to standard error as progress, line by line; when it fails or times out, the last lines are
+shown again and the run ends with one line that names the command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from reviewer.errors import InputError
+
+TAIL_LINES = 25
+
+
+def run_synth(command: str, cwd: Path, timeout: float, progress: TextIO) -> None:
+    """Run ``command`` in ``cwd``; raise InputError when it fails or takes too long."""
+    if not cwd.is_dir():
+        raise InputError(cwd, "working directory does not exist")
+    progress.write(f"latest-guard: running `{command}` in {cwd}\n")
+    progress.flush()
+    started = time.monotonic()
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    # The user's own synth command, run through the shell as they would run it.
+    process = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    with process.stdout:
+        try:
+            for line in _lines_until(process, started + timeout):
+                tail.append(line)
+                progress.write(f"  │ {line}\n")
+                progress.flush()
+        except TimeoutError:
+            _stop(process)
+            _show_tail(tail, progress)
+            raise InputError(cwd, f"`{command}` did not finish within {timeout:g} s") from None
+        code = process.wait()
+    elapsed = time.monotonic() - started
+    if code != 0:
+        _show_tail(tail, progress)
+        raise InputError(cwd, f"`{command}` failed with exit status {code} after {elapsed:.1f} s")
+    progress.write(f"latest-guard: `{command}` finished in {elapsed:.1f} s\n")
+
+
+def _lines_until(process: subprocess.Popen[bytes], deadline: float) -> Iterator[str]:
+    """Yield output lines as they come; raise TimeoutError once ``deadline`` passes.
+
+    Reads whatever is available (not whole lines), so a command that prints half a line and
+    then hangs is still stopped on time.
+    """
+    import selectors
+
+    assert process.stdout is not None
+    descriptor = process.stdout.fileno()
+    pending = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(descriptor, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if not selector.select(timeout=min(remaining, 1.0)):
+                continue
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                yield line.decode(errors="replace").rstrip("\r")
+    if pending:
+        yield pending.decode(errors="replace")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _show_tail(tail: deque[str], progress: TextIO) -> None:
+    if tail:
+        progress.write(f"latest-guard: the last {len(tail)} lines of its output:\n")
+        for line in tail:
+            progress.write(f"  │ {line}\n")
+        progress.flush()
