@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from reviewer.config import Config
-from reviewer.diff.function_changes import Status, function_changes
-from reviewer.diff.stack_diff import StackDiff
+from reviewer.diff.function_changes import Status
 from reviewer.findings import Finding, Severity
 from reviewer.model.app import AppGraph
-from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import FUNCTION, StackTemplate
 from reviewer.rules.base import StackContext
 from reviewer.rules.registry import RULES
@@ -69,51 +67,83 @@ def analyze(
     config: Config,
     baseline_label: str,
 ) -> Report:
-    """Run every enabled rule over every stack pair."""
-    findings: list[Finding] = []
-    stacks: list[StackSummary] = []
+    """Run every enabled rule over every stack pair of the app."""
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     new_app = AppGraph(new)
     old_app = AppGraph(old or [])
-    for stack, baseline in pair_stacks(new, old or []):
-        functions = len(stack.of_type(FUNCTION))
-        if baseline is None:
-            note = "no baseline: a new stack has nothing to race" if old is not None else (
-                "no baseline given: pass --baseline to compare with what is deployed"
+    pairs = pair_stacks(new, old or [])
+    contexts: dict[str, StackContext] = {}
+    for stack, baseline in sorted(pairs, key=lambda pair: _depth(pair[0], new)):
+        if baseline is not None:
+            contexts[stack.name] = StackContext.build(
+                baseline,
+                stack,
+                old_graph=old_app.graph(baseline.name),
+                new_graph=new_app.graph(stack.name),
+                passed=_passed_parameter_changes(contexts, stack),
             )
-            stacks.append(
-                StackSummary(stack.name, str(stack.path), None, "new", functions, (), (note,))
-            )
+    findings: list[Finding] = []
+    stacks: list[StackSummary] = []
+    for stack, _ in pairs:
+        context = contexts.get(stack.name)
+        if context is None:
+            stacks.append(_new_stack(stack, old is not None))
             continue
-        context = _context(baseline, stack, old_app.graph(baseline.name), new_app.graph(stack.name))
         for rule in rules:
             findings.extend(_suppress(f, context, config) for f in rule.check(context))
-        stacks.append(_summary(context, functions))
-    if old:
-        new_names = {s.name for s in new}
-        paired = {b.name for _, b in pair_stacks(new, old) if b is not None}
-        for stack in old:
-            if stack.name not in new_names and stack.name not in paired:
-                stacks.append(
-                    StackSummary(stack.name, "", str(stack.path), "removed",
-                                 len(stack.of_type(FUNCTION)))
-                )
+        stacks.append(_summary(context, len(stack.of_type(FUNCTION))))
+    paired = {b.name for _, b in pairs if b is not None}
+    stacks.extend(
+        StackSummary(s.name, "", str(s.path), "removed", len(s.of_type(FUNCTION)))
+        for s in old or []
+        if s.name not in paired
+    )
     findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
     return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on)
 
 
-def _context(
-    old: StackTemplate, new: StackTemplate, old_graph: ReferenceGraph, new_graph: ReferenceGraph
-) -> StackContext:
-    diff = StackDiff.compute(old, new)
-    return StackContext(
-        old=old,
-        new=new,
-        diff=diff,
-        changes=function_changes(diff),
-        old_graph=old_graph,
-        new_graph=new_graph,
+def _depth(stack: StackTemplate, side: Sequence[StackTemplate]) -> int:
+    """How deep a stack is nested: parents are analysed before their nested stacks."""
+    by_name = {s.name: s for s in side}
+    depth, current = 0, stack
+    while current.parent is not None and current.parent[0] in by_name and depth < 10:
+        depth, current = depth + 1, by_name[current.parent[0]]
+    return depth
+
+
+def _passed_parameter_changes(
+    contexts: Mapping[str, StackContext], stack: StackTemplate
+) -> dict[str, bool]:
+    """For a nested stack: each parameter its parent passes, and whether its value changes."""
+    if stack.parent is None or stack.parent[0] not in contexts:
+        return {}
+    parent = contexts[stack.parent[0]]
+    logical_id = stack.parent[1]
+    before = parent.old.resources.get(logical_id)
+    after = parent.new.resources.get(logical_id)
+    if before is None or after is None:
+        return {}
+    old_values = _mapping(before.properties.get("Parameters"))
+    new_values = _mapping(after.properties.get("Parameters"))
+    return {
+        name: old_values.get(name) != new_values.get(name)
+        or bool(parent.diff.causes(new_values.get(name)))
+        for name in set(old_values) | set(new_values)
+    }
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _new_stack(stack: StackTemplate, had_baseline: bool) -> StackSummary:
+    note = (
+        "no baseline: a new stack has nothing to race"
+        if had_baseline
+        else "no baseline given: pass --baseline to compare with what is deployed"
     )
+    functions = len(stack.of_type(FUNCTION))
+    return StackSummary(stack.name, str(stack.path), None, "new", functions, (), (note,))
 
 
 def _summary(context: StackContext, functions: int) -> StackSummary:

@@ -120,3 +120,35 @@ def test_copied_app_keeps_working_outside_the_repository(
     code, _ = check(capsys, "-t", tmp_path / "app" / "template" / "root.yaml",
                     "-b", tmp_path / "app" / "baseline" / "root.yaml")
     assert code == 1
+
+
+def test_layer_replaced_in_the_parent_changes_the_nested_function(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for side, arch in (("baseline", "x86_64"), ("template", "arm64")):
+        folder = tmp_path / side
+        folder.mkdir()
+        (folder / "root.yaml").write_text(
+            "Resources:\n  Deps:\n    Type: AWS::Lambda::LayerVersion\n    Properties:\n"
+            f"      CompatibleArchitectures: [{arch}]\n"
+            f"      Content: {{S3Bucket: b, S3Key: deps-{arch}.zip}}\n"
+            "  Workers:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+            "      TemplateURL: workers.yaml\n      Parameters: {DepsArn: !Ref Deps}\n",
+            encoding="utf-8",
+        )
+        (folder / "workers.yaml").write_text(
+            "Parameters:\n  DepsArn: {Type: String}\nResources:\n  Fn:\n"
+            "    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+            "      Handler: a.h\n      Role: arn:aws:iam::1:role/r\n"
+            f"      Architectures: [{arch}]\n      Code: {{S3Bucket: b, S3Key: fn.zip}}\n"
+            "      Layers: [!Ref DepsArn]\n",
+            encoding="utf-8",
+        )
+    code, report = check(capsys, "-t", tmp_path / "template", "-b", tmp_path / "baseline")
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["stack"] == "root.Workers"
+    (layers,) = finding["changes"]["config"]
+    assert (layers["property"], layers["how"], layers["cause"]) == (
+        "Layers", "by parameter", "DepsArn"
+    )

@@ -56,10 +56,13 @@ class StackDiff:
     unknown_parameters: set[str] = field(default_factory=set)
 
     @classmethod
-    def compute(cls, old: StackTemplate, new: StackTemplate) -> StackDiff:
+    def compute(
+        cls, old: StackTemplate, new: StackTemplate, passed: Mapping[str, bool] | None = None
+    ) -> StackDiff:
+        """``passed``: parameters a parent stack passes in, and whether their value changes."""
         diff = cls(old, new)
         diff._pair()
-        diff._parameters()
+        diff._parameters(passed or {})
         diff._replacements()
         return diff
 
@@ -74,8 +77,12 @@ class StackDiff:
             elif before.properties != after.properties:
                 self.updated.add(logical_id)
 
-    def _parameters(self) -> None:
+    def _parameters(self, passed: Mapping[str, bool]) -> None:
         for name in set(self.old.parameters) | set(self.new.parameters):
+            if name in passed:
+                if passed[name]:
+                    self.changed_parameters.add(name)
+                continue
             before = self.old.parameter_value(name)
             after = self.new.parameter_value(name)
             if before is None and after is None:

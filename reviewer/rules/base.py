@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from reviewer.diff.function_changes import FunctionChange, Status
+from reviewer.diff.function_changes import FunctionChange, Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
 from reviewer.findings import Consumer, Finding, Severity
 from reviewer.model.references import Reference, ReferenceGraph
@@ -24,6 +24,20 @@ class StackContext:
     changes: dict[str, FunctionChange]
     old_graph: ReferenceGraph
     new_graph: ReferenceGraph
+
+    @classmethod
+    def build(
+        cls,
+        old: StackTemplate,
+        new: StackTemplate,
+        *,
+        old_graph: ReferenceGraph,
+        new_graph: ReferenceGraph,
+        passed: Mapping[str, bool] | None = None,
+    ) -> StackContext:
+        """Diff the two sides; ``passed`` says which parameters a parent stack changes."""
+        diff = StackDiff.compute(old, new, passed or {})
+        return cls(old, new, diff, function_changes(diff), old_graph, new_graph)
 
     def updated_functions(self) -> Iterator[FunctionChange]:
         for change in self.changes.values():
