@@ -30,6 +30,7 @@ _PSEUDO = frozenset(
         "AWS::URLSuffix",
     }
 )
+_LAYER = "AWS::Lambda::LayerVersion"
 #: Types whose attributes can change on an in-place update (their outputs are computed).
 _COMPUTED_ATTRIBUTES = ("Custom::", "AWS::CloudFormation::CustomResource")
 
@@ -105,6 +106,9 @@ class StackDiff:
         for pointer in create_only(after.type):
             old_value = _at(before.properties, pointer)
             new_value = _at(after.properties, pointer)
+            if after.type == _LAYER and pointer == ("Content",):
+                old_value = _layer_content(self.old, before.logical_id, old_value)
+                new_value = _layer_content(self.new, after.logical_id, new_value)
             if old_value != new_value or self.causes(new_value):
                 return True
         return False
@@ -143,6 +147,25 @@ class StackDiff:
                 and hit.target in self.unknown_parameters
             }
         )
+
+
+def _layer_content(stack: StackTemplate, logical_id: str, content: Any) -> Any:
+    """A layer's content identity: the hash the template records for it, when there is one.
+
+    The Serverless Framework writes a new timestamped ``Content.S3Key`` on every package and
+    records the layer's hash (its zip and properties) in the output ``<LogicalId>Hash``
+    (``<Name>LambdaLayerHash`` for ``<Name>LambdaLayer``, or for ``<Name>LambdaLayer<hash>``
+    when the layer is retained); it deploys the already uploaded key when that hash has not
+    changed. So the hash, not the key, tells whether the layer version is replaced.
+    """
+    if not isinstance(content, Mapping):
+        return content
+    for name, output in stack.outputs.items():
+        value = output.get("Value")
+        prefix = name.removesuffix("Hash")
+        if prefix != name and isinstance(value, str) and logical_id in (prefix, prefix + value):
+            return (value, {k: v for k, v in content.items() if k != "S3Key"})
+    return content
 
 
 def _at(properties: Mapping[str, Any], pointer: PropertyPointer) -> Any:

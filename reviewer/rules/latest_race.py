@@ -210,10 +210,16 @@ def _fix(context: StackContext, fn: str, deployed: FunctionWiring) -> Fix:
             "this change already routes traffic through an alias, but the deployed stack does "
             "not: deploy the alias wiring first without the code and configuration change"
         )
-    elif deployed.has_safe_target:
+    elif any(not alias.on_latest for alias in deployed.aliases.values()):
         summary = (
             "point the remaining unqualified consumers at the existing alias and deploy that "
             "first; this change cannot be made safe on its own"
+        )
+    elif deployed.versions and not deployed.aliases:
+        summary = (
+            "versions are published, but consumers invoke the function unqualified: add an "
+            "alias on the published version, point the consumers at it and deploy that first; "
+            "this change cannot be made safe on its own"
         )
     elif deployed.aliases:
         summary = (
