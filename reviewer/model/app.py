@@ -1,7 +1,8 @@
 """A whole app: the reference graphs of all stacks of one side, linked across stacks.
 
 An invocation path can leave its stack: a consumer in stack B may import the ARN that stack A
-exports (``Fn::ImportValue``, which CDK's cross-stack references compile to), a nested stack
+exports (``Fn::ImportValue``, CDK's "strong" cross-stack references) or read stack A's output
+directly (``Fn::GetStackOutput``, CDK's default "weak" references), a nested stack
 may receive a function ARN as a parameter from its parent, and a parent may read a nested
 stack's output (``Fn::GetAtt Child.Outputs.X``). The linker follows those hops and records the
 reference on the function's own stack, so rules see every consumer wherever it lives.
@@ -78,6 +79,9 @@ class AppGraph:
 
     def _hops(self, stack: StackTemplate, hit: Hit) -> Iterator[tuple[StackTemplate, Hit]]:
         """The references a cross-stack hop leads to, in the stack they belong to."""
+        if hit.attribute == "Fn::GetStackOutput":
+            yield from self._stack_output(stack, hit.imported)
+            return
         if hit.imported is not None:
             name = evaluate(hit.imported, stack)
             exported = self._exports.get(name) if name is not None else None
@@ -101,6 +105,20 @@ class AppGraph:
             output = child.outputs.get(attribute.removeprefix("Outputs.")) if child else None
             if child is not None and output is not None:
                 yield from ((child, inner) for inner in find_hits(output.get("Value")))
+
+
+    def _stack_output(
+        self, stack: StackTemplate, arg: Any
+    ) -> Iterator[tuple[StackTemplate, Hit]]:
+        """``Fn::GetStackOutput {StackName, OutputName}``: that stack's output value."""
+        if not isinstance(arg, Mapping):
+            return
+        name = evaluate(arg.get("StackName"), stack)
+        output_name = evaluate(arg.get("OutputName"), stack)
+        source = self.stacks.get(name) if name is not None else None
+        output = source.outputs.get(output_name) if source and output_name else None
+        if source is not None and output is not None:
+            yield from ((source, inner) for inner in find_hits(output.get("Value")))
 
 
 def evaluate(value: Any, stack: StackTemplate) -> str | None:

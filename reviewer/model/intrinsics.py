@@ -91,6 +91,7 @@ def _is_reference(value: Any) -> bool:
         "Ref",
         "Fn::GetAtt",
         "Fn::ImportValue",
+        "Fn::GetStackOutput",
     )
 
 
@@ -166,6 +167,12 @@ def _import_value(arg: Any, path: PropertyPath, inside: bool) -> Iterator[Hit]:
     yield from _walk(arg, path, inside=True)
 
 
+def _stack_output(arg: Any, path: PropertyPath, inside: bool) -> Iterator[Hit]:
+    """An output of another stack read directly (CDK's default "weak" cross-stack reference)."""
+    yield Hit(path, "", "Fn::GetStackOutput", imported=arg)
+    yield from _walk(arg, path, inside=True)
+
+
 def _literal_hits(text: str, path: PropertyPath) -> Iterator[Hit]:
     if ":function:" not in text:
         return
@@ -184,6 +191,7 @@ _HANDLERS = {
     "Fn::Base64": _argument,
     "Fn::FindInMap": _argument,
     "Fn::ImportValue": _import_value,
+    "Fn::GetStackOutput": _stack_output,
     "Fn::ToJsonString": _argument,
     "Fn::GetAZs": _argument,
     "Fn::Cidr": _argument,

@@ -22,13 +22,17 @@ _MAX_DEPTH = 5
 
 
 def is_sam(body: Mapping[str, Any]) -> bool:
-    """Whether a template names the SAM transform (alone or in a list of transforms)."""
+    """Whether a template is SAM: it names the SAM transform (alone or in a list of transforms),
+    or it declares ``AWS::Serverless::*`` resources without it (SAM's own examples often leave
+    the transform out; analysed untransformed, their functions would go unchecked)."""
     transform = body.get("Transform")
-    if isinstance(transform, str):
-        return transform == SAM_TRANSFORM
-    if isinstance(transform, list):
-        return SAM_TRANSFORM in transform
-    return False
+    if transform == SAM_TRANSFORM or (isinstance(transform, list) and SAM_TRANSFORM in transform):
+        return True
+    resources = body.get("Resources")
+    return isinstance(resources, Mapping) and any(
+        isinstance(r, Mapping) and str(r.get("Type", "")).startswith("AWS::Serverless::")
+        for r in resources.values()
+    )
 
 
 def load_template(path: Path, stack_name: str | None) -> list[StackTemplate]:
