@@ -15,6 +15,7 @@ from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.files import load_template_text, read_text
 from reviewer.sources.git_blob import read_at_revision
+from reviewer.sources.template import is_sam
 
 _TEMPLATE_HINTS = ("AWSTemplateFormatVersion", "AWS::")
 
@@ -22,12 +23,19 @@ _TEMPLATE_HINTS = ("AWSTemplateFormatVersion", "AWS::")
 def load_if_template(path: Path, text: str) -> StackTemplate | None:
     """The template in ``text``, or None when it is plainly something else."""
     try:
-        return load_template_text(path, text)
+        stack = load_template_text(path, text)
     except InputError as exc:
         looks_like_template = any(hint in text for hint in _TEMPLATE_HINTS)
         if looks_like_template and "not a CloudFormation template" not in exc.message:
             raise
         return None
+    if is_sam(stack.body):
+        from reviewer.sources.sam import expand
+
+        # Local code (CodeUri: src/) is hashed from the work tree for both sides, so the hook
+        # sees configuration changes of SAM functions; code changes need --baseline-ref.
+        return expand(stack)
+    return stack
 
 
 def check_files(paths: Sequence[Path], revision: str, config: Config) -> list[Report]:
