@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="give up on the synth command after this long (default: 900)")
     check.add_argument("--stack-name", metavar="NAME",
                        help="name of the stack in the report (default: the template file name)")
-    check.add_argument("--format", "-f", default="text", choices=("text", "json"),
+    check.add_argument("--format", "-f", default="text",
+                       choices=("text", "json", "markdown", "sarif"),
                        help="output format (default: text)")
     check.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")

@@ -169,10 +169,18 @@ def _suppress(finding: Finding, context: StackContext, config: Config) -> Findin
     resource = context.new.resources.get(finding.resource)
     reasons = resource.suppressions() if resource is not None else {}
     if finding.rule in reasons:
-        return replace(finding, suppressed=True, suppression_reason=reasons[finding.rule])
+        return replace(
+            finding,
+            suppressed=True,
+            suppression_reason=reasons[finding.rule],
+            suppression_source="metadata",
+        )
     if config.ignores(finding.stack, finding.resource):
         where = config.source or "configuration"
         return replace(
-            finding, suppressed=True, suppression_reason=f"function ignored in {where}"
+            finding,
+            suppressed=True,
+            suppression_reason=f"function ignored in {where}",
+            suppression_source="config",
         )
     return finding

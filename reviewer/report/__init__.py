@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewer.engine import Report
-from reviewer.report import json_v1, text
+from reviewer.report import json_v1, markdown, sarif, text
 
 Reporter = Callable[[Report], str]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_v1.render,
+    "markdown": markdown.render,
+    "sarif": sarif.render,
 }
