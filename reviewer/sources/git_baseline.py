@@ -1,0 +1,137 @@
+"""The baseline side from a git revision: a temporary work tree of the repository at that ref.
+
+``git show REF:path`` is enough for one template file (see ``git_blob``), but a baseline that
+has to be synthesized (``npx cdk synth``, ``serverless package``) or that spans a directory
+needs the whole project as it was. ``worktree(ref, repo)`` checks the revision out into a
+temporary directory with ``git worktree add --detach`` (the user's work tree, index and
+branches are untouched), yields it, and always removes it again, also when the body raises or
+the run is interrupted with Ctrl-C. ``baseline_paths`` maps the new side's paths to the same
+places in that work tree.
+
+Untracked and ignored files (``node_modules``, virtual environments, build output) are not in
+the work tree: a synth command that needs them must install them there. Hooks of the
+repository (``post-checkout``) are not run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from reviewer.errors import InputError
+
+#: Variables that point git at another repository or index (set inside git hooks, for one):
+#: they would make the work tree commands act on the wrong repository.
+_GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR")
+
+
+def repository_root(path: Path) -> Path:
+    """The top directory of the git work tree that holds ``path`` (a file or a directory)."""
+    start = path if path.is_dir() else path.parent
+    if not start.is_dir():
+        raise InputError(path, "does not exist: cannot find its git repository")
+    result = _git(start, "rev-parse", "--show-toplevel", where=path)
+    if result.returncode != 0:
+        if "not a git repository" in result.stderr.lower():
+            raise InputError(path, "is not in a git repository: cannot read a baseline from a ref")
+        raise InputError(path, f"git cannot use its repository: {_first_line(result.stderr)}")
+    return Path(result.stdout.strip())
+
+
+@contextmanager
+def worktree(ref: str, repo: Path) -> Iterator[Path]:
+    """A temporary detached work tree of the repository holding ``repo``, at ``ref``.
+
+    Raises InputError when git is missing, ``repo`` is not in a git repository, or ``ref``
+    names no commit there. The work tree and its temporary directory are removed on exit.
+    """
+    root = repository_root(repo)
+    commit = _commit(root, ref)
+    holder = Path(tempfile.mkdtemp(prefix="latest-guard-baseline-"))
+    target = holder / root.name
+    try:
+        added = _git(root, "worktree", "add", "--detach", str(target), commit, where=root)
+        if added.returncode != 0:
+            raise InputError(root, f"cannot check out {ref}: {_first_line(added.stderr)}")
+        yield target
+    finally:
+        _remove(root, target, holder)
+
+
+def baseline_paths(paths: Sequence[Path], worktree: Path, repo_root: Path) -> list[Path]:
+    """The same files in ``worktree``: each path taken relative to ``repo_root``.
+
+    Relative paths are read from the current directory. A path outside the repository has no
+    counterpart at another revision and raises InputError.
+    """
+    root = repo_root.resolve()
+    out: list[Path] = []
+    for path in paths:
+        absolute = path.absolute()
+        # Resolve the folder (symbolic links such as /tmp -> /private/tmp) but not the file
+        # itself, which may be a link into another place or not exist yet.
+        if absolute.name in ("", ".."):
+            located = absolute.resolve()
+        else:
+            located = absolute.parent.resolve() / absolute.name
+        if located == root:
+            out.append(worktree)
+            continue
+        try:
+            relative = located.relative_to(root)
+        except ValueError:
+            raise InputError(
+                path, f"is outside the git repository {root}: it has no baseline at a ref"
+            ) from None
+        out.append(worktree / relative)
+    return out
+
+
+def _commit(root: Path, ref: str) -> str:
+    """The commit ``ref`` names; ``--end-of-options`` keeps a ref like ``-x`` from being read
+    as an option."""
+    result = _git(
+        root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}",
+        where=root,
+    )
+    if result.returncode != 0 or not result.stdout.strip():
+        raise InputError(root, f"unknown revision {ref}: no commit of that name in this repository")
+    return result.stdout.strip()
+
+
+def _remove(root: Path, target: Path, holder: Path) -> None:
+    """Remove the work tree (even with synth output in it) and forget it; never raise."""
+    if target.exists():
+        _git(root, "worktree", "remove", "--force", str(target), where=root, check=False)
+    shutil.rmtree(holder, ignore_errors=True)
+    _git(root, "worktree", "prune", where=root, check=False)
+
+
+def _git(
+    cwd: Path, *args: str, where: Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run git without hooks, in an environment that does not point at another repository.
+
+    ``check=False`` also swallows a missing git (used while cleaning up).
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
+    command = ["git", "-c", "core.hooksPath=/dev/null", *args]
+    try:
+        return subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        if not check:
+            return subprocess.CompletedProcess(command, 127, "", "git not found")
+        raise InputError(where, "git is not installed: cannot read a baseline from a ref") from None
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0].removeprefix("fatal: ") if lines else "git failed"

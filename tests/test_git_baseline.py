@@ -1,0 +1,169 @@
+"""The baseline from a git ref: a temporary work tree of a real repository, always removed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from support import FIXTURES
+
+from reviewer.config import Config
+from reviewer.engine import analyze
+from reviewer.errors import InputError
+from reviewer.sources import load_side
+from reviewer.sources.git_baseline import baseline_paths, repository_root, worktree
+
+CASE = FIXTURES / "arm64-layer"
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd, check=True, capture_output=True, text=True,
+    )
+    return result.stdout
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user or system git configuration, and no repository above the test folder."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """main has the deployed template; the work tree has the new one, not committed."""
+    root = tmp_path / "orders-service"
+    (root / "infra").mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    shutil.copy(CASE / "baseline.yaml", root / "infra" / "template.yaml")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "deployed")
+    shutil.copy(CASE / "template.yaml", root / "infra" / "template.yaml")
+    return root
+
+
+def worktrees(root: Path) -> list[str]:
+    return [
+        line.removeprefix("worktree ")
+        for line in git(root, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
+
+
+def test_worktree_holds_the_file_as_committed_and_the_change_is_found(repo: Path) -> None:
+    new = repo / "infra" / "template.yaml"
+    with worktree("main", repo) as tree:
+        [old] = baseline_paths([new], tree, repository_root(repo))
+        assert old == tree / "infra" / "template.yaml"
+        assert old.read_text(encoding="utf-8") == (CASE / "baseline.yaml").read_text("utf-8")
+        report = analyze(load_side(new, None), load_side(old, None), Config(), "ref main")
+    assert [(f.rule, f.resource, f.severity.value) for f in report.findings] == [
+        ("LG001", "OrdersFn", "error")
+    ]
+    # The user's work tree keeps the new content.
+    assert new.read_text(encoding="utf-8") == (CASE / "template.yaml").read_text("utf-8")
+
+
+def test_worktree_is_removed_afterwards_even_with_synth_output_in_it(repo: Path) -> None:
+    with worktree("HEAD", repo / "infra") as tree:
+        (tree / "cdk.out").mkdir()
+        (tree / "cdk.out" / "manifest.json").write_text("{}", encoding="utf-8")
+        (tree / "infra" / "template.yaml").write_text("edited by a synth\n", encoding="utf-8")
+    assert not tree.exists()
+    assert not tree.parent.exists()
+    assert worktrees(repo) == [str(repo)]
+    assert git(repo, "status", "--porcelain") == " M infra/template.yaml\n"
+
+
+def test_worktree_is_removed_when_the_body_raises(repo: Path) -> None:
+    with pytest.raises(RuntimeError, match="synth failed"), worktree("main", repo) as tree:
+        assert (tree / "infra" / "template.yaml").is_file()
+        raise RuntimeError("synth failed")
+    assert not tree.parent.exists()
+    assert worktrees(repo) == [str(repo)]
+
+
+def test_a_tag_or_an_older_commit_works(repo: Path) -> None:
+    git(repo, "tag", "v1")
+    git(repo, "commit", "-q", "-am", "new layer")
+    with worktree("v1", repo) as tree:
+        text = (tree / "infra" / "template.yaml").read_text(encoding="utf-8")
+    assert "deps-x86_64" in text
+    with worktree("HEAD~1", repo) as tree:
+        assert (tree / "infra" / "template.yaml").read_text(encoding="utf-8") == text
+
+
+def test_unknown_ref_is_one_line_naming_it(repo: Path) -> None:
+    with pytest.raises(InputError) as caught, worktree("release/2024-01", repo):
+        pytest.fail("no work tree for an unknown ref")
+    message = str(caught.value)
+    assert "unknown revision release/2024-01" in message
+    assert "\n" not in message
+    assert worktrees(repo) == [str(repo)]
+
+
+def test_a_ref_that_looks_like_an_option_is_just_unknown(repo: Path) -> None:
+    with pytest.raises(InputError, match="unknown revision --orphan"), worktree("--orphan", repo):
+        pytest.fail("no work tree")
+
+
+def test_repository_hooks_do_not_run(repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "post-checkout"
+    marker = repo / "hook-ran"
+    hook.write_text(f"#!/bin/sh\ntouch '{marker}'\n", encoding="utf-8")
+    hook.chmod(0o755)
+    with worktree("main", repo) as tree:
+        assert (tree / "infra").is_dir()
+    assert not marker.exists()
+
+
+def test_path_outside_a_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(InputError, match="is not in a git repository") as caught, \
+            worktree("main", plain / "template.yaml"):
+        pytest.fail("no work tree outside a repository")
+    assert caught.value.path == str(plain / "template.yaml")
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    missing = tmp_path / "gone" / "template.yaml"
+    with pytest.raises(InputError, match="does not exist"), worktree("main", missing):
+        pytest.fail("no work tree")
+
+
+def test_git_not_installed(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(InputError, match="git is not installed"), worktree("main", repo):
+        pytest.fail("no work tree without git")
+
+
+def test_baseline_paths_relative_to_the_current_directory(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo / "infra")
+    tree = tmp_path / "tree"
+    assert baseline_paths(
+        [Path("template.yaml"), Path(), Path("..")], tree, repository_root(Path())
+    ) == [tree / "infra" / "template.yaml", tree / "infra", tree]
+    with pytest.raises(InputError, match="outside the git repository") as caught:
+        baseline_paths([tmp_path / "elsewhere.yaml"], tree, repo)
+    assert caught.value.path == str(tmp_path / "elsewhere.yaml")
+
+
+def test_baseline_paths_through_a_symbolic_link_to_the_repository(
+    repo: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(repo)
+    tree = tmp_path / "tree"
+    assert baseline_paths([link / "infra" / "template.yaml"], tree, repository_root(link)) == [
+        tree / "infra" / "template.yaml"
+    ]
