@@ -74,6 +74,9 @@ class StackTemplate:
     #: For a nested stack: the parent stack's name and the logical id of its
     #: ``AWS::CloudFormation::Stack`` resource there.
     parent: tuple[str, str] | None = None
+    #: What the report should say about how this side was obtained (a deployed stack's
+    #: rolled-back state, a parameter whose value is not known); names, never values.
+    notes: tuple[str, ...] = ()
 
     @cached_property
     def resources(self) -> dict[str, Resource]:
