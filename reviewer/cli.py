@@ -69,6 +69,22 @@ def _parser() -> argparse.ArgumentParser:
     hook.add_argument("--config", type=Path, metavar="FILE")
     hook.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
+    fix = commands.add_parser(
+        "fix", help="apply the fixes to a SAM or plain template (prints a diff unless --write)"
+    )
+    fix.add_argument("--template", "-t", type=Path, metavar="FILE", required=True,
+                     help="the template to fix: a SAM or plain CloudFormation file")
+    fix.add_argument("--baseline", "-b", type=Path, metavar="OLD",
+                     help="what is deployed now; without it, every function that a resource "
+                          "invokes unqualified gets the alias wiring")
+    fix.add_argument("--phase-one", action="store_true",
+                     help="the change to deploy first, made to OLD (for a two-phase fix)")
+    fix.add_argument("--write", action="store_true",
+                     help="write the fixed file instead of printing the diff")
+    fix.add_argument("--config", type=Path, metavar="FILE")
+    fix.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    fix.set_defaults(fail_on=None)
+
     commands.add_parser("rules", help="list the rules")
     explain = commands.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", metavar="RULE", help="a rule id (LG001) or name (latest-race)")
@@ -82,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "explain":
         return _explain(args.rule)
     try:
-        return _check(args) if args.command == "check" else _pre_commit(args)
+        run = {"check": _check, "fix": _fix}.get(args.command, _pre_commit)
+        return run(args)
     except InputError as exc:
         print(f"latest-guard: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -181,6 +198,39 @@ def _pre_commit(args: argparse.Namespace) -> int:
         if report.findings:
             sys.stdout.write(REPORTERS["text"](report))
     return max((r.exit_code for r in reports), default=0)
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from reviewer.fixes.apply import fix_files, write
+
+    if args.phase_one and args.baseline is None:
+        raise InputError(args.template, "--phase-one needs --baseline: the deployed template")
+    outcome = fix_files(args.template, args.baseline, _config(args))
+    if args.phase_one:
+        target, before, after = args.baseline, outcome.baseline_before, outcome.baseline_after
+        patch = outcome.phase_one_patch
+    else:
+        target, before, after, patch = args.template, outcome.before, outcome.after, outcome.patch
+    if args.write and after is not None and after != before:
+        write(target, after)
+        print(f"latest-guard: fixed {target}", file=sys.stderr)
+    elif patch:
+        sys.stdout.write(patch)
+    if not patch:
+        print(f"latest-guard: nothing to change in {target}", file=sys.stderr)
+    if outcome.two_phase and not args.phase_one:
+        first = f"latest-guard fix -t {args.template} -b {args.baseline} --phase-one"
+        print(
+            "latest-guard: this change cannot be made safe on its own: deploy the alias wiring "
+            f"first, without the code and configuration change ({first})",
+            file=sys.stderr,
+        )
+    for note in outcome.notes:
+        print(f"latest-guard: note: {note}", file=sys.stderr)
+    for finding in outcome.remaining:
+        print(f"latest-guard: not fixed: {finding.rule} {finding.stack}/{finding.resource}: "
+              f"{finding.fix.summary if finding.fix else finding.message}", file=sys.stderr)
+    return 1 if outcome.remaining else 0
 
 
 def _rules() -> int:

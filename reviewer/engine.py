@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from reviewer.config import Config
 from reviewer.diff.function_changes import Status
 from reviewer.findings import Finding, Severity
+from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
 from reviewer.model.template import FUNCTION, StackTemplate
+
+if TYPE_CHECKING:
+    from reviewer.sources.change_set import ChangeSetFacts
 from reviewer.rules.base import StackContext
 from reviewer.rules.registry import RULES
 
@@ -66,22 +71,34 @@ def analyze(
     old: Sequence[StackTemplate] | None,
     config: Config,
     baseline_label: str,
+    change_set: ChangeSetFacts | None = None,
 ) -> Report:
-    """Run every enabled rule over every stack pair of the app."""
+    """Run every enabled rule over every stack pair of the app.
+
+    With ``change_set`` (read from CloudFormation for the deployed stack), what changes in each
+    function is what the change set says, not what the template diff guesses.
+    """
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     new_app = AppGraph(new)
     old_app = AppGraph(old or [])
     pairs = pair_stacks(new, old or [])
     contexts: dict[str, StackContext] = {}
     for stack, baseline in sorted(pairs, key=lambda pair: _depth(pair[0], new)):
-        if baseline is not None:
-            contexts[stack.name] = StackContext.build(
-                baseline,
-                stack,
-                old_graph=old_app.graph(baseline.name),
-                new_graph=new_app.graph(stack.name),
-                passed=_passed_parameter_changes(contexts, stack),
-            )
+        if baseline is None:
+            continue
+        built = StackContext.build(
+            baseline,
+            stack,
+            old_graph=old_app.graph(baseline.name),
+            new_graph=new_app.graph(stack.name),
+            passed=_passed_parameter_changes(contexts, stack),
+        )
+        if change_set is not None and change_set.stack(stack.name) is not None:
+            from reviewer.diff.change_set_changes import function_changes_from_change_set
+
+            changes = function_changes_from_change_set(stack.name, change_set, built.changes)
+            built = replace(built, changes=changes)
+        contexts[stack.name] = built
     findings: list[Finding] = []
     stacks: list[StackSummary] = []
     for stack, _ in pairs:
@@ -98,6 +115,7 @@ def analyze(
         for s in old or []
         if s.name not in paired
     )
+    findings = attach_fixes(findings, contexts)
     findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
     return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on)
 
@@ -143,7 +161,8 @@ def _new_stack(stack: StackTemplate, had_baseline: bool) -> StackSummary:
         else "no baseline given: pass --baseline to compare with what is deployed"
     )
     functions = len(stack.of_type(FUNCTION))
-    return StackSummary(stack.name, str(stack.path), None, "new", functions, (), (note,))
+    notes = (*stack.notes, note)
+    return StackSummary(stack.name, str(stack.path), None, "new", functions, (), notes)
 
 
 def _summary(context: StackContext, functions: int) -> StackSummary:
@@ -151,7 +170,7 @@ def _summary(context: StackContext, functions: int) -> StackSummary:
         name for name, c in context.changes.items()
         if c.status not in (Status.UNCHANGED,)
     )
-    notes = []
+    notes = list(dict.fromkeys((*context.old.notes, *context.new.notes)))
     unknown = sorted({p for c in context.changes.values() for p in c.unknown_parameters})
     if unknown:
         notes.append(

@@ -13,7 +13,7 @@ from reviewer import __version__
 from reviewer.diff.function_changes import PropertyChange
 from reviewer.diff.properties import Side
 from reviewer.engine import Report, StackSummary
-from reviewer.findings import Finding, Severity
+from reviewer.findings import Edit, Finding, Fix, Severity
 
 SCHEMA_ID = "latest-guard/report@1"
 
@@ -81,13 +81,35 @@ def _finding(finding: Finding) -> dict[str, Any]:
             for c in finding.consumers
         ],
         "why": finding.why,
-        "fix": None
-        if finding.fix is None
-        else {
-            "summary": finding.fix.summary,
-            "two_phase": finding.fix.two_phase,
-            "steps": list(finding.fix.steps),
-        },
+        "fix": None if finding.fix is None else _fix(finding.fix),
+    }
+
+
+def _fix(fix: Fix) -> dict[str, Any]:
+    """The fix in words, and as a change to apply: line edits, a patch, a snippet, and for a
+    two-phase fix the phase-one change to the baseline."""
+    return {
+        "summary": fix.summary,
+        "two_phase": fix.two_phase,
+        "steps": list(fix.steps),
+        "framework": fix.framework,
+        "edits": [_edit(e) for e in fix.edits],
+        "patch": fix.patch,
+        "snippet": fix.snippet,
+        "snippet_language": fix.snippet_language,
+        "phase_one_path": fix.phase_one_path,
+        "phase_one_edits": [_edit(e) for e in fix.phase_one_edits],
+        "phase_one_patch": fix.phase_one_patch,
+        "notes": list(fix.notes),
+    }
+
+
+def _edit(edit: Edit) -> dict[str, Any]:
+    return {
+        "path": edit.path,
+        "start_line": edit.start_line,
+        "end_line": edit.end_line,
+        "replacement": edit.replacement,
     }
 
 

@@ -1,0 +1,84 @@
+"""Fixes: for each finding, a change the user can apply, built for the framework they use.
+
+One builder per framework (``StackTemplate.framework``), picked from :data:`BUILDERS`:
+
+- ``cloudformation`` (:mod:`.cloudformation`): a hashed ``AWS::Lambda::Version``, an alias,
+  every consumer and permission re-pointed, as line edits of the YAML or JSON template;
+- ``sam`` (:mod:`.sam`): ``AutoPublishAlias`` (and ``AutoPublishAliasAllProperties``, the
+  ``AWS::LanguageExtensions`` transform) on the SAM function, plain consumers re-pointed;
+- ``cdk`` (:mod:`.cdk`): a snippet in the app's language around ``fn.addAlias('live')``;
+- ``serverless`` (:mod:`.serverless`): ``serverless-plugin-canary-deployments`` settings on
+  the function's entry in ``serverless.yml``.
+
+A builder gets every finding about one function and returns one :class:`~reviewer.findings.Fix`
+for all of them (the edits must apply together), or None; the rule's textual fix stays then.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from reviewer.findings import Finding, Fix
+from reviewer.fixes import cdk, cloudformation, sam, serverless
+from reviewer.fixes.base import Builder
+from reviewer.rules.base import StackContext
+
+BUILDERS: dict[str, Builder] = {
+    "cloudformation": cloudformation.build,
+    "sam": sam.build,
+    "cdk": cdk.build,
+    "serverless": serverless.build,
+}
+
+_LOG = logging.getLogger(__name__)
+
+
+def build_fix(
+    context: StackContext, function: str, findings: Sequence[Finding]
+) -> Fix | None:
+    """The framework's fix for every finding about ``function`` (raises what the builder does)."""
+    builder = BUILDERS.get(context.new.framework)
+    if builder is None:
+        return None
+    return builder(context, function, findings)
+
+
+def attach_fixes(
+    findings: Sequence[Finding], contexts: Mapping[str, StackContext]
+) -> list[Finding]:
+    """``findings`` with the framework's fix in place of the rule's words where one is built.
+
+    A builder that fails leaves the rule's fix as it was: a fix is help, never a reason for the
+    check itself to fail.
+    """
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if not finding.suppressed and finding.stack in contexts:
+            groups[(finding.stack, finding.resource)].append(finding)
+    built: dict[tuple[str, str], Fix] = {}
+    for (stack, function), group in groups.items():
+        try:
+            fix = build_fix(contexts[stack], function, group)
+        except Exception:  # a fix is optional: never fail the check for it
+            _LOG.debug("no fix for %s/%s", stack, function, exc_info=True)
+            continue
+        if fix is not None:
+            built[(stack, function)] = fix
+    return [_with_fix(f, built.get((f.stack, f.resource))) for f in findings]
+
+
+def _with_fix(finding: Finding, fix: Fix | None) -> Finding:
+    if fix is None:
+        return finding
+    if finding.fix is not None:
+        # The rule's words stay (summary, steps); the builder's concrete change follows them.
+        fix = replace(
+            fix,
+            summary=finding.fix.summary,
+            two_phase=fix.two_phase or finding.fix.two_phase,
+            steps=(*finding.fix.steps, fix.summary, *fix.steps),
+        )
+    return replace(finding, fix=fix)

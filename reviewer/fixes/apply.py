@@ -1,0 +1,224 @@
+"""``latest-guard fix``: apply the fixes to a SAM or plain template file, and to its baseline.
+
+With a baseline, the analysis runs, the fix of one function is applied (to the template, and
+its phase-one change to the baseline), and the analysis runs again on the result, until no
+finding has a fix left to apply: fixes of several functions never have to be merged by line
+number. The work happens on copies in a temporary folder; the user's files change only
+through :func:`write`.
+
+Without a baseline there is no change to judge: every function that a resource of the
+template invokes unqualified, or through an alias on ``$LATEST``, gets the alias wiring, as
+the phase-one change does (existing versions kept). That is how to prepare a deployed
+template whose baseline file latest-guard could not edit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewer.config import Config
+from reviewer.engine import analyze
+from reviewer.errors import InputError
+from reviewer.findings import Edit, Finding
+from reviewer.fixes.document import DocumentError
+from reviewer.fixes.operations import OperationError
+from reviewer.fixes.sam import SamOptions, wire_sam
+from reviewer.fixes.source import display_path, read_file, source_document
+from reviewer.fixes.textedit import EditConflict, apply_line_edits, unified_diff
+from reviewer.fixes.wiring import wire
+from reviewer.model.consumers import Role
+from reviewer.model.references import ReferenceGraph
+from reviewer.model.template import StackTemplate
+from reviewer.sources import load_side
+
+MAX_ROUNDS = 25
+
+
+@dataclass
+class Outcome:
+    """The fixed texts of the template and of the baseline (its phase-one change)."""
+
+    template: Path
+    before: str
+    after: str
+    baseline: Path | None = None
+    baseline_before: str | None = None
+    baseline_after: str | None = None
+    fixed: list[str] = field(default_factory=list)  # "LG001 stack/Function"
+    remaining: list[Finding] = field(default_factory=list)
+    two_phase: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def patch(self) -> str | None:
+        return unified_diff(display_path(self.template), self.before, self.after)
+
+    @property
+    def phase_one_patch(self) -> str | None:
+        if self.baseline is None or self.baseline_before is None or self.baseline_after is None:
+            return None
+        return unified_diff(display_path(self.baseline), self.baseline_before, self.baseline_after)
+
+
+def fix_files(template: Path, baseline: Path | None, config: Config | None = None) -> Outcome:
+    """The fixes of every finding on ``template`` against ``baseline`` (or the wiring alone)."""
+    text = _read(template)
+    if baseline is None:
+        return _wire_all(template, text)
+    base_text = _read(baseline)
+    config = config or Config()
+    outcome = Outcome(template, text, text, baseline, base_text, base_text)
+    with _workspace(template, baseline) as (new_copy, old_copy):
+        copy_nested(template, new_copy)
+        copy_nested(baseline, old_copy)
+        tried: set[tuple[str, str]] = set()
+        for _ in range(MAX_ROUNDS):
+            new_copy.write_text(outcome.after, encoding="utf-8")
+            old_copy.write_text(outcome.baseline_after or "", encoding="utf-8")
+            report = analyze(load_side(new_copy), load_side(old_copy), config, str(baseline))
+            open_findings = [f for f in report.findings if not f.suppressed]
+            pending = [
+                f for f in open_findings
+                if (f.stack, f.resource) not in tried and f.fix is not None
+                and (f.fix.edits or f.fix.phase_one_edits)
+            ]
+            if not pending:
+                outcome.remaining = open_findings
+                break
+            chosen = pending[0]
+            tried.add((chosen.stack, chosen.resource))
+            key = (chosen.stack, chosen.resource)
+            group = [f for f in open_findings if (f.stack, f.resource) == key]
+            if chosen.fix is None:  # pragma: no cover - filtered above
+                continue
+            after = _apply(outcome.after, chosen.fix.edits, new_copy)
+            base_after = _apply(outcome.baseline_after or "", chosen.fix.phase_one_edits, old_copy)
+            if after == outcome.after and base_after == outcome.baseline_after:
+                continue
+            outcome.after, outcome.baseline_after = after, base_after
+            outcome.two_phase = outcome.two_phase or chosen.fix.two_phase
+            outcome.fixed.extend(f"{f.rule} {f.stack}/{f.resource}" for f in group)
+            outcome.notes.extend(n for n in chosen.fix.notes if n not in outcome.notes)
+            tried.discard((chosen.stack, chosen.resource))
+    return outcome
+
+
+def _apply(text: str, edits: tuple[Edit, ...], copy: Path) -> str:
+    mine = [e for e in edits if e.path == display_path(copy)]
+    return apply_line_edits(text, mine) if mine else text
+
+
+def _read(path: Path) -> str:
+    if not path.is_file():
+        raise InputError(path, "latest-guard fix edits a template file (SAM or plain "
+                               "CloudFormation); for CDK and Serverless, `check` prints the fix")
+    text = read_file(path)
+    if text is None:
+        raise InputError(path, "cannot be read as UTF-8 text")
+    return text
+
+
+def copy_nested(template: Path, copy: Path) -> None:
+    """The local templates ``template`` nests, copied beside ``copy`` where the loader looks."""
+    try:
+        stacks = load_side(template)
+    except InputError:
+        return
+    root = template.parent.resolve()
+    for stack in stacks:
+        source = stack.path.resolve()
+        if source == template.resolve():
+            continue
+        try:
+            relative = source.relative_to(root)
+        except ValueError:
+            continue
+        target = copy.parent / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+@contextmanager
+def _workspace(template: Path, baseline: Path) -> Iterator[tuple[Path, Path]]:
+    """Copies of the two files under their own names, so that stack names stay the same."""
+    holder = Path(tempfile.mkdtemp(prefix="latest-guard-fix-"))
+    try:
+        (holder / "new").mkdir()
+        (holder / "old").mkdir()
+        yield holder / "new" / template.name, holder / "old" / baseline.name
+    finally:
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+# -- without a baseline: the wiring of every exposed function ------------------------------------
+
+
+def _wire_all(template: Path, text: str) -> Outcome:
+    outcome = Outcome(template, text, text)
+    with _single(template) as copy:
+        for _ in range(MAX_ROUNDS):
+            copy.write_text(outcome.after, encoding="utf-8")
+            stacks = [s for s in load_side(copy) if s.path == copy]
+            if not stacks:
+                break
+            stack = stacks[0]
+            changed = False
+            for function in _exposed_functions(stack):
+                after = _wire_one(stack, function)
+                if after is not None and after != outcome.after:
+                    outcome.after = after
+                    outcome.fixed.append(f"wiring {stack.name}/{function}")
+                    changed = True
+                    break
+            if not changed:
+                break
+    return outcome
+
+
+def _exposed_functions(stack: StackTemplate) -> list[str]:
+    graph = ReferenceGraph(stack)
+    exposed: list[str] = []
+    for function, wiring in graph.functions.items():
+        unqualified = [r for r in wiring.with_role(Role.INVOKE) if not r.qualified]
+        on_latest = any(a.on_latest for a in wiring.aliases.values())
+        if unqualified or on_latest:
+            exposed.append(function)
+    return exposed
+
+
+def _wire_one(stack: StackTemplate, function: str) -> str | None:
+    document = source_document(stack)
+    wiring = ReferenceGraph(stack).functions[function]
+    if document is None:
+        return None
+    try:
+        if stack.framework == "sam":
+            wired = wire_sam(document, stack, wiring, SamOptions(False, False))
+        else:
+            wired = wire(document, stack, wiring, publish=False, fresh=set())
+        return wired.edits.result() if wired.changed else None
+    except (OperationError, EditConflict, DocumentError):
+        return None
+
+
+@contextmanager
+def _single(template: Path) -> Iterator[Path]:
+    holder = Path(tempfile.mkdtemp(prefix="latest-guard-fix-"))
+    try:
+        yield holder / template.name
+    finally:
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+def write(path: Path, text: str) -> None:
+    """Write a fixed file back, keeping nothing else about it to chance."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(path, f"cannot be written: {exc.strerror}") from None
+

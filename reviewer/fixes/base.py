@@ -1,0 +1,54 @@
+"""What every fix builder shares: its signature, and the change as edits and a patch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from reviewer.findings import Edit, Finding, Fix
+from reviewer.fixes.document import Document
+from reviewer.fixes.source import display_path
+from reviewer.fixes.textedit import TextEdits, line_edits, unified_diff
+from reviewer.rules.base import StackContext
+
+#: ``build(context, function, findings)``: one fix for every finding about one function.
+Builder = Callable[[StackContext, str, Sequence[Finding]], Fix | None]
+
+FIX_COMMAND = "latest-guard fix"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's change: its line edits, and the same change as a unified diff."""
+
+    path: str
+    edits: tuple[Edit, ...]
+    patch: str | None
+    text: str
+
+    @classmethod
+    def of(cls, document: Document, edits: TextEdits) -> FileChange:
+        path = display_path(document.path)
+        after = edits.result()
+        edits_ = line_edits(path, document.text, after)
+        return cls(path, edits_, unified_diff(path, document.text, after), after)
+
+
+def listing(items: Iterable[str], limit: int = 6) -> str:
+    """``A``, ``A and B``, ``A, B and C``; past ``limit`` items, ``A, B, ... and 4 more``."""
+    names = list(dict.fromkeys(items))
+    if len(names) > limit:
+        shown = names[: limit - 1]
+        return ", ".join(shown) + f" and {len(names) - len(shown)} more"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def rules_of(findings: Sequence[Finding]) -> set[str]:
+    return {f.rule for f in findings}
+
+
+def two_phase(findings: Sequence[Finding]) -> bool:
+    """LG001 judges the deployed stack: its fix is always deployed first, on its own."""
+    return any(f.rule == "LG001" or (f.fix is not None and f.fix.two_phase) for f in findings)

@@ -1,0 +1,326 @@
+"""Fixes for SAM templates: ``AutoPublishAlias`` on the function, edited in the SAM source.
+
+SAM publishes a version and points alias ``live`` at it when a function has
+``AutoPublishAlias: live``, and it re-points the function's own events (API, SQS, schedules,
+S3, SNS, function URL, event invoke config...) at the alias (facts sheet §4.1). So:
+
+- the function gets ``AutoPublishAlias: live`` as the first line of its ``Properties``
+  (unless it, or ``Globals.Function``, has one already);
+- ``AutoPublishAliasAllProperties: true`` when a changed property is one SAM's default hash
+  leaves out (everything but ``Code``, ``Environment``, ``MemorySize`` and ``SnapStart``), or
+  for LG002: otherwise no new version is published for that change;
+- for LG002 where a parameter value feeds the change, ``AWS::LanguageExtensions`` before the
+  SAM transform: SAM hashes parameter references as written, not their values;
+- resources the user wrote beside the function (rules, permissions, OpenAPI bodies, state
+  machines) are not re-pointed by SAM: their references become ``!Ref Fn.Alias`` (in a
+  ``Fn::Sub``, the generated alias id ``FnAliaslive``);
+- a plain alias on ``$LATEST`` gets ``FunctionVersion: !GetAtt Fn.Version.Version``.
+
+Settings go on the function, never into ``Globals``: changing the hash of every function
+would give unchanged functions a new version id, and publishing an unchanged function fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reviewer.diff.function_changes import PropertyChange
+from reviewer.diff.properties import Side
+from reviewer.findings import Finding, Fix
+from reviewer.fixes.base import FIX_COMMAND, FileChange, listing, rules_of, two_phase
+from reviewer.fixes.document import Document, Node
+from reviewer.fixes.operations import OperationError, insert_entry, set_entry
+from reviewer.fixes.render import GetAtt, Style
+from reviewer.fixes.repoint import AliasTarget, repoint
+from reviewer.fixes.source import display_path, source_document
+from reviewer.fixes.textedit import EditConflict, TextEdits
+from reviewer.fixes.wiring import ALIAS_NAME, Wired, function_names, repoint_consumers
+from reviewer.model.consumers import Role
+from reviewer.model.references import FunctionWiring
+from reviewer.model.template import StackTemplate
+from reviewer.rules.base import StackContext
+
+SAM_FUNCTION = "AWS::Serverless::Function"
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+#: What SAM's default AutoPublishAlias hash covers (facts sheet §4.1).
+DEFAULT_HASHED = frozenset({"Code", "Environment", "MemorySize", "SnapStart"})
+
+
+@dataclass(frozen=True)
+class SamOptions:
+    """Which SAM settings the fix needs."""
+
+    all_properties: bool
+    language_extensions: bool
+
+
+def sam_alias_id(function: str, alias_name: str) -> str:
+    """The logical id SAM gives the alias: ``<Fn>Alias<name>``, ``-`` as D and ``_`` as U."""
+    return f"{function}Alias{alias_name.replace('-', 'D').replace('_', 'U')}"
+
+
+def options_for(findings: Sequence[Finding]) -> SamOptions:
+    changes: list[PropertyChange] = [c for f in findings for c in f.changes]
+    outside_hash = any(
+        c.side in (Side.CODE, Side.CONFIG) and c.name not in DEFAULT_HASHED for c in changes
+    )
+    stale = "LG002" in rules_of(findings)
+    by_parameter = any(c.how == "by parameter" for c in changes)
+    return SamOptions(
+        all_properties=outside_hash or stale, language_extensions=stale and by_parameter
+    )
+
+
+def build(context: StackContext, function: str, findings: Sequence[Finding]) -> Fix | None:
+    """``AutoPublishAlias`` on the function in the SAM source, and on the baseline's when the
+    deployed stack has no safe path."""
+    document = source_document(context.new)
+    wiring = context.new_graph.functions.get(function)
+    if document is None or wiring is None:
+        return None
+    options = options_for(findings)
+    try:
+        new = wire_sam(document, context.new, wiring, options)
+    except (OperationError, EditConflict):
+        return None
+    change = FileChange.of(document, new.edits) if new.changed else None
+    staged = two_phase(findings)
+    first: FileChange | None = None
+    first_wired: Wired | None = None
+    if staged:
+        first, first_wired = _phase_one(context, function, options)
+    template = display_path(context.new.path)
+    return Fix(
+        summary=_summary(function, new, staged, options, template),
+        two_phase=staged,
+        steps=_steps(function, new, first, first_wired, staged, template),
+        framework="sam",
+        edits=change.edits if change else (),
+        patch=change.patch if change else None,
+        phase_one_path=first.path if first else None,
+        phase_one_edits=first.edits if first else (),
+        phase_one_patch=first.patch if first else None,
+        notes=tuple(dict.fromkeys(new.notes + (first_wired.notes if first_wired else []))),
+    )
+
+
+def _phase_one(
+    context: StackContext, function: str, options: SamOptions
+) -> tuple[FileChange | None, Wired | None]:
+    document = source_document(context.old)
+    wiring = context.old_graph.functions.get(function)
+    if document is None or wiring is None:
+        return None, None
+    phase_options = SamOptions(options.all_properties, language_extensions=False)
+    try:
+        wired = wire_sam(document, context.old, wiring, phase_options)
+    except (OperationError, EditConflict):
+        return None, None
+    return (FileChange.of(document, wired.edits) if wired.changed else None), wired
+
+
+def wire_sam(
+    document: Document, stack: StackTemplate, wiring: FunctionWiring, options: SamOptions
+) -> Wired:
+    """The SAM settings and the re-pointed plain consumers of one function, as edits."""
+    function = wiring.logical_id
+    node = document.resource(function)
+    kind = node.get("Type") if node is not None else None
+    properties = node.get("Properties") if node is not None else None
+    if kind is None or kind.value != SAM_FUNCTION or properties is None:
+        raise OperationError(f"{function} is not an AWS::Serverless::Function with Properties")
+    if properties.get("AutoPublishCodeSha256") is not None and options.all_properties:
+        # The version id is that value: no setting publishes a new version until it changes.
+        raise OperationError(f"{function} sets AutoPublishCodeSha256: change it with the code")
+    style = Style.of(document)
+    edits = TextEdits(document.text)
+    defaults = _globals(document)
+    own_alias = properties.get("AutoPublishAlias")
+    global_alias = defaults.get("AutoPublishAlias") if defaults is not None else None
+    written = own_alias or global_alias
+    alias_name = written.value if written is not None and written.kind == "scalar" else None
+    alias_name = alias_name or ALIAS_NAME
+    out = Wired(edits, sam_alias_id(function, alias_name), alias_name)
+    if written is None:
+        insert_entry(document, edits, properties, "AutoPublishAlias", alias_name, style, first=True)
+        out.added.append(f"AutoPublishAlias: {alias_name}")
+    if options.all_properties and not _all_properties(properties, defaults):
+        set_entry(document, edits, properties, "AutoPublishAliasAllProperties", True, style,
+                  first=True)
+        out.added.append("AutoPublishAliasAllProperties: true")
+    if options.language_extensions and _add_language_extensions(document, edits, style):
+        out.added.append(f"the {LANGUAGE_EXTENSIONS} transform")
+    target = AliasTarget(
+        function, f"{function}.Alias", out.alias_id, alias_name, function_names(stack, function)
+    )
+    generated = frozenset(
+        r.source for r in wiring.references if document.resource(r.source) is None
+    )
+    repoint_consumers(document, stack, wiring, target, out, style, skip=generated | {function})
+    _repoint_owners(document, wiring, generated, target, out)
+    _point_latest_aliases(document, wiring, out, style)
+    return out
+
+
+def _repoint_owners(
+    document: Document,
+    wiring: FunctionWiring,
+    generated: frozenset[str],
+    target: AliasTarget,
+    out: Wired,
+) -> None:
+    """Resources SAM generates from another SAM resource (a WebSocket API's integrations, an
+    API's stage variables) take the function from that resource's properties: edit them there."""
+    function = wiring.logical_id
+    owners = [
+        str(key.value) for key, value in _resources(document)
+        if str(key.value) != function and _is_sam_resource(value)
+    ]
+    owners.sort(key=len, reverse=True)
+    exposed = {r.source for r in wiring.references if r.source in generated and not r.qualified
+               and r.role in (Role.INVOKE, Role.GRANT)}
+    for source in sorted(exposed):
+        if source.startswith(function):
+            continue  # the function's own events: SAM moves them to the alias
+        owner = next((o for o in owners if source.startswith(o)), None)
+        node = document.resource(owner) if owner else None
+        properties = node.get("Properties") if node is not None else None
+        if owner is None or properties is None or owner in out.repointed:
+            continue
+        if repoint(document, out.edits, properties, target):
+            out.repointed.append(owner)
+
+
+def _resources(document: Document) -> list[tuple[Node, Node]]:
+    section = document.root.get("Resources")
+    return list(section.pairs) if section is not None else []
+
+
+def _is_sam_resource(node: Node) -> bool:
+    kind = node.get("Type")
+    return kind is not None and (kind.value or "").startswith("AWS::Serverless::")
+
+
+def _globals(document: Document) -> Node | None:
+    section = document.root.get("Globals")
+    return section.get("Function") if section is not None else None
+
+
+def _all_properties(properties: Node, defaults: Node | None) -> bool:
+    for place in (properties, defaults):
+        value = place.get("AutoPublishAliasAllProperties") if place is not None else None
+        if value is not None:
+            return value.kind == "scalar" and (value.value or "").lower() == "true"
+    return False
+
+
+def _add_language_extensions(document: Document, edits: TextEdits, style: Style) -> bool:
+    """Put ``AWS::LanguageExtensions`` before the SAM transform; False when it is there."""
+    transform = document.root.get("Transform")
+    if transform is None:
+        raise OperationError("the template names no Transform")
+    if transform.kind == "scalar":
+        if transform.value != SAM_TRANSFORM:
+            raise OperationError("the Transform is not the SAM transform")
+        replacement = style.inline([LANGUAGE_EXTENSIONS, SAM_TRANSFORM])
+        edits.replace(transform.start, document.content_end(transform), replacement)
+        return True
+    names = [item.value for item in transform.items]
+    if LANGUAGE_EXTENSIONS in names or SAM_TRANSFORM not in names:
+        return False
+    sam_item = transform.items[names.index(SAM_TRANSFORM)]
+    if transform.flow or document.kind == "json":
+        edits.insert(sam_item.start, f"{style.scalar(LANGUAGE_EXTENSIONS)}, ")
+    else:
+        line = document.line_start(sam_item.start)
+        prefix = document.text[line : sam_item.start]
+        edits.insert(line, f"{prefix}{LANGUAGE_EXTENSIONS}\n")
+    return True
+
+
+def _point_latest_aliases(
+    document: Document, wiring: FunctionWiring, out: Wired, style: Style
+) -> None:
+    """A plain alias on ``$LATEST`` written beside the function: on the version SAM publishes."""
+    for alias in wiring.aliases.values():
+        node = document.resource(alias.logical_id)
+        properties = node.get("Properties") if node is not None else None
+        current = properties.get("FunctionVersion") if properties is not None else None
+        if not alias.on_latest or properties is None or current is None:
+            continue
+        if current.kind != "scalar" or current.tag is not None:
+            out.untouched.append(f"alias {alias.logical_id}")
+            continue
+        version = GetAtt(f"{wiring.logical_id}.Version", "Version")
+        set_entry(document, out.edits, properties, "FunctionVersion", version, style)
+        out.repointed.append(alias.logical_id)
+
+
+def describe(function: str, wired: Wired) -> str:
+    parts: list[str] = []
+    if wired.added:
+        parts.append(f"adds {listing(wired.added)} to {function}")
+    if wired.repointed:
+        parts.append(f"points {listing(wired.repointed)} at {function}.Alias")
+    return "; ".join(parts) or "changes nothing"
+
+
+def _summary(
+    function: str, new: Wired, staged: bool, options: SamOptions, template: str
+) -> str:
+    command = f"({FIX_COMMAND})"
+    settings = "AutoPublishAlias: " + new.alias_name
+    if options.all_properties:
+        settings += " with AutoPublishAliasAllProperties: true"
+    if staged:
+        return (
+            f"give {function} {settings} (SAM then points its events at alias "
+            f"{new.alias_name}) and deploy that first, without the code and configuration "
+            f"change: this change cannot be made safe on its own {command}"
+        )
+    if options.language_extensions:
+        return (
+            f"set AutoPublishAliasAllProperties: true on {function} and add the "
+            f"{LANGUAGE_EXTENSIONS} transform before the SAM transform: a parameter feeds the "
+            f"change, and SAM hashes it only once its value is resolved {command}"
+        )
+    return (
+        f"set {settings} on {function}: SAM then publishes a new version for this change "
+        f"{command}"
+    )
+
+
+def _steps(  # noqa: PLR0917
+    function: str,
+    new: Wired,
+    first: FileChange | None,
+    first_wired: Wired | None,
+    staged: bool,
+    template: str,
+) -> tuple[str, ...]:
+    steps: list[str] = []
+    if staged:
+        if first is not None and first_wired is not None:
+            steps.append(
+                "Phase one, on the deployed template (phase_one_patch): "
+                f"{describe(function, first_wired)}. Merge and deploy it on its own: SAM "
+                "publishes the function as deployed and moves its events to the alias."
+            )
+        else:
+            steps.append(
+                f"Phase one: add AutoPublishAlias: {new.alias_name} to {function} in the "
+                "template that is deployed now, with no other change, and deploy it."
+            )
+        steps.append(
+            f"Phase two, this change: {describe(function, new)}. Deploy it: "
+            "the alias moves to the new version in one switch."
+        )
+    else:
+        steps.append(f"In this template: {describe(function, new)}.")
+    if new.untouched:
+        steps.append(
+            f"Not edited: {listing(new.untouched)}; point them at {function}.Alias yourself."
+        )
+    return tuple(steps)

@@ -1,0 +1,59 @@
+"""Small helpers over PyGithub objects, shared by the review, summary and check modules.
+
+PyGithub completes a listed object with one more request when code reads an attribute the
+listing did not include (``in_reply_to_id`` of a comment that is no reply, for one). The
+publisher only needs what the listing holds, so it reads the listed JSON through ``raw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from github.GithubException import GithubException
+from github.GithubObject import GithubObject
+
+
+def raw(item: GithubObject) -> dict[str, Any]:
+    """The JSON of a listed object as the listing returned it, without completing it."""
+    # ``raw_data`` would complete the object first; the listed JSON is kept in ``_rawData``.
+    data: Any = getattr(item, "_rawData", None)
+    return data if isinstance(data, dict) else {}
+
+
+def listed(items: Iterable[Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Each object of a paginated list with its listed JSON (every page is fetched)."""
+    for item in items:
+        yield item, raw(item)
+
+
+def status_of(exc: BaseException) -> int | None:
+    return exc.status if isinstance(exc, GithubException) else None
+
+
+def message_of(exc: BaseException) -> str:
+    """GitHub's message for a failed request, on one line (no request data, no headers)."""
+    if isinstance(exc, GithubException):
+        data = exc.data
+        text = data.get("message") if isinstance(data, dict) else None
+        errors = data.get("errors") if isinstance(data, dict) else None
+        details = []
+        for error in errors if isinstance(errors, list) else []:
+            if isinstance(error, dict) and isinstance(error.get("message"), str):
+                details.append(error["message"])
+            elif isinstance(error, str):
+                details.append(error)
+        line = str(text or f"HTTP {exc.status}")
+        if details:
+            line += " (" + "; ".join(details) + ")"
+        return " ".join(line.split())
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def is_permission_error(exc: BaseException) -> bool:
+    """403 (read-only token, fork) or 404 (a token that cannot see the resource)."""
+    return status_of(exc) in (403, 404)
+
+
+def is_unprocessable(exc: BaseException) -> bool:
+    return status_of(exc) == 422

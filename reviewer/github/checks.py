@@ -1,0 +1,77 @@
+"""The ``latest-guard`` check run on the head commit: the verdict a branch rule can require.
+
+- the conclusion and title come from ``verdict``: ``failure`` when a finding reaches
+  ``fail-on``, ``neutral`` when there are only findings below it, ``success`` otherwise;
+- the summary is the Markdown report, cut below the 65,535 characters GitHub allows;
+- one annotation per active finding on its file and line, sent in batches of 50 (the most one
+  request may carry): the first with the creation, the rest by updates, which append.
+
+An annotation needs a path inside the repository; a finding without one (or with a line that
+is not known) is annotated on line 1 of its file, or only listed in the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from github.CheckRun import CheckRun
+from github.Repository import Repository
+
+from reviewer.engine import Report
+from reviewer.findings import Finding, Severity
+from reviewer.github.artifact import repository_path
+from reviewer.github.verdict import conclusion, title
+from reviewer.report.markdown import truncate
+
+CHECK_NAME = "latest-guard"
+SUMMARY_LIMIT = 65535
+ANNOTATIONS_PER_REQUEST = 50
+_LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
+
+
+def check_annotations(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """One Checks API annotation per active finding with a path in the repository."""
+    out: list[dict[str, Any]] = []
+    for finding in findings:
+        path = finding.location.path
+        if finding.suppressed or not repository_path(path):
+            continue
+        line = finding.location.line or 1
+        message = f"{finding.resource} ({finding.stack}): {finding.message}"
+        if finding.fix is not None:
+            message += f"\nFix: {finding.fix.summary}"
+        out.append(
+            {
+                "path": path,
+                "start_line": line,
+                "end_line": line,
+                "annotation_level": _LEVEL[finding.severity],
+                "title": f"{finding.rule} {finding.name} · {finding.resource}"[:255],
+                "message": message[:60000],
+            }
+        )
+    return out
+
+
+def publish_check(
+    repo: Repository, head_sha: str, report: Report, markdown: str, pointer: str
+) -> CheckRun:
+    """Create the completed check run, then append the remaining annotation batches."""
+    notes = check_annotations(report.findings)
+    summary = truncate(markdown, SUMMARY_LIMIT, pointer)
+    heading = title(report)
+    batches = [
+        notes[n : n + ANNOTATIONS_PER_REQUEST]
+        for n in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
+    ] or [[]]
+    run = repo.create_check_run(
+        name=CHECK_NAME,
+        head_sha=head_sha,
+        status="completed",
+        conclusion=conclusion(report),
+        output={"title": heading, "summary": summary, "annotations": batches[0]},
+    )
+    for batch in batches[1:]:
+        run.edit(output={"title": heading, "summary": summary, "annotations": batch})
+    return run

@@ -1,0 +1,161 @@
+"""Publish a report to GitHub: the check run, the sticky summary and the review.
+
+Each of the three is tried on its own, so that a token allowed to write checks but not pull
+requests (or the reverse) still gets what it may. A failure never raises: it is recorded in
+``PublishOutcome.degraded`` with the reason, in words, for the log. The caller has already
+written the job summary and the outputs, and turns a degraded run into workflow-command
+annotations, so nothing is lost:
+
+- 403/404 on a write: the token cannot write there. A ``pull_request`` run from a fork always
+  gets a read-only token, whatever the workflow's ``permissions`` say; the two-workflow setup
+  (``mode: analyze`` then ``mode: publish`` on ``workflow_run``) is the way to comment there.
+- anything else (rate limits that outlast the retries, server errors, network): said as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+from github.GithubException import GithubException
+
+from reviewer.engine import Report
+from reviewer.github.api import is_permission_error, listed, message_of
+from reviewer.github.checks import publish_check
+from reviewer.github.client import RetrySettings, connect
+from reviewer.github.context import PullRequestLookup, RunContext
+from reviewer.github.review import ReviewOutcome, sync_review
+from reviewer.github.summary import SummaryAction, summary_body, sync_summary
+from reviewer.github.workflow import log_line
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
+
+T = TypeVar("T")
+
+COMMENT_MODES = ("review", "summary", "off")
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    token: str
+    api_url: str | None = None
+    comment: str = "review"  # review | summary | off
+    retry: RetrySettings = field(default_factory=RetrySettings)
+
+
+@dataclass
+class PublishOutcome:
+    check_created: bool = False
+    pull_number: int | None = None
+    summary: SummaryAction | None = None
+    review: ReviewOutcome | None = None
+    #: Why something could not be published, one line each.
+    degraded: list[str] = field(default_factory=list)
+
+
+def publish(
+    report: Report,
+    context: RunContext,
+    markdown: str,
+    options: PublishOptions,
+    *,
+    log: TextIO,
+    pointer: str,
+) -> PublishOutcome:
+    """Publish ``report`` (``markdown`` is its summary) for ``context``; see the module doc."""
+    outcome = PublishOutcome()
+    github = connect(options.token, options.api_url, options.retry)
+    repo = github.get_repo(context.repository)
+
+    def attempt(what: str, action: Callable[[], T]) -> T | None:
+        try:
+            return action()
+        except GithubException as exc:
+            outcome.degraded.append(_reason(what, exc, context))
+        except OSError as exc:  # requests' connection errors and time-outs are OSErrors
+            outcome.degraded.append(f"could not {what}: GitHub did not answer ({message_of(exc)})")
+        return None
+
+    check = attempt(
+        "create the check run",
+        lambda: publish_check(repo, context.head_sha, report, markdown, pointer),
+    )
+    outcome.check_created = check is not None
+    if check is not None:
+        log_line(log, f"check run latest-guard on {context.head_sha[:7]}: {check.conclusion}")
+    if options.comment == "off":
+        return outcome
+    number = context.pull_number
+    if number is None and context.lookup is not None:
+        lookup = context.lookup
+        number = attempt("find the pull request", lambda: find_pull_number(repo, lookup))
+        if number is None and not outcome.degraded:
+            log_line(log, f"no open pull request has head {context.head_sha[:7]}: no comments")
+    outcome.pull_number = number
+    if number is None:
+        return outcome
+    has_findings = any(not f.suppressed for f in report.findings)
+    body = summary_body(markdown, pointer)
+    outcome.summary = attempt(
+        "update the summary comment", lambda: sync_summary(repo, number, body, has_findings)
+    )
+    if outcome.summary is not None:
+        log_line(log, f"summary comment on #{number}: {outcome.summary}")
+    if options.comment == "review":
+        pull = repo.get_pull(number)
+        outcome.review = attempt(
+            "post the review",
+            lambda: sync_review(
+                repo, pull, context.head_sha, report.findings, log=log, pointer=pointer
+            ),
+        )
+        if outcome.review is not None:
+            _log_review(log, number, outcome.review)
+    return outcome
+
+
+def find_pull_number(repo: Repository, lookup: PullRequestLookup) -> int | None:
+    """The open pull request whose head is ``lookup.head_sha`` (a fork's, for
+    ``workflow_run``): through the commit's pull requests, then by the head branch."""
+    commit = repo.get_commit(lookup.head_sha)
+    number = _matching(listed(commit.get_pulls()), lookup.head_sha)
+    if number is None and lookup.head_owner and lookup.head_branch:
+        pulls = repo.get_pulls(state="open", head=f"{lookup.head_owner}:{lookup.head_branch}")
+        number = _matching(listed(pulls), lookup.head_sha)
+    return number
+
+
+def _matching(pulls: Iterable[tuple[Any, dict[str, Any]]], sha: str) -> int | None:
+    for _, data in pulls:
+        head = data.get("head")
+        if isinstance(head, dict) and data.get("state") == "open" and head.get("sha") == sha:
+            number = data.get("number")
+            return number if isinstance(number, int) else None
+    return None
+
+
+def _reason(what: str, exc: GithubException, context: RunContext) -> str:
+    message = message_of(exc)
+    if is_permission_error(exc):
+        why = (
+            "a pull request from a fork runs with a read-only token; use the two-workflow "
+            "setup (mode: analyze, then mode: publish on workflow_run) to comment there"
+            if context.fork
+            else "give the job 'checks: write' and 'pull-requests: write' permissions"
+        )
+        return f"could not {what}: the token may not ({message}); {why}"
+    return f"could not {what}: {message}"
+
+
+def _log_review(log: TextIO, number: int, review: ReviewOutcome) -> None:
+    log_line(
+        log,
+        f"review on #{number}: {review.line_comments} line comment(s), "
+        f"{review.file_comments} file comment(s), {review.in_body} in the review body, "
+        f"{review.already_posted} already posted, {review.deleted} outdated deleted"
+        + (f", {review.kept_with_replies} kept for their replies" if review.kept_with_replies
+           else ""),
+    )
+

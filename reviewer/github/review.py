@@ -1,0 +1,249 @@
+"""The pull-request review: inline comments for new findings, stale ones deleted.
+
+One run does, in order:
+
+1. read the pull request's files (their patches say which lines can take a comment), its
+   review comments and its reviews;
+2. delete our comments whose finding is gone, and our outdated comments (GitHub no longer
+   shows them on a line) whose finding is still there, so that it is posted again where it is
+   now; a comment with replies is a conversation and is never deleted;
+3. plan where each finding not yet posted goes (``plan.plan_review``);
+4. post file-level comments (``subject_type: file``) one by one, then ONE review with the
+   line comments and, in its body, the findings beyond the comment limit or outside the
+   pull request's files.
+
+A 422 for the review (GitHub rejects the whole review when one line is not in the diff) makes
+the line comments go one by one, each falling back to a comment on its file and then to the
+review body. Re-running on the same commit posts nothing: every finding is already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from github.GithubException import GithubException
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from reviewer.findings import Finding
+from reviewer.github.api import is_unprocessable, listed, message_of
+from reviewer.github.diff_lines import PullRequestDiff, parse_files
+from reviewer.github.markers import (
+    REVIEW_MARKER,
+    body_fingerprints,
+    comment_fingerprint,
+    finding_marker,
+)
+from reviewer.github.plan import LineEdit, PlannedComment, ReviewPlan, plan_review
+from reviewer.github.workflow import log_line
+from reviewer.report.markdown import GITHUB_BODY_LIMIT, finding_body, truncate
+
+
+@dataclass
+class ReviewOutcome:
+    line_comments: int = 0
+    file_comments: int = 0
+    in_body: int = 0
+    already_posted: int = 0
+    deleted: int = 0
+    kept_with_replies: int = 0
+    review_created: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Ours:
+    """One of our earlier inline comments."""
+
+    item: Any
+    fingerprint: str
+    outdated: bool
+    replied: bool
+
+
+def sync_review(
+    repo: Repository,
+    pull: PullRequest,
+    head_sha: str,
+    findings: Sequence[Finding],
+    *,
+    log: TextIO,
+    pointer: str,
+) -> ReviewOutcome:
+    """Bring the pull request's review comments in line with ``findings`` (module doc)."""
+    outcome = ReviewOutcome()
+    diff = read_diff(pull)
+    ours, in_bodies = _earlier(pull)
+    active = {f.fingerprint for f in findings if not f.suppressed}
+    posted = set(in_bodies)
+    for comment in ours:
+        keep = comment.fingerprint in active and not comment.outdated
+        if keep or comment.replied:
+            posted.add(comment.fingerprint)
+            outcome.kept_with_replies += int(not keep)
+            continue
+        comment.item.delete()
+        outcome.deleted += 1
+    plan = plan_review(findings, diff, posted)
+    outcome.already_posted = len(plan.already_posted)
+    _post(repo, pull, head_sha, plan, outcome=outcome, log=log, pointer=pointer)
+    return outcome
+
+
+def read_diff(pull: PullRequest) -> PullRequestDiff:
+    """The pull request's files and their commentable lines (every page of files)."""
+    return parse_files(
+        (str(data.get("filename", "")), str(data.get("status", "modified")), data.get("patch"))
+        for _, data in listed(pull.get_files())
+    )
+
+
+def _earlier(pull: PullRequest) -> tuple[list[_Ours], set[str]]:
+    """Our inline comments, and the fingerprints listed in our review bodies."""
+    comments = list(listed(pull.get_review_comments()))
+    replied_to = {data.get("in_reply_to_id") for _, data in comments}
+    ours = []
+    for item, data in comments:
+        fingerprint = comment_fingerprint(data.get("body"))
+        if fingerprint is None or data.get("in_reply_to_id"):
+            continue
+        outdated = data.get("subject_type") != "file" and data.get("line") is None
+        ours.append(_Ours(item, fingerprint, outdated, data.get("id") in replied_to))
+    in_bodies: set[str] = set()
+    for _, data in listed(pull.get_reviews()):
+        in_bodies |= body_fingerprints(data.get("body"))
+    return ours, in_bodies
+
+
+def _post(
+    repo: Repository,
+    pull: PullRequest,
+    head_sha: str,
+    plan: ReviewPlan,
+    *,
+    outcome: ReviewOutcome,
+    log: TextIO,
+    pointer: str,
+) -> None:
+    leftovers: list[Finding] = list(plan.in_body)
+    for comment in plan.file_comments:
+        if _comment(pull, head_sha, comment, log, pointer):
+            outcome.file_comments += 1
+        else:
+            leftovers.append(comment.finding)
+    lines = list(plan.line_comments)
+    if not lines and not leftovers:
+        return
+    commit = repo.get_commit(head_sha)
+    try:
+        pull.create_review(
+            commit=commit,
+            body=review_body(lines, leftovers, pointer),
+            event="COMMENT",
+            comments=[_line_payload(c, pointer) for c in lines],  # type: ignore[misc]
+        )
+    except GithubException as exc:
+        if not (is_unprocessable(exc) and lines):
+            raise
+        log_line(log, f"GitHub refused the review ({message_of(exc)}): posting one by one")
+        placed = 0
+        for comment in lines:
+            if _comment(pull, head_sha, comment, log, pointer):
+                placed += 1
+                continue
+            file_level = PlannedComment(comment.fingerprint, comment.finding, comment.path)
+            if _comment(pull, head_sha, file_level, log, pointer):
+                outcome.file_comments += 1
+            else:
+                leftovers.append(comment.finding)
+        outcome.line_comments += placed
+        if leftovers:
+            pull.create_review(
+                commit=commit, body=review_body([], leftovers, pointer), event="COMMENT"
+            )
+            outcome.review_created = True
+        outcome.in_body = len(leftovers)
+        return
+    outcome.review_created = True
+    outcome.line_comments += len(lines)
+    outcome.in_body = len(leftovers)
+
+
+def _comment(
+    pull: PullRequest, head_sha: str, comment: PlannedComment, log: TextIO, pointer: str
+) -> bool:
+    """Post one comment on a line or a file; False when GitHub refuses its place (422)."""
+    body = comment_body(comment, pointer)
+    try:
+        if comment.line is None:
+            pull.create_review_comment(body, head_sha, comment.path, subject_type="file")
+        elif comment.start_line is not None:
+            pull.create_review_comment(
+                body, head_sha, comment.path, line=comment.line, side="RIGHT",
+                start_line=comment.start_line, start_side="RIGHT",
+            )
+        else:
+            pull.create_review_comment(
+                body, head_sha, comment.path, line=comment.line, side="RIGHT"
+            )
+    except GithubException as exc:
+        if not is_unprocessable(exc):
+            raise
+        where = comment.path if comment.line is None else f"{comment.path}:{comment.line}"
+        log_line(log, f"GitHub refused a comment on {where}: {message_of(exc)}")
+        return False
+    return True
+
+
+def _line_payload(comment: PlannedComment, pointer: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "path": comment.path,
+        "line": comment.line,
+        "side": "RIGHT",
+        "body": comment_body(comment, pointer),
+    }
+    if comment.start_line is not None:
+        payload["start_line"] = comment.start_line
+        payload["start_side"] = "RIGHT"
+    return payload
+
+
+def comment_body(comment: PlannedComment, pointer: str) -> str:
+    """The marker, the finding, and its suggestion block when the fix is a line edit."""
+    text = finding_marker(comment.fingerprint) + "\n" + finding_body(comment.finding)
+    if comment.suggestion is not None and comment.line is not None:
+        text += "\n" + suggestion_block(comment.suggestion)
+    return truncate(text, GITHUB_BODY_LIMIT, pointer)
+
+
+def suggestion_block(edit: LineEdit) -> str:
+    """A ```suggestion``` fence whose backticks outnumber any run in the replacement."""
+    longest = run = 0
+    for ch in edit.replacement:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * max(3, longest + 1)
+    replacement = edit.replacement
+    if replacement and not replacement.endswith("\n"):
+        replacement += "\n"
+    return f"{fence}suggestion\n{replacement}{fence}\n"
+
+
+def review_body(lines: Sequence[PlannedComment], rest: Sequence[Finding], pointer: str) -> str:
+    """The review's body: markers of the findings it carries, then those findings in full."""
+    parts = [REVIEW_MARKER]
+    parts.extend(finding_marker(f.fingerprint) for f in rest)
+    count = len(lines) + len(rest)
+    head = f"**latest-guard** · {count} new finding{'s' if count != 1 else ''}"
+    if lines:
+        head += f": {len(lines)} on the lines below"
+    parts.append(head + ".")
+    if rest:
+        parts.append(
+            "\nThese could not go on a line of this pull request (beyond the "
+            "comment limit, or in a file it does not change):\n"
+        )
+        parts.extend(finding_body(f) for f in rest)
+    return truncate("\n".join(parts) + "\n", GITHUB_BODY_LIMIT, pointer)

@@ -1,0 +1,47 @@
+"""The sticky summary comment: one issue comment per pull request, edited in place.
+
+It is found by the marker at the start of its body, across every page of the pull request's
+comments (GitHub lists 30 a page by default; a busy pull request has hundreds). Then:
+
+- no summary yet and nothing to report: nothing is posted (a clean pull request stays quiet);
+- no summary yet and findings: it is created;
+- a summary with the same body (a re-run on the same commit): it is left alone, so nobody is
+  notified twice;
+- a summary with another body: it is edited, also to the all-clear once the findings are
+  fixed, so an old error never stays on the pull request.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from github.Repository import Repository
+
+from reviewer.github.api import listed
+from reviewer.github.markers import SUMMARY_MARKER, is_summary
+from reviewer.report.markdown import GITHUB_BODY_LIMIT, truncate
+
+SummaryAction = Literal["created", "updated", "unchanged", "skipped"]
+
+
+def summary_body(markdown: str, pointer: str) -> str:
+    """The marker and the summary Markdown, cut to fit one comment."""
+    return truncate(f"{SUMMARY_MARKER}\n{markdown}", GITHUB_BODY_LIMIT, pointer)
+
+
+def sync_summary(
+    repo: Repository, number: int, body: str, has_findings: bool
+) -> SummaryAction:
+    """Create, edit or leave the summary comment of pull request ``number``."""
+    issue = repo.get_issue(number)
+    for item, data in listed(issue.get_comments()):
+        if not is_summary(data.get("body")):
+            continue
+        if data.get("body") == body:
+            return "unchanged"
+        item.edit(body)
+        return "updated"
+    if not has_findings:
+        return "skipped"
+    issue.create_comment(body)
+    return "created"

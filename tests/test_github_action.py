@@ -1,0 +1,509 @@
+"""The Action end to end: ``reviewer.action`` against the stand-in GitHub API.
+
+Each test builds a git repository whose base commit holds the deployed templates and whose
+head commit holds the pull request's, writes a real webhook payload (from
+``@octokit/webhooks-examples``, adapted to that repository's commits) as the event file, and
+runs the entry point with the variables the runner sets. PyGithub talks HTTP to
+``tests/github_server.py``, which checks every request against GitHub's OpenAPI description.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from github_server import (
+    HUMAN,
+    OPENAPI_PATH,
+    GitHubServer,
+    GitHubState,
+    Pull,
+    PullFile,
+    iter_requests,
+    webhook_example,
+)
+
+from reviewer.action import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPOSITORY = "Codertocat/Hello-World"
+CANARY = "canary-secret-value-7f3a"  # an environment value in the code-env fixture
+ORDERS = "infra/orders.yaml"
+BILLING = "infra/billing.json"
+
+pytestmark = pytest.mark.skipif(
+    not OPENAPI_PATH.is_file(),
+    reason="GitHub's OpenAPI description is missing: run npm ci in tests/node",
+)
+
+
+def _fixture(case: str, side: str) -> str:
+    return next((FIXTURES / case).glob(f"{side}.*")).read_text(encoding="utf-8")
+
+
+DEPLOYED = {ORDERS: _fixture("arm64-layer", "baseline"), BILLING: _fixture("code-env", "baseline")}
+ARM64 = {
+    ORDERS: _fixture("arm64-layer", "template"),
+    # code-env's change, written as a person edits the file (two lines, not reformatted).
+    BILLING: DEPLOYED[BILLING]
+    .replace("worker/aaaa.zip", "worker/bbbb.zip")
+    .replace('"LOG_LEVEL": "info"', f'"LOG_LEVEL": "info", "PAYMENTS_API_TOKEN": "{CANARY}"'),
+}
+# The fix: ship the code change alone (code-only changes do not race).
+CODE_ONLY = {
+    ORDERS: DEPLOYED[ORDERS].replace("orders/1111.zip", "orders/3333.zip"),
+    BILLING: DEPLOYED[BILLING].replace("worker/aaaa.zip", "worker/cccc.zip"),
+}
+
+
+def _git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
+         *args],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )
+    return result.stdout.strip()
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def _patch(before: str, after: str) -> str:
+    """The ``patch`` GitHub lists for a file: hunks only, three lines of context."""
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), n=3, lineterm="")
+    return "\n".join(list(lines)[2:])
+
+
+@dataclass
+class Scenario:
+    """A repository, its pull request on the stand-in server, and the runner's files."""
+
+    server: GitHubServer
+    tmp: Path
+    workspace: Path
+    base_sha: str = ""
+    head_sha: str = ""
+    number: int = 2
+    log: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def state(self) -> GitHubState:
+        return self.server.state
+
+    def commit(self, files: dict[str, str]) -> str:
+        """A new head commit with ``files``; the pull request follows it."""
+        _write(self.workspace, files)
+        _git(self.workspace, "add", "-A")
+        _git(self.workspace, "commit", "-q", "-m", "change")
+        self.head_sha = _git(self.workspace, "rev-parse", "HEAD")
+        pull = self.state.pulls[self.number]
+        pull.head_sha = self.head_sha
+        pull.files = [PullFile(name, _patch(DEPLOYED[name], text)) for name, text in files.items()]
+        return self.head_sha
+
+    def pull_request_event(self, *, fork: bool = False) -> dict[str, Any]:
+        payload = webhook_example("pull_request", "synchronize")
+        pull = payload["pull_request"]
+        pull["number"] = payload["number"] = self.number
+        pull["head"]["sha"], pull["base"]["sha"] = self.head_sha, self.base_sha
+        if fork:
+            pull["head"]["repo"]["full_name"] = "forker/Hello-World"
+        return payload
+
+    def workflow_run_event(self) -> dict[str, Any]:
+        payload = webhook_example(
+            "workflow_run", "completed", lambda e: not e["workflow_run"]["pull_requests"]
+        )
+        run = payload["workflow_run"]
+        run["head_sha"], run["event"], run["head_branch"] = self.head_sha, "pull_request", "feature"
+        run["head_repository"]["full_name"] = "forker/Hello-World"
+        run["head_repository"]["owner"]["login"] = "forker"
+        run["repository"]["full_name"] = payload["repository"]["full_name"] = REPOSITORY
+        return payload
+
+    def run(
+        self,
+        event: dict[str, Any],
+        event_name: str = "pull_request",
+        *,
+        token: str = "write-token",
+        subprocess_run: bool = False,
+        workspace: Path | None = None,
+        **inputs: str,
+    ) -> int:
+        """Run the action as the runner does; returns its exit status (log in ``self.log``)."""
+        event_path = self.tmp / "event.json"
+        event_path.write_text(json.dumps(event), encoding="utf-8")
+        for name in ("output", "summary"):
+            (self.tmp / name).write_text("", encoding="utf-8")
+        env = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_OUTPUT": str(self.tmp / "output"),
+            "GITHUB_STEP_SUMMARY": str(self.tmp / "summary"),
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_SHA": "f" * 40,  # the merge commit: not where the check belongs
+            "GITHUB_API_URL": self.server.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_WORKSPACE": str(workspace or self.workspace),
+            "LATEST_GUARD_RETRY_BACKOFF": "0.01",
+            "LATEST_GUARD_WRITE_INTERVAL": "0",
+            "INPUT_TEMPLATE": f"{ORDERS}\n{BILLING}",
+            "INPUT_BASELINE": "git",
+            "INPUT_GITHUB-TOKEN": token,
+            "INPUT_MODE": "full",
+            "INPUT_COMMENT": "review",
+        }
+        env.update({f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()})
+        self.env = env
+        if subprocess_run:
+            full = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.tmp), **env}
+            done = subprocess.run(
+                [sys.executable, "-P", "-m", "reviewer.action"], env=full,
+                cwd=workspace or self.workspace, capture_output=True, text=True, timeout=120,
+                check=False,
+            )
+            self.log = done.stdout + done.stderr
+            return done.returncode
+        out = io.StringIO()
+        with contextlib.chdir(workspace or self.workspace):  # the runner's working directory
+            code = main(env, out)
+        self.log = out.getvalue()
+        return code
+
+    def outputs(self) -> dict[str, str]:
+        lines = (self.tmp / "output").read_text(encoding="utf-8").splitlines()
+        values: dict[str, str] = {}
+        while lines:
+            name, _, delimiter = lines.pop(0).partition("<<")
+            end = lines.index(delimiter)
+            values[name] = "\n".join(lines[:end])
+            del lines[: end + 1]
+        return values
+
+    def step_summary(self) -> str:
+        return (self.tmp / "summary").read_text(encoding="utf-8")
+
+    def our_comments(self) -> list[dict[str, Any]]:
+        return [c for c in self.state.comments_of(self.number) if c["user"]["type"] == "Bot"]
+
+    def summaries(self) -> list[dict[str, Any]]:
+        return [c for c in self.state.issue_comments.values()
+                if c["body"].startswith("<!-- latest-guard:summary -->")]
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Iterator[Scenario]:
+    workspace = tmp_path / "repo"
+    workspace.mkdir()
+    _git(workspace, "init", "-q", "-b", "main")
+    _write(workspace, DEPLOYED)
+    _git(workspace, "add", "-A")
+    _git(workspace, "commit", "-q", "-m", "deployed")
+    base = _git(workspace, "rev-parse", "HEAD")
+    state = GitHubState(REPOSITORY)
+    with GitHubServer(state) as server:
+        state.add_pull(Pull(2, base, base, REPOSITORY))
+        found = Scenario(server, tmp_path, workspace, base_sha=base)
+        found.commit(ARM64)
+        yield found
+        assert state.violations == [], "requests that GitHub's API description does not allow"
+        _assert_no_secret(found)
+
+
+def _assert_no_secret(scenario: Scenario) -> None:
+    """No environment value of a template ever leaves: not in a request, log or summary."""
+    sent = json.dumps([r.body for r in scenario.state.requests])
+    for where, text in (("requests", sent), ("log", scenario.log),
+                        ("job summary", scenario.step_summary())):
+        assert CANARY not in text, f"an environment value leaked into the {where}"
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_first_run_reviews_summarises_and_fails_the_check(scenario: Scenario) -> None:
+    code = scenario.run(scenario.pull_request_event(), subprocess_run=True)
+
+    assert code == 0, scenario.log  # the check run carries the verdict
+    state = scenario.state
+    (check,) = state.check_runs.values()
+    assert (check["name"], check["head_sha"]) == ("latest-guard", scenario.head_sha)
+    assert check["conclusion"] == "failure"
+    assert check["output"]["title"].startswith("2 errors")
+    assert {(a["path"], a["annotation_level"]) for a in check["annotations"]} == {
+        (ORDERS, "failure"), (BILLING, "failure"),
+    }
+    # One review; the orders finding sits on the line that switches the architecture.
+    (review,) = state.reviews.values()
+    comments = {c["path"]: c for c in scenario.our_comments()}
+    orders = comments[ORDERS]
+    assert orders["subject_type"] == "line" and orders["line"] == 9
+    assert ARM64[ORDERS].splitlines()[8].strip() == "Architectures: [arm64]"
+    assert orders["body"].startswith("<!-- latest-guard:finding:")
+    assert "**LG001 latest-race (error)**" in orders["body"]
+    assert (comments[BILLING]["subject_type"], comments[BILLING]["line"]) == ("line", 9)
+    assert "PAYMENTS_API_TOKEN" not in json.dumps(review)
+    (summary,) = scenario.summaries()
+    assert "### latest-guard · 2 errors" in summary["body"]
+    assert scenario.head_sha[:7] in summary["body"]
+    outputs = scenario.outputs()
+    assert outputs == {"findings": "2", "errors": "2", "warnings": "0",
+                       "report-path": "latest-guard-report.json", "conclusion": "failure"}
+    assert "### latest-guard · 2 errors" in scenario.step_summary()
+    report = json.loads((scenario.workspace / "latest-guard-report.json").read_text())
+    assert report["schema"] == "latest-guard/report@1"
+    assert {f["location"]["path"] for f in report["findings"]} == {ORDERS, BILLING}
+
+
+def test_rerun_on_the_same_commit_posts_nothing_new(scenario: Scenario) -> None:
+    for n in range(120):  # a busy conversation: the summary lands on the second page
+        comment_id = scenario.state.next_id()
+        scenario.state.issue_comments[comment_id] = {
+            "id": comment_id, "issue_number": 2, "body": f"comment {n}", "user": HUMAN,
+            "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+            "author_association": "MEMBER",
+        }
+    scenario.run(scenario.pull_request_event())
+    comments = {c["id"] for c in scenario.our_comments()}
+    summary = scenario.summaries()[0]["body"]
+    before = len(scenario.state.requests)
+
+    assert scenario.run(scenario.pull_request_event()) == 0
+
+    again = scenario.state.requests[before:]
+    posted = [r.path for r in again if r.method in ("POST", "PATCH", "DELETE")]
+    assert posted == [f"/repos/{REPOSITORY}/check-runs"], "only the check run is made again"
+    assert {c["id"] for c in scenario.our_comments()} == comments
+    assert len(scenario.state.reviews) == 1
+    assert scenario.summaries()[0]["body"] == summary
+
+
+def test_fixed_pull_request_deletes_old_comments_and_passes(scenario: Scenario) -> None:
+    scenario.run(scenario.pull_request_event())
+    billing = next(c for c in scenario.our_comments() if c["path"] == BILLING)
+    reply = scenario.state.next_id()
+    scenario.state.review_comments[reply] = {
+        **billing, "id": reply, "body": "We deploy billing by hand, see runbook.",
+        "user": HUMAN, "in_reply_to_id": billing["id"],
+    }
+
+    scenario.commit(CODE_ONLY)
+    assert scenario.run(scenario.pull_request_event()) == 0
+
+    state = scenario.state
+    assert [c["path"] for c in scenario.our_comments()] == [BILLING], (
+        "the orders comment is deleted; the billing one has a reply and stays"
+    )
+    latest = max(state.check_runs.values(), key=lambda r: r["id"])
+    assert (latest["conclusion"], latest["head_sha"]) == ("success", scenario.head_sha)
+    (summary,) = scenario.summaries()
+    assert "✓ no findings" in summary["body"]
+    assert scenario.head_sha[:7] in summary["body"]
+    assert scenario.outputs()["conclusion"] == "success"
+
+
+def test_fork_with_read_only_token_degrades_to_annotations(scenario: Scenario) -> None:
+    code = scenario.run(
+        scenario.pull_request_event(fork=True), token="read-token", sarif_file="lg.sarif"
+    )
+
+    assert code == 1, "no check run: the exit status gives the verdict"
+    state = scenario.state
+    assert not state.check_runs and not state.reviews and not state.issue_comments
+    assert {r.status for r in state.writes()} == {403}
+    assert f"::error file={ORDERS},line=3,title=LG001 latest-race::" in scenario.log
+    assert "read-only token" in scenario.log and "mode: analyze" in scenario.log
+    assert "### latest-guard · 2 errors" in scenario.step_summary()
+    assert scenario.outputs()["conclusion"] == "failure"
+    sarif = json.loads((scenario.workspace / "lg.sarif").read_text())
+    assert len(sarif["runs"][0]["results"]) == 2
+
+
+def test_analyze_then_publish_from_workflow_run(scenario: Scenario, tmp_path: Path) -> None:
+    assert scenario.run(
+        scenario.pull_request_event(fork=True), token="read-token", mode="analyze",
+        report_path="out/report.json",
+    ) == 0
+    assert scenario.state.requests == [], "analyze makes no API call"
+    assert "::error file=infra/orders.yaml" in scenario.log
+    artifact = tmp_path / "artifact"
+    artifact.mkdir()
+    (artifact / "report.json").write_bytes((scenario.workspace / "out/report.json").read_bytes())
+
+    # The publish workflow runs on workflow_run with no checkout: only the artifact is there.
+    code = scenario.run(
+        scenario.workflow_run_event(), "workflow_run", mode="publish",
+        report_path="report.json", workspace=artifact,
+    )
+
+    assert code == 0, scenario.log
+    state = scenario.state
+    assert list(iter_requests(state, "GET", rf"/commits/{scenario.head_sha}/pulls$"))
+    (check,) = state.check_runs.values()
+    assert (check["head_sha"], check["conclusion"]) == (scenario.head_sha, "failure")
+    assert len(scenario.our_comments()) == 2 and len(scenario.summaries()) == 1
+    assert scenario.outputs()["findings"] == "2"
+
+
+def test_line_outside_githubs_diff_falls_back_to_a_file_comment(scenario: Scenario) -> None:
+    def on_line_9(body: Any) -> bool:
+        items = body.get("comments", [body]) if isinstance(body, dict) else []
+        return any(i.get("path") == ORDERS and i.get("line") == 9 for i in items)
+
+    for path in (r"/pulls/2/reviews$", r"/pulls/2/comments$"):
+        scenario.state.inject(
+            "POST", path, 422, "Unprocessable Entity", when=on_line_9,
+            errors=["Pull request review thread line must be part of the diff"],
+        )
+
+    assert scenario.run(scenario.pull_request_event()) == 0
+
+    comments = {c["path"]: c for c in scenario.our_comments()}
+    assert comments[ORDERS]["subject_type"] == "file"
+    assert comments[ORDERS]["body"].count("<!-- latest-guard:finding:") == 1
+    assert "GitHub refused the review" in scenario.log
+    assert len(scenario.our_comments()) == 2
+
+
+def test_rate_limits_and_server_errors_are_retried(scenario: Scenario) -> None:
+    scenario.state.inject(
+        "POST", r"/pulls/2/reviews$", 403,
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+        "again.",
+        headers={"Retry-After": "1"},
+    )
+    scenario.state.inject("POST", r"/issues/2/comments$", 502, "Server Error")
+
+    assert scenario.run(scenario.pull_request_event()) == 0
+
+    attempts = list(iter_requests(scenario.state, "POST", r"/pulls/2/reviews$"))
+    assert [a.status for a in attempts] == [403, 200]
+    assert attempts[1].at - attempts[0].at >= 1.0, "retry-after is honoured"
+    assert len(scenario.state.reviews) == 1
+    summaries = list(iter_requests(scenario.state, "POST", r"/issues/2/comments$"))
+    assert [a.status for a in summaries] == [502, 201]
+    assert len(scenario.summaries()) == 1
+
+
+def _many_functions(count: int, arm64: bool) -> str:
+    lines = ["Resources:"]
+    for n in range(count):
+        arch = "arm64" if arm64 else "x86_64"
+        layer = f"deps-{arch}:{2 if arm64 else 1}"
+        lines += [
+            f"  Fn{n:03d}:", "    Type: AWS::Lambda::Function", "    Properties:",
+            "      Runtime: python3.12", "      Handler: app.handler",
+            "      Role: arn:aws:iam::123456789012:role/fn",
+            f"      Architectures: [{arch}]",
+            f"      Code: {{S3Bucket: artifacts, S3Key: fn/{n}-{arch}.zip}}",
+            f"      Layers: [arn:aws:lambda:us-east-1:123456789012:layer:{layer}]",
+            f"  Rule{n:03d}:", "    Type: AWS::Events::Rule", "    Properties:",
+            "      ScheduleExpression: rate(1 day)",
+            f"      Targets: [{{Id: t, Arn: !GetAtt Fn{n:03d}.Arn}}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _many_report(tmp: Path, path: str, count: int) -> str:
+    """A report@1 with ``count`` findings on ``path``: the arm64-layer finding, once per
+    function of ``_many_functions``, each on its function's line."""
+    from reviewer.engine import Report
+    from reviewer.model.template import Location
+    from reviewer.report import json_v1
+    from reviewer.run import CheckOptions, run_check
+
+    folder = FIXTURES / "arm64-layer"
+    template, baseline = (next(folder.glob(f"{side}.*")) for side in ("template", "baseline"))
+    report = run_check(CheckOptions((template,), (baseline,)), io.StringIO())
+    (finding,) = report.findings
+    findings = tuple(
+        replace(finding, resource=f"Fn{n:03d}", location=Location(path, 2 + 14 * n),
+                fix=replace(finding.fix, edits=()) if finding.fix else None)
+        for n in range(count)
+    )
+    document = tmp / "report.json"
+    document.write_text(json_v1.render(Report(findings, report.stacks, "git main", "error")))
+    return document.name
+
+
+def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scenario) -> None:
+    many = "infra/many.yaml"
+    before, after = _many_functions(70, arm64=False), _many_functions(70, arm64=True)
+    scenario.state.pulls[2].files = [PullFile(many, _patch(before, after))]
+    artifact = scenario.tmp / "artifact"
+    artifact.mkdir()
+    name = _many_report(artifact, many, 70)
+
+    code = scenario.run(
+        scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact
+    )
+
+    assert code == 0, scenario.log
+    state = scenario.state
+    (summary,) = scenario.summaries()
+    assert len(summary["body"]) <= 65536
+    assert "cut to fit GitHub's limit: [the job summary](https://github.com/" in summary["body"]
+    assert "Fn069" in scenario.step_summary(), "the job summary keeps every finding"
+    (check,) = state.check_runs.values()
+    assert len(check["annotations"]) == 70
+    patches = list(iter_requests(state, "PATCH", r"/check-runs/\d+$"))
+    assert len(patches) == 1, "50 annotations with the creation, 20 in one update"
+    assert len(check["output"]["summary"]) <= 65535
+    (review,) = state.reviews.values()
+    comments = scenario.our_comments()
+    assert len(comments) == 30
+    assert {c["line"] for c in comments} == {8 + 14 * n for n in range(30)}, "Architectures lines"
+    assert review["body"].count("<!-- latest-guard:finding:") == 40
+    assert len(review["body"]) <= 65536
+
+
+def test_comment_summary_posts_the_summary_and_no_review(scenario: Scenario) -> None:
+    assert scenario.run(scenario.pull_request_event(), comment="summary", fail_on="never") == 0
+    assert len(scenario.summaries()) == 1
+    assert not scenario.state.reviews and not scenario.our_comments()
+    (check,) = scenario.state.check_runs.values()
+    assert check["conclusion"] == "neutral", "findings below fail-on show but do not block"
+
+
+def test_the_stand_in_refuses_what_github_would(tmp_path: Path) -> None:
+    from github import Auth, Github, GithubException
+
+    state = GitHubState(REPOSITORY)
+    with GitHubServer(state) as server:
+        client = Github(auth=Auth.Token("write-token"), base_url=server.url, retry=None,
+                        seconds_between_writes=0, lazy=True)
+        repo = client.get_repo(REPOSITORY)
+        with pytest.raises(GithubException) as refused:
+            repo.create_check_run(name="x", head_sha="a" * 40, conclusion="green")
+        assert refused.value.status == 422
+        with pytest.raises(GithubException) as unknown:
+            repo.get_pull(2).get_commits().totalCount  # noqa: B018 - the request is the test
+        assert unknown.value.status == 404
+    assert any("conclusion" in v for v in state.violations)
+    assert any("not served by this stand-in" in v for v in state.violations)
+
+
+def test_a_clean_pull_request_gets_a_green_check_and_no_comment(scenario: Scenario) -> None:
+    scenario.commit(CODE_ONLY)
+    assert scenario.run(scenario.pull_request_event()) == 0
+    (check,) = scenario.state.check_runs.values()
+    assert (check["conclusion"], check["output"]["title"]) == ("success", "no findings")
+    assert not scenario.state.issue_comments and not scenario.state.reviews
