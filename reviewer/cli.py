@@ -14,7 +14,6 @@ from reviewer.errors import InputError
 
 if TYPE_CHECKING:
     from reviewer.config import Config
-    from reviewer.model.template import StackTemplate
 
 EXIT_INPUT = 2
 
@@ -35,8 +34,27 @@ def _parser() -> argparse.ArgumentParser:
                        help="the new side: a template (JSON or YAML; SAM is expanded), a "
                             "directory of templates, a CDK cloud assembly or a Serverless "
                             "package; repeat for more stacks of one app")
-    check.add_argument("--baseline", "-b", type=Path, metavar="OLD", action="append",
-                       help="what is deployed now, in any of the same forms")
+    baseline = check.add_mutually_exclusive_group()
+    baseline.add_argument("--baseline", "-b", type=Path, metavar="OLD", action="append",
+                          help="what is deployed now, in any of the same forms")
+    baseline.add_argument("--baseline-stack", metavar="NAME", action="append",
+                          help="the deployed stack (read with AWS credentials); repeat for "
+                               "more, or '*' for every stack of the new side by name")
+    baseline.add_argument("--baseline-ref", metavar="REF",
+                          help="the same templates at a git revision (e.g. origin/main), "
+                               "synthesized like the new side when --synth is given")
+    check.add_argument("--region", metavar="REGION", help="AWS region of the deployed stacks")
+    check.add_argument("--profile", metavar="PROFILE", help="AWS profile to read them with")
+    check.add_argument("--endpoint-url", metavar="URL",
+                       help="CloudFormation endpoint (LocalStack, moto)")
+    check.add_argument("--parameter-overrides", nargs="+", metavar="KEY=VALUE",
+                       help="parameter values of the new side, as 'aws cloudformation deploy' "
+                            "takes them (or a JSON file); default: a SAM project's samconfig")
+    check.add_argument("--change-set", action="store_true",
+                       help="ask CloudFormation what changes: create a change set of the "
+                            "deployed stack, read it and delete it (never executed)")
+    check.add_argument("--template-bucket", metavar="BUCKET",
+                       help="S3 bucket for templates over 51,200 bytes (--change-set)")
     check.add_argument("--synth", metavar="COMMAND",
                        help="run this command first (e.g. 'npx cdk synth', 'npx serverless "
                             "package'); its output streams to standard error")
@@ -126,28 +144,30 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from reviewer.engine import analyze
     from reviewer.report import REPORTERS
-    config = _config(args)
-    workdir: Path = args.working_directory or Path()
-    if args.synth:
-        from reviewer.sources.synth import run_synth
+    from reviewer.run import CheckOptions, run_check
 
-        run_synth(args.synth, workdir, args.synth_timeout, sys.stderr)
-    templates = [workdir / p for p in args.template or []]
-    if not templates:
-        templates = [_detected_project(workdir, synthesized=bool(args.synth))]
-    if args.stack_name and len(templates) > 1:
-        raise InputError(templates[1], "--stack-name names one template; give one --template")
-    new = _load_all(templates, args.stack_name)
-    if not args.template:
-        names = ", ".join(s.name for s in new)
-        print(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}",
-              file=sys.stderr)
-    baselines = [workdir / p for p in args.baseline or []]
-    old = _load_all(baselines, args.stack_name) if baselines else None
-    label = ", ".join(f"{_kind(p)} {p}" for p in baselines) if baselines else "none"
-    report = analyze(new, old, config, label)
+    if args.change_set and not args.baseline_stack:
+        raise InputError("--change-set", "needs --baseline-stack: the deployed stack to compare")
+    options = CheckOptions(
+        templates=tuple(args.template or ()),
+        baselines=tuple(args.baseline or ()),
+        baseline_ref=args.baseline_ref,
+        baseline_stacks=tuple(args.baseline_stack or ()),
+        synth=args.synth,
+        working_directory=args.working_directory or Path(),
+        synth_timeout=args.synth_timeout,
+        stack_name=args.stack_name,
+        config=args.config,
+        fail_on=args.fail_on,
+        region=args.region,
+        parameter_overrides=tuple(args.parameter_overrides or ()),
+        profile=args.profile,
+        endpoint_url=args.endpoint_url,
+        change_set=args.change_set,
+        template_bucket=args.template_bucket,
+    )
+    report = run_check(options, sys.stderr)
     output = REPORTERS[args.format](report)
     if args.output:
         try:
@@ -157,36 +177,6 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     return report.exit_code
-
-
-def _detected_project(workdir: Path, synthesized: bool) -> Path:
-    from reviewer.sources.project import detect_project, require_output
-
-    project = detect_project(workdir)
-    if project is None:
-        raise InputError(
-            workdir.resolve(),
-            "no --template given, and no cdk.json, serverless.yml or SAM template.yaml here",
-        )
-    output = require_output(project, synthesized)
-    print(f"latest-guard: found a {project.kind} in {workdir}", file=sys.stderr)
-    return output
-
-
-def _load_all(paths: Sequence[Path], stack_name: str | None) -> list[StackTemplate]:
-    from reviewer.sources import load_side
-
-    stacks: list[StackTemplate] = []
-    for path in paths:
-        stacks.extend(load_side(path, stack_name))
-    return stacks
-
-
-def _kind(path: Path) -> str:
-    from reviewer.sources import detect
-
-    source = detect(path)
-    return source.name if source is not None else "path"
 
 
 def _pre_commit(args: argparse.Namespace) -> int:

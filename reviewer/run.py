@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, fields, is_dataclass, replace
 from enum import Enum
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from reviewer.config import Config
     from reviewer.engine import Report
     from reviewer.model.template import StackTemplate
+    from reviewer.sources.change_set import ChangeSetFacts
 
 T = TypeVar("T")
 
@@ -34,8 +35,10 @@ class CheckOptions:
 
     At most one kind of baseline is used: ``baselines`` (paths in any form a template can
     take), ``baseline_ref`` (the same templates at a git revision) or ``baseline_stacks``
-    (stacks deployed in ``region``). None of them compares with nothing: every stack is new.
-    Relative paths are read from ``working_directory``.
+    (stacks deployed in ``region``; ``*`` names every top-level stack of the new side). None
+    of them compares with nothing: every stack is new. With ``change_set`` (one deployed
+    stack), CloudFormation's change set says what changes. Relative paths are read from
+    ``working_directory``.
     """
 
     templates: tuple[Path, ...] = ()
@@ -50,6 +53,10 @@ class CheckOptions:
     fail_on: str | None = None
     region: str | None = None
     parameter_overrides: tuple[str, ...] = ()
+    profile: str | None = None
+    endpoint_url: str | None = None
+    change_set: bool = False
+    template_bucket: str | None = None
 
 
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
@@ -66,22 +73,106 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
     if not templates:
         templates = [detected_project(workdir, synthesized=bool(options.synth), progress=progress)]
     if options.stack_name and len(templates) > 1:
-        raise InputError(templates[1], "a stack name names one template; give one template")
-    new = load_all(templates, options.stack_name)
+        raise InputError(templates[1], "--stack-name names one template; give one --template")
+    new = load_all(templates, _new_stack_name(options, templates))
+    if not options.templates:
+        names = ", ".join(s.name for s in new)
+        progress.write(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}\n")
+    options = _expand_stack_names(options, new)
     with ExitStack() as stack:
         old, label, tree = _baseline(options, templates, progress, stack)
-        overrides = _overrides(options)
+        overrides = _overrides(options, templates)
         if overrides or options.baseline_stacks:
             from reviewer.sources.parameters import apply_parameter_values
 
             new = apply_parameter_values(new, overrides, old or ())
-        report = analyze(new, old, config, label)
+            if overrides and old and not options.baseline_stacks:
+                old = apply_parameter_values(old, overrides)
+        if options.baseline_stacks:
+            new = _with_missing_notes(new, old or [], options, progress)
+        change_set = _change_set(options, new, old or [], overrides, progress)
+        report = analyze(new, old, config, label, change_set)
     if tree is not None and options.baseline_ref:
         # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
         # that the report reads the same on every run and shows no runner paths.
         report = replace_text(report, f"{tree}{os.sep}", f"{_short(options.baseline_ref)}:")
         report = replace_text(report, str(tree), _short(options.baseline_ref))
     return report
+
+
+def _new_stack_name(options: CheckOptions, templates: Sequence[Path]) -> str | None:
+    """One template compared with one deployed stack takes that stack's name, so that its
+    nested stacks are named as the deployed ones are."""
+    if options.stack_name:
+        return options.stack_name
+    names = options.baseline_stacks
+    if len(templates) == 1 and len(names) == 1 and names[0] != "*":
+        return names[0]
+    return None
+
+
+def _expand_stack_names(options: CheckOptions, new: Sequence[StackTemplate]) -> CheckOptions:
+    """``--baseline-stack '*'``: every top-level stack of the new side, by its name."""
+    if "*" not in options.baseline_stacks:
+        return options
+    named = [n for n in options.baseline_stacks if n != "*"]
+    every = [s.name for s in new if s.parent is None]
+    return replace(options, baseline_stacks=tuple(dict.fromkeys((*named, *every))))
+
+
+def _with_missing_notes(
+    new: Sequence[StackTemplate],
+    old: Sequence[StackTemplate],
+    options: CheckOptions,
+    progress: TextIO,
+) -> list[StackTemplate]:
+    """Say in the report which requested stacks are not deployed (new stacks: no race)."""
+    deployed = {s.name for s in old}
+    out: list[StackTemplate] = []
+    for stack in new:
+        requested = stack.parent is None and stack.name in options.baseline_stacks
+        if requested and stack.name not in deployed:
+            note = f"stack {stack.name} is not deployed: a new stack has nothing to race"
+            progress.write(f"latest-guard: {note}\n")
+            out.append(replace(stack, notes=(*stack.notes, note)))
+        else:
+            out.append(stack)
+    return out
+
+
+def _change_set(
+    options: CheckOptions,
+    new: Sequence[StackTemplate],
+    old: Sequence[StackTemplate],
+    overrides: Mapping[str, str],
+    progress: TextIO,
+) -> ChangeSetFacts | None:
+    """The change set of the one deployed stack, read and deleted again (``--change-set``)."""
+    if not options.change_set:
+        return None
+    if len(options.baseline_stacks) != 1:
+        raise InputError("--change-set", "needs exactly one deployed stack (--baseline-stack)")
+    name = options.baseline_stacks[0]
+    target = next((s for s in new if s.name == name and s.parent is None), None)
+    deployed = next((s for s in old if s.name == name and s.parent is None), None)
+    if target is None or deployed is None:
+        progress.write(f"latest-guard: no change set: stack {name} is not deployed\n")
+        return None
+    from reviewer.sources.change_set import change_set_facts, make_client_factory
+    from reviewer.sources.files import read_text
+
+    keep = [p for p in target.parameters if p not in overrides and p in deployed.parameters]
+    return change_set_facts(
+        name,
+        read_text(target.path),
+        parameters=overrides,
+        previous_parameters=keep,
+        template_bucket=options.template_bucket,
+        client_factory=make_client_factory(
+            region=options.region, profile=options.profile, endpoint_url=options.endpoint_url
+        ),
+        progress=progress,
+    )
 
 
 def _config(options: CheckOptions) -> Config:
@@ -102,10 +193,13 @@ def _baseline(
         from reviewer.sources.deployed import fetch_deployed
 
         deployed = fetch_deployed(
-            options.baseline_stacks, region=options.region, profile=None, progress=progress
+            options.baseline_stacks,
+            region=options.region,
+            profile=options.profile,
+            progress=progress,
+            endpoint_url=options.endpoint_url,
         )
-        names = ", ".join(options.baseline_stacks)
-        return list(deployed.stacks), f"deployed stack {names} ({deployed.region})", None
+        return list(deployed.stacks), deployed.label, None
     if options.baseline_ref:
         from reviewer.sources.git_baseline import baseline_paths, repository_root, worktree
 
@@ -122,9 +216,16 @@ def _baseline(
         return old, f"git {_short(options.baseline_ref)}", tree
     if options.baselines:
         paths = [workdir / p for p in options.baselines]
-        label = ", ".join(str(p) for p in options.baselines)
+        label = ", ".join(f"{_kind(p)} {p}" for p in paths)
         return load_all(paths, options.stack_name), label, None
     return None, "none", None
+
+
+def _kind(path: Path) -> str:
+    from reviewer.sources import detect
+
+    source = detect(path)
+    return source.name if source is not None else "path"
 
 
 def _short(ref: str) -> str:
@@ -156,12 +257,17 @@ def replace_text(value: T, old: str, new: str) -> T:
     return cast(T, result)
 
 
-def _overrides(options: CheckOptions) -> dict[str, str]:
-    if not options.parameter_overrides:
-        return {}
-    from reviewer.sources.parameters import parse_overrides
+def _overrides(options: CheckOptions, templates: Sequence[Path]) -> dict[str, str]:
+    """``--parameter-overrides``; without them, a SAM project's ``samconfig`` overrides."""
+    from reviewer.sources.parameters import find_samconfig, load_samconfig, parse_overrides
 
-    return parse_overrides(options.parameter_overrides, base=options.working_directory)
+    if options.parameter_overrides:
+        return parse_overrides(options.parameter_overrides, base=options.working_directory)
+    if len(templates) == 1 and templates[0].is_file():
+        samconfig = find_samconfig(templates[0])
+        if samconfig is not None:
+            return dict(load_samconfig(samconfig).parameter_overrides)
+    return {}
 
 
 def detected_project(workdir: Path, *, synthesized: bool, progress: TextIO) -> Path:

@@ -27,6 +27,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.model import Shape
 from botocore.stub import ANY, Stubber
@@ -104,6 +105,8 @@ def moto_url() -> Iterator[str]:
         server.start()
         host, port = server.get_host_and_port()
         url = f"http://{host}:{port}"
+        # moto keeps its state per process, shared by every server in it: start from nothing.
+        requests.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
         try:
             s3 = boto3.client("s3", endpoint_url=url, region_name=REGION)
             s3.create_bucket(Bucket="artifacts")

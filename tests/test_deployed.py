@@ -26,6 +26,7 @@ from xml.etree import ElementTree as ET
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 from support import FIXTURES
 
@@ -131,6 +132,8 @@ def moto_url() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
+    # moto keeps its state per process, shared by every server in it: start from nothing.
+    requests.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
     try:
         _deploy(url)
         yield url

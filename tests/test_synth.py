@@ -79,7 +79,7 @@ def test_no_template_and_no_project_says_what_it_looked_for(
 ) -> None:
     run = run_cli(capsys, "check")
     assert run.code == 2
-    assert "no --template given, and no cdk.json, serverless.yml or SAM template.yaml" in run.err
+    assert "no template given, and no cdk.json, serverless.yml or SAM template.yaml" in run.err
 
 
 def test_cdk_project_without_synth_output_names_the_command(
