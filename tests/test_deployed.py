@@ -629,3 +629,54 @@ def test_an_endpoint_that_cannot_be_reached_is_one_line() -> None:
     assert str(caught.value) == (
         f"--baseline-stack: cannot reach CloudFormation at {url}; check the region and the network"
     )
+
+
+# --- the command line, as a user runs it ----------------------------------------------------
+
+
+def test_cli_compares_with_the_deployed_stack(
+    moto_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from reviewer.cli import main
+
+    template = FIXTURES / "arm64-layer" / "template.yaml"
+    code = main(["check", "-t", str(template), "--baseline-stack", "orders", "--region", REGION,
+                 "--endpoint-url", moto_url, "-f", "json"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    report = json.loads(captured.out)
+    assert report["baseline"] == f"deployed stack orders ({REGION})"
+    (finding,) = report["findings"]
+    assert (finding["stack"], finding["resource"]) == ("orders", "OrdersFn")
+    assert finding["rule"] == "LG001"
+    assert "fetching 1 deployed stack" in captured.err
+
+
+def test_cli_overrides_and_a_missing_stack(
+    moto_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from reviewer.cli import main
+
+    pr = write(tmp_path, LAYER_STACK.replace("fn/1111.zip", "fn/2222.zip"))
+    code = main(["check", "-t", str(pr), "--baseline-stack", "layers", "--region", REGION,
+                 "--endpoint-url", moto_url, "--parameter-overrides",
+                 f"DepsLayerArn={LAYER}:8", "-f", "json"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert f"{LAYER}:8" not in captured.out + captured.err
+    code = main(["check", "-t", str(pr), "--baseline-stack", "not-deployed-yet", "--region",
+                 REGION, "--endpoint-url", moto_url, "-f", "json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    (stack,) = json.loads(captured.out)["stacks"]
+    assert stack["status"] == "new"
+    assert any("not deployed" in note for note in stack["notes"])
+
+
+def test_cli_change_set_needs_a_deployed_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    from reviewer.cli import main
+
+    template = FIXTURES / "arm64-layer" / "template.yaml"
+    code = main(["check", "-t", str(template), "--change-set"])
+    assert code == 2
+    assert "needs --baseline-stack" in capsys.readouterr().err

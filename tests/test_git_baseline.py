@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,27 @@ def test_baseline_paths_through_a_symbolic_link_to_the_repository(
     assert baseline_paths([link / "infra" / "template.yaml"], tree, repository_root(link)) == [
         tree / "infra" / "template.yaml"
     ]
+
+
+def test_cli_compares_with_the_same_template_at_a_git_ref(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reviewer.cli import main
+
+    fixtures = Path(__file__).parent / "fixtures" / "arm64-layer"
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    template = repo / "infra" / "template.yaml"
+    template.write_text((fixtures / "baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "deployed"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                       cwd=repo, check=True, capture_output=True)
+    template.write_text((fixtures / "template.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(repo)
+    code = main(["check", "-t", "infra/template.yaml", "--baseline-ref", "HEAD", "-f", "json"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    report = json.loads(captured.out)
+    assert report["baseline"] == "git HEAD"
+    assert report["findings"][0]["rule"] == "LG001"
+    assert not list(Path(tempfile.gettempdir()).glob("latest-guard-baseline-*"))
