@@ -49,6 +49,31 @@ def rules_of(findings: Sequence[Finding]) -> set[str]:
     return {f.rule for f in findings}
 
 
+def file_fix(
+    *,
+    framework: str,
+    summary: str,
+    steps: Sequence[str],
+    staged: bool,
+    change: FileChange | None,
+    first: FileChange | None,
+    notes: Iterable[str],
+) -> Fix:
+    """A fix that edits the user's file (``change``) and, when staged, the baseline (``first``)."""
+    return Fix(
+        summary=summary,
+        two_phase=staged,
+        steps=tuple(steps),
+        framework=framework,
+        edits=change.edits if change else (),
+        patch=change.patch if change else None,
+        phase_one_path=first.path if first else None,
+        phase_one_edits=first.edits if first else (),
+        phase_one_patch=first.patch if first else None,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
 def two_phase(findings: Sequence[Finding]) -> bool:
     """LG001 judges the deployed stack: its fix is always deployed first, on its own."""
     return any(f.rule == "LG001" or (f.fix is not None and f.fix.two_phase) for f in findings)

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer.findings import Finding, Fix
-from reviewer.fixes.base import FIX_COMMAND, FileChange, listing, rules_of, two_phase
+from reviewer.fixes.base import (
+    FIX_COMMAND,
+    FileChange,
+    file_fix,
+    listing,
+    rules_of,
+    two_phase,
+)
 from reviewer.fixes.operations import OperationError
 from reviewer.fixes.source import display_path, source_document
 from reviewer.fixes.textedit import EditConflict
@@ -37,17 +44,14 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
     if staged:
         first, first_wired = _phase_one(context, function, new)
     template = display_path(context.new.path)
-    return Fix(
-        summary=_summary(function, findings, new, staged, template),
-        two_phase=staged,
-        steps=_steps(function, new, staged, first, first_wired, template),
+    return file_fix(
         framework="cloudformation",
-        edits=change.edits if change else (),
-        patch=change.patch if change else None,
-        phase_one_path=first.path if first else None,
-        phase_one_edits=first.edits if first else (),
-        phase_one_patch=first.patch if first else None,
-        notes=tuple(dict.fromkeys(_notes(new) + (_notes(first_wired) if first_wired else []))),
+        summary=_summary(function, findings, new, staged, template),
+        steps=_steps(function, new, staged, first, first_wired, template),
+        staged=staged,
+        change=change,
+        first=first,
+        notes=_notes(new) + (_notes(first_wired) if first_wired else []),
     )
 
 

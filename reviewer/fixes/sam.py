@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from reviewer.diff.function_changes import PropertyChange
 from reviewer.diff.properties import Side
 from reviewer.findings import Finding, Fix
-from reviewer.fixes.base import FIX_COMMAND, FileChange, listing, rules_of, two_phase
+from reviewer.fixes.base import (
+    FIX_COMMAND,
+    FileChange,
+    file_fix,
+    listing,
+    rules_of,
+    two_phase,
+)
 from reviewer.fixes.document import Document, Node
 from reviewer.fixes.operations import OperationError, insert_entry, set_entry
 from reviewer.fixes.render import GetAtt, Style
@@ -92,17 +99,14 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
     if staged:
         first, first_wired = _phase_one(context, function, options)
     template = display_path(context.new.path)
-    return Fix(
-        summary=_summary(function, new, staged, options, template),
-        two_phase=staged,
-        steps=_steps(function, new, first, first_wired, staged, template),
+    return file_fix(
         framework="sam",
-        edits=change.edits if change else (),
-        patch=change.patch if change else None,
-        phase_one_path=first.path if first else None,
-        phase_one_edits=first.edits if first else (),
-        phase_one_patch=first.patch if first else None,
-        notes=tuple(dict.fromkeys(new.notes + (first_wired.notes if first_wired else []))),
+        summary=_summary(function, new, staged, options, template),
+        steps=_steps(function, new, first, first_wired, staged, template),
+        staged=staged,
+        change=change,
+        first=first,
+        notes=new.notes + (first_wired.notes if first_wired else []),
     )
 
 
