@@ -10,6 +10,7 @@ from typing import Any
 
 from reviewer.diff.properties import DEFAULTS, SHOW_VALUES, Side, side_of
 from reviewer.diff.stack_diff import StackDiff
+from reviewer.model.collector import collector_paused
 from reviewer.model.intrinsics import find_hits
 from reviewer.model.template import FUNCTION, VERSION, StackTemplate
 
@@ -65,8 +66,14 @@ class FunctionChange:
 
 def function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
     """A change record for every function of the new template (and removed ones)."""
+    with collector_paused():  # builds live objects only (see collector_paused)
+        return _function_changes(diff)
+
+
+def _function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
     old, new = diff.old, diff.new
     out: dict[str, FunctionChange] = {}
+    hashes = (_code_hashes(old), _code_hashes(new))
     for logical_id, resource in new.of_type(FUNCTION).items():
         stack = new.name
         if logical_id in diff.added:
@@ -75,7 +82,7 @@ def function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
             out[logical_id] = FunctionChange(stack, logical_id, Status.REPLACED)
         else:
             before = old.resources[logical_id].properties
-            changes = _property_changes(diff, logical_id, before, resource.properties)
+            changes = _property_changes(diff, logical_id, before, resource.properties, hashes)
             unknown = tuple(diff.unknowns(resource.properties)) if changes else ()
             status = Status.UPDATED if changes else Status.UNCHANGED
             out[logical_id] = FunctionChange(stack, logical_id, status, tuple(changes), unknown)
@@ -86,16 +93,21 @@ def function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
 
 
 def _property_changes(
-    diff: StackDiff, logical_id: str, before: Mapping[str, Any], after: Mapping[str, Any]
+    diff: StackDiff,
+    logical_id: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    hashes: tuple[Mapping[str, tuple[str, ...]], Mapping[str, tuple[str, ...]]],
 ) -> list[PropertyChange]:
+    """``hashes``: the code hashes of each function on the old and the new side."""
     changes: list[PropertyChange] = []
     direct = _changed_keys(before, after) if before != after else set()
     for name in sorted(set(before) | set(after)):
         old_value = before.get(name, DEFAULTS.get(name))
         new_value = after.get(name, DEFAULTS.get(name))
         if name == "Code":
-            differs = _code_identity(diff.old, logical_id, old_value) != _code_identity(
-                diff.new, logical_id, new_value
+            differs = _code_identity(hashes[0], logical_id, old_value) != _code_identity(
+                hashes[1], logical_id, new_value
             )
         else:
             differs = name in direct and not _equivalent(old_value, new_value)
@@ -110,11 +122,18 @@ def _property_changes(
 
 
 def _changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
-    """Top-level properties that differ, through deepdiff's structural comparison."""
-    from deepdiff import DeepDiff
+    """Top-level properties that are added, removed or hold a different value.
 
-    delta = DeepDiff(dict(before), dict(after), verbose_level=0)
-    return {str(key) for key in delta.affected_root_keys}
+    Templates are JSON-shaped (mappings, lists, strings, numbers, booleans, null), so Python's
+    structural ``==`` is the comparison; a value whose type alone changes (``1`` and ``1.0``)
+    compares equal, as ``_equivalent`` decides for every property anyway.
+    """
+    missing = object()
+    return {
+        str(key)
+        for key in {*before, *after}
+        if before.get(key, missing) != after.get(key, missing)
+    }
 
 
 def _equivalent(old: Any, new: Any) -> bool:
@@ -122,25 +141,34 @@ def _equivalent(old: Any, new: Any) -> bool:
     return old == new or (old in empty and new in empty)
 
 
-def _code_identity(stack: StackTemplate, function: str, code: Any) -> Any:
+def _code_hashes(stack: StackTemplate) -> dict[str, tuple[str, ...]]:
+    """For each function, the ``CodeSha256`` of every version that names it, sorted.
+
+    One pass over the versions of a stack, shared by all its functions.
+    """
+    found: dict[str, list[str]] = {}
+    for version in stack.of_type(VERSION).values():
+        digest = version.properties.get("CodeSha256")
+        if not isinstance(digest, str):
+            continue
+        for target in {h.target for h in find_hits(version.properties.get("FunctionName"))}:
+            found.setdefault(target, []).append(digest)
+    return {function: tuple(sorted(digests)) for function, digests in found.items()}
+
+
+def _code_identity(hashes: Mapping[str, tuple[str, ...]], function: str, code: Any) -> Any:
     """Code identity is content, not location.
 
     When a version of the function records ``CodeSha256`` (the Serverless Framework does), the
     hash identifies the code and the S3 location does not: re-packaging writes a new key for
-    byte-identical code.
+    byte-identical code. ``hashes`` comes from ``_code_hashes`` of the function's stack.
     """
     if not isinstance(code, Mapping):
         return code
-    hashes = sorted(
-        str(version.properties["CodeSha256"])
-        for version in stack.of_type(VERSION).values()
-        if isinstance(version.properties.get("CodeSha256"), str)
-        and any(h.target == function for h in find_hits(version.properties.get("FunctionName")))
-    )
-    if not hashes:
+    if not hashes.get(function):
         return dict(code)
     location = {"S3Bucket", "S3Key", "S3ObjectVersion"}
-    return (tuple(hashes), {k: v for k, v in code.items() if k not in location})
+    return (hashes[function], {k: v for k, v in code.items() if k not in location})
 
 
 def _describe(name: str, old: Any, new: Any) -> PropertyChange:

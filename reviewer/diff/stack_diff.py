@@ -14,7 +14,8 @@ from functools import cached_property
 from typing import Any
 
 from reviewer.diff.schemas import PropertyPointer, create_only
-from reviewer.model.intrinsics import find_hits
+from reviewer.model.collector import collector_paused
+from reviewer.model.intrinsics import Hit, find_hits
 from reviewer.model.template import Resource, StackTemplate
 
 _MISSING = object()
@@ -55,6 +56,11 @@ class StackDiff:
     updated: set[str] = field(default_factory=set)
     changed_parameters: set[str] = field(default_factory=set)
     unknown_parameters: set[str] = field(default_factory=set)
+    #: The references in each value asked about, by the value's id; the value is kept with
+    #: them, so its id cannot be reused by another object while the entry exists.
+    _hits: dict[int, tuple[Any, tuple[Hit, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def compute(
@@ -62,9 +68,10 @@ class StackDiff:
     ) -> StackDiff:
         """``passed``: parameters a parent stack passes in, and whether their value changes."""
         diff = cls(old, new)
-        diff._pair()
-        diff._parameters(passed or {})
-        diff._replacements()
+        with collector_paused():  # builds live objects only (see collector_paused)
+            diff._pair()
+            diff._parameters(passed or {})
+            diff._replacements()
         return diff
 
     def _pair(self) -> None:
@@ -126,7 +133,7 @@ class StackDiff:
         if value is _MISSING or value is None:
             return []
         found: list[Cause] = []
-        for hit in find_hits(value):
+        for hit in self._hits_of(value):
             if hit.literal or hit.target in _PSEUDO:
                 continue
             computed = hit.attribute is not None and hit.target in self._attribute_changes
@@ -136,12 +143,21 @@ class StackDiff:
                 found.append(Cause("parameter", hit.target))
         return found
 
+    def _hits_of(self, value: Any) -> tuple[Hit, ...]:
+        """``find_hits(value)``, walked once per value: the replacement loop asks again on
+        every pass, and the function diff asks for values the loop has already seen."""
+        entry = self._hits.get(id(value))
+        if entry is None or entry[0] is not value:
+            entry = (value, tuple(find_hits(value)))
+            self._hits[id(value)] = entry
+        return entry[1]
+
     def unknowns(self, value: Any) -> list[str]:
         """Parameters without a known value that ``value`` depends on."""
         return sorted(
             {
                 hit.target
-                for hit in find_hits(value)
+                for hit in self._hits_of(value)
                 if not hit.literal
                 and hit.attribute is None
                 and hit.target in self.unknown_parameters

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from reviewer.model.collector import collector_paused
 from reviewer.model.intrinsics import Hit, find_hits, qualifier_in_suffix
 from reviewer.model.references import ReferenceGraph, Resolution
 from reviewer.model.template import StackTemplate
@@ -27,6 +28,10 @@ class AppGraph:
     """Reference graphs of every stack of one side of a deployment."""
 
     def __init__(self, stacks: Sequence[StackTemplate]) -> None:
+        with collector_paused():  # builds live objects only (see collector_paused)
+            self._build(stacks)
+
+    def _build(self, stacks: Sequence[StackTemplate]) -> None:
         self.stacks = {stack.name: stack for stack in stacks}
         self.graphs = {stack.name: ReferenceGraph(stack) for stack in stacks}
         self._exports = self._collect_exports()
@@ -55,7 +60,7 @@ class AppGraph:
     def _link(self) -> None:
         for stack in self.stacks.values():
             for resource in stack.resources.values():
-                for hit in find_hits(resource.properties):
+                for hit in resource.hits:
                     for target_stack, resolved in self._follow(stack, hit, 0):
                         if target_stack != stack.name:
                             self.graphs[target_stack].add_from(stack, resource, hit, resolved)

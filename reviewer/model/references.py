@@ -294,7 +294,7 @@ class ReferenceGraph:
 
 
 def _hits_with_names(resource: Resource, names: Mapping[str, str]) -> Iterator[Hit]:
-    yield from find_hits(resource.properties)
+    yield from resource.hits
     key = _NAME_PROPERTIES.get(resource.type)
     value = resource.properties.get(key) if key else None
     if key is not None and isinstance(value, str) and not value.startswith("arn:"):

@@ -6,7 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reviewer.model.intrinsics import Hit
 
 PropertyPath = tuple[str | int, ...]
 
@@ -40,6 +43,17 @@ class Resource:
     properties: Mapping[str, Any]
     metadata: Mapping[str, Any]
     condition: str | None = None
+
+    @cached_property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every reference in the properties (``find_hits``), computed once per resource.
+
+        The reference graph, the app linker and the diff each read them; a template is not
+        changed once it is loaded, so they can share one walk.
+        """
+        from reviewer.model.intrinsics import find_hits
+
+        return tuple(find_hits(self.properties))
 
     def suppressions(self) -> Mapping[str, str]:
         """Rule ids ignored through ``Metadata: {latest-guard: {ignore: [...], reason: ...}}``."""
@@ -77,6 +91,10 @@ class StackTemplate:
     #: What the report should say about how this side was obtained (a deployed stack's
     #: rolled-back state, a parameter whose value is not known); names, never values.
     notes: tuple[str, ...] = ()
+    #: SHA-256 (hex) of the text the template was read from, before any expansion; None when
+    #: it was not read from text (a deployed stack's template is). Fixes edit a file only when
+    #: it still holds that text.
+    source_digest: str | None = field(default=None, repr=False)
 
     @cached_property
     def resources(self) -> dict[str, Resource]:
@@ -114,8 +132,16 @@ class StackTemplate:
             return {}
         return {str(k): v for k, v in section.items() if isinstance(v, Mapping)}
 
+    @cached_property
+    def _by_type(self) -> dict[str, dict[str, Resource]]:
+        by_type: dict[str, dict[str, Resource]] = {}
+        for logical_id, resource in self.resources.items():
+            by_type.setdefault(resource.type, {})[logical_id] = resource
+        return by_type
+
     def of_type(self, resource_type: str) -> dict[str, Resource]:
-        return {k: r for k, r in self.resources.items() if r.type == resource_type}
+        """The resources of one type by logical id, in template order (a new dict each time)."""
+        return dict(self._by_type.get(resource_type, {}))
 
     def parameter_value(self, name: str) -> Any:
         """The value a parameter takes on this side: a known value, else its Default."""

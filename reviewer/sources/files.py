@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -11,8 +12,9 @@ from typing import Any
 import yaml
 
 from reviewer.errors import InputError
+from reviewer.model.collector import collector_paused
 from reviewer.model.template import PropertyPath, StackTemplate
-from reviewer.sources.json_lines import duplicate_key_line, first_token_line, index_json_lines
+from reviewer.sources.json_lines import JsonLines, duplicate_key_line, first_token_line
 from reviewer.sources.yaml_loader import LineDict, LineList, load_yaml
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -31,12 +33,21 @@ def read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(
+                path, "is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8"
+            ) from None
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(path, f"is not UTF-8 text (byte {exc.start})", line) from None
 
 
 def parse_text(path: Path, text: str) -> tuple[Any, str]:
     """Parse JSON or YAML text; returns the document and ``"json"`` or ``"yaml"``."""
+    with collector_paused():  # parsing only builds live objects: collections would be in vain
+        return _parse_text(path, text)
+
+
+def _parse_text(path: Path, text: str) -> tuple[Any, str]:
     if text.lstrip().startswith("{"):
         return _parse_json(path, text), "json"
     try:
@@ -172,16 +183,8 @@ def yaml_line_lookup(body: Any) -> Any:
 
 
 def json_line_lookup(text: str) -> Any:
-    """A line lookup over JSON text, indexed the first time a line is asked for."""
-    index: dict[PropertyPath, int] | None = None
-
-    def lookup(path: PropertyPath) -> int | None:
-        nonlocal index
-        if index is None:
-            index = index_json_lines(text)
-        return index.get(tuple(path))
-
-    return lookup
+    """A line lookup over JSON text, indexing only the containers that a lookup goes through."""
+    return JsonLines(text).line
 
 
 def load_template_file(path: Path, stack_name: str | None = None) -> StackTemplate:
@@ -199,4 +202,10 @@ def load_template_text(path: Path, text: str, stack_name: str | None = None) -> 
         path=path,
         body=body,
         line_lookup=lookup,
+        source_digest=text_digest(text),
     )
+
+
+def text_digest(text: str) -> str:
+    """The SHA-256 (hex) of a template's text, as ``StackTemplate.source_digest`` holds it."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

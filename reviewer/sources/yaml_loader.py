@@ -1,10 +1,11 @@
-"""YAML templates through cfn-flip's loader, extended to remember the line of every key.
+"""YAML templates through a safe loader that keeps the line of every key.
 
-cfn-flip's ``CfnYamlLoader`` (a ``SafeLoader``) turns every short-form tag (``!Ref``,
-``!GetAtt`` in dotted and list form, ``!Sub``, ``!If`` ...) into its long form; here
-``!GetAtt [a, !Ref b]`` keeps its nested function (cfn-flip reads it as ``["a", "b"]``).
-Mappings are built as :class:`LineDict` and sequences as :class:`LineList`, which carry the
-1-based line of each key or item. libyaml's parser is used when present.
+Short-form tags (``!Ref``, ``!GetAtt`` in dotted and list form, ``!Sub``, ``!If`` ...) become
+their long form the way cfn-flip reads them (``!Ref``/``!Condition`` keep their name, any other
+``!Name`` becomes ``Fn::Name``); ``!GetAtt [a, !Ref b]`` keeps its nested function (cfn-flip
+reads it as ``["a", "b"]``). Mappings are built as :class:`LineDict` and sequences as
+:class:`LineList`, which carry the 1-based line of each key or item. libyaml's parser is used
+when present.
 
 The document it returns is JSON-shaped, like the template CloudFormation sees:
 
@@ -16,20 +17,37 @@ The document it returns is JSON-shaped, like the template CloudFormation sees:
 - values with no JSON equivalent (``!!binary``, ``!!set``, ``!!omap``, ``!!pairs``, ``.nan``,
   ``.inf``) and strings holding unpaired surrogates are errors with their line;
 - any other failure while building a value becomes a YAML error at that value's line.
+
+Aliases (``*name``) are allowed, within a budget. The loader builds an aliased value once and
+shares it, so memory stays linear; but every later reading of the template (references, the
+diff, reports) walks each use of it, and nested aliases multiply: nine lists of nine aliases
+of the list before ("billion laughs") are a few hundred bytes that read as a billion values.
+Before building anything, the loader counts the values the document holds once every alias
+is expanded (merges with ``<<`` included), and stops counting past twice its length in
+characters plus ``ALIAS_BUDGET``: such a document is refused, with the line of the value
+whose aliases expand too far. Templates use aliases for a shared block of tags or
+environment variables, far below that.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import yaml
-from cfn_tools.yaml_loader import CfnYamlLoader
-from cfn_tools.yaml_loader import multi_constructor as cfn_multi_constructor
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _MERGE = "tag:yaml.org,2002:merge"
+#: Values that aliases may add to a document (see ``_alias_limit``).
+ALIAS_BUDGET = 100_000
+#: An anchor where a value starts (after a space, a bracket, a comma or a colon: ``{"k":&a 1}``
+#: in flow style). An alias names an anchor written before it: a text without one has no
+#: alias, and the alias count is skipped.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},]")
 
 
 class LineDict(dict[str, Any]):
@@ -134,9 +152,8 @@ def _construct_sequence(loader: yaml.SafeLoader, node: SequenceNode, deep: bool 
 def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: Node) -> Any:
     """``!Ref x`` -> ``{"Ref": "x"}``, ``!GetAtt a.b`` -> ``{"Fn::GetAtt": ["a", "b"]}``...
 
-    cfn-flip's constructor does the work (it calls back into this loader's mapping and
-    sequence constructors, so nested values keep their lines); only ``!GetAtt`` is built here,
-    because cfn-flip reads ``!GetAtt [a, !Ref b]`` as ``["a", "b"]`` and fails on a mapping.
+    A scalar argument stays the text as written (``!Ref 5`` names ``"5"``); sequences and
+    mappings are built by this loader's constructors, so nested values keep their lines.
     """
     intrinsic = LineDict(_line(node))
     if tag_suffix == "GetAtt":
@@ -154,7 +171,15 @@ def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: Node) -
         else:  # pragma: no cover - the composer makes no other node kinds
             raise ConstructorError(None, None, "cannot read this !GetAtt", node.start_mark)
     else:
-        ((name, value),) = cfn_multi_constructor(loader, tag_suffix, node).items()
+        name = tag_suffix if tag_suffix in ("Ref", "Condition") else f"Fn::{tag_suffix}"
+        if isinstance(node, ScalarNode):
+            value = loader.construct_scalar(node)
+        elif isinstance(node, SequenceNode):
+            value = _construct_sequence(loader, node)
+        elif isinstance(node, MappingNode):
+            value = _construct_mapping(loader, node)
+        else:  # pragma: no cover - the composer makes no other node kinds
+            raise ConstructorError(None, None, f"cannot read this !{tag_suffix}", node.start_mark)
     intrinsic[name] = value
     intrinsic.key_lines[name] = _line(node)
     return intrinsic
@@ -201,8 +226,83 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-class PositionLoader(CfnYamlLoader):  # type: ignore[misc]  # cfn-flip ships no type hints
-    """cfn-flip's loader (a SafeLoader) with line-keeping containers."""
+def _children(node: Node) -> Iterator[Node]:
+    if isinstance(node, MappingNode):
+        return (part for pair in node.value for part in pair)
+    if isinstance(node, SequenceNode):
+        return iter(node.value)
+    return iter(())
+
+
+def check_alias_expansion(root: Node, limit: int) -> None:
+    """Refuse a document that holds more than ``limit`` values once its aliases are expanded.
+
+    Walks the composed nodes depth first, reading each alias as a copy of what it names, and
+    stops as soon as the count passes ``limit``: time is bounded by the limit and memory by
+    the nesting depth. A node that contains itself is skipped here (the constructor reports
+    it). The error points at the outermost value on the way that uses an alias (a child that
+    starts before its parent), where the expansion comes from.
+    """
+    path: list[Node] = [root]
+    on_path = {id(root)}
+    pending = [_children(root)]
+    count = 1
+    while pending:
+        child = next(pending[-1], None)
+        if child is None:
+            pending.pop()
+            on_path.discard(id(path.pop()))
+            continue
+        if id(child) in on_path:
+            continue
+        count += 1
+        if count > limit:
+            raise ConstructorError(
+                None,
+                None,
+                f"aliases expand this document to more than {limit:,} values; refused "
+                "(an alias bomb?)",
+                _alias_use([*path, child]).start_mark,
+            )
+        if isinstance(child, MappingNode | SequenceNode):
+            path.append(child)
+            on_path.add(id(child))
+            pending.append(_children(child))
+
+
+def _alias_use(path: list[Node]) -> Node:
+    """The outermost node of ``path`` whose next node was written before it (an alias)."""
+    for parent, child in pairwise(path):
+        if child.start_mark.index < parent.start_mark.index:
+            return parent
+    return path[-1]
+
+
+def _alias_limit(text: str) -> int | None:
+    """How many values a document of ``text`` may hold; None when it holds no anchor.
+
+    A document without aliases holds fewer values than twice its characters, so the limit
+    never refuses one; aliases may add ``ALIAS_BUDGET`` values on top.
+    """
+    if not isinstance(text, str) or _ANCHOR.search(text) is None:
+        return None
+    return 2 * len(text) + ALIAS_BUDGET
+
+
+class PositionLoader(yaml.SafeLoader):
+    """A SafeLoader with line-keeping containers and long-form intrinsic functions."""
+
+    #: Values the document may hold with its aliases expanded; None when it has no alias.
+    alias_limit: int | None = None
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_limit = _alias_limit(stream)
+
+    def construct_document(self, node: Node) -> Any:
+        if self.alias_limit is not None:
+            check_alias_expansion(node, self.alias_limit)
+        return super().construct_document(node)
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         try:
@@ -246,6 +346,7 @@ if yaml.__with_libyaml__:
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
+            self.alias_limit = _alias_limit(stream)
 
     LOADER: type[yaml.SafeLoader] = FastPositionLoader
 else:  # pragma: no cover - PyYAML built without libyaml
