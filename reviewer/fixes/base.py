@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from reviewer.findings import Edit, Finding, Fix
 from reviewer.fixes.document import Document
 from reviewer.fixes.source import display_path
-from reviewer.fixes.textedit import TextEdits, line_edits, unified_diff
+from reviewer.fixes.textedit import TextEdits
 from reviewer.rules.base import StackContext
 
 #: ``build(context, function, findings)``: one fix for every finding about one function.
@@ -29,9 +29,7 @@ class FileChange:
     @classmethod
     def of(cls, document: Document, edits: TextEdits) -> FileChange:
         path = display_path(document.path)
-        after = edits.result()
-        edits_ = line_edits(path, document.text, after)
-        return cls(path, edits_, unified_diff(path, document.text, after), after)
+        return cls(path, edits.line_edits(path), edits.patch(path), edits.result())
 
 
 def listing(items: Iterable[str], limit: int = 6) -> str:

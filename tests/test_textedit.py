@@ -1,0 +1,120 @@
+"""Line edits and patches of character edits: what a suggestion or ``git apply`` receives.
+
+The fixes describe a change by the lines it touches, diffed window by window; these tests hold
+that to the meaning of the change: the line edits and the patch, applied to the text, give the
+text the character edits make, for texts whose lines repeat (as a template's do), with
+insertions at the start, the end and inside lines, without a final newline, and with ``\\r\\n``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviewer.fixes.textedit import TextEdits, apply_line_edits, unified_diff
+
+LINES = st.sampled_from(
+    ["Resources:\n", "  Fn:\n", "    Type: AWS::Lambda::Function\n", "    Properties:\n",
+     "      Runtime: python3.12\n", "      - !Ref Layer\n", "\n", "  # a comment\n", "x\r\n",
+     "last line without newline"]
+)
+TEXTS = st.lists(LINES, max_size=30).map("".join)
+REPLACEMENTS = st.sampled_from(["", "a", "\n", "  Alias:\n    Type: X\n", "!Ref Live", "y\n\n"])
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def apply_patch(text: str, patch: str | None) -> str:
+    """Apply a unified diff without context lines, as ``git apply --unidiff-zero`` does."""
+    if patch is None:
+        return text
+    lines = text.splitlines(keepends=True)
+    body = patch.splitlines(keepends=True)[2:]
+    out: list[str] = []
+    position = 0  # next old line to copy
+    index = 0
+    while index < len(body):
+        match = _HUNK.match(body[index])
+        assert match, body[index]
+        start, length = int(match.group(1)), int(match.group(2) or 1)
+        first = start - 1 if length else start  # an empty range names the line before
+        out.extend(lines[position:first])
+        position = first + length
+        index += 1
+        added: list[str] = []
+        previous = ""
+        while index < len(body) and not body[index].startswith("@@"):
+            line = body[index]
+            if line.startswith("\\") and previous == "+":  # the added line has no newline
+                added[-1] = added[-1].removesuffix("\n")
+            elif line.startswith("+"):
+                added.append(line[1:])
+            previous = line[0]
+            index += 1
+        out.extend(added)
+    out.extend(lines[position:])
+    return "".join(out)
+
+
+@st.composite
+def edited_texts(draw: st.DrawFn) -> TextEdits:
+    text = draw(TEXTS)
+    edits = TextEdits(text)
+    for _ in range(draw(st.integers(0, 6))):
+        start = draw(st.integers(0, len(text)))
+        end = draw(st.integers(start, min(len(text), start + 30)))
+        if text[start - 1 : start + 1] == "\r\n" or text[end - 1 : end + 1] == "\r\n":
+            continue  # never split a line ending (builders replace whole values)
+        try:
+            edits.replace(start, end, draw(REPLACEMENTS))
+        except ValueError:
+            continue
+    return edits
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(edits=edited_texts())
+def test_windowed_line_edits_and_patch_give_the_edited_text(edits: TextEdits) -> None:
+    after = edits.result()
+    line_edits = edits.line_edits("t.yaml")
+    applied = apply_line_edits(edits.text, line_edits)
+    # A line edit replaces whole lines: a text whose new last line has no newline gets one.
+    assert applied == after or (applied == after + "\n" and not after.endswith("\n"))
+    assert all(edit.start_line <= edit.end_line for edit in line_edits)
+    spans = sorted((e.start_line, e.end_line) for e in line_edits)
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False)), "edits overlap"
+    patch = edits.patch("t.yaml")
+    assert (patch is None) == (after == edits.text)
+    assert apply_patch(edits.text, patch) == after
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(before=TEXTS, after=TEXTS)
+def test_whole_text_diff_is_difflib_without_context(before: str, after: str) -> None:
+    expected = "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True),
+            fromfile="a/t.yaml", tofile="b/t.yaml", n=0,
+        )
+    )
+    assert unified_diff("t.yaml", before, after) == (expected or None)
+    assert apply_patch(before, unified_diff("t.yaml", before, after)) == after
+
+
+def test_an_edit_far_down_a_long_repetitive_text_is_one_small_edit() -> None:
+    block = "  Fn{}:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: x\n"
+    text = "Resources:\n" + "".join(block.format(i) for i in range(5000))
+    edits = TextEdits(text)
+    at = text.index("Fn4321:")
+    edits.insert(text.index("      Runtime", at), "      MemorySize: 256\n")
+    (edit,) = edits.line_edits("t.yaml")
+    line = text[:at].count("\n") + 4
+    assert (edit.start_line, edit.end_line) == (line, line)
+    assert edit.replacement == "      MemorySize: 256\n      Runtime: x\n"
+    assert edits.patch("t.yaml") == (
+        f"--- a/t.yaml\n+++ b/t.yaml\n@@ -{line - 1},0 +{line} @@\n+      MemorySize: 256\n"
+    )
