@@ -17,8 +17,6 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN pip install --no-cache-dir \
     "setuptools==84.2.1" \
     "PyYAML==6.0.4" \
-    "cfn-flip==1.3.0" \
-    "deepdiff==9.1.0" \
     "cfn-lint==1.58.0" \
     "aws-sam-translator==1.115.0" \
     "boto3==1.44.8" \
