@@ -36,7 +36,9 @@ from reviewer.model.template import ALIAS, FUNCTION, VERSION, StackTemplate
 from reviewer.report import REPORTERS
 from reviewer.sources import load_side
 
-pytestmark = pytest.mark.corpus
+# Coverage is not traced during the sweeps: they run code the other tests cover, over 1,495
+# templates, and tracing would double their time.
+pytestmark = [pytest.mark.corpus, pytest.mark.no_cover]
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 #: Accepted templates also run through the whole CLI, one in this many.

@@ -555,6 +555,7 @@ def try_corpus_file(index: int, path: Path, work: Path) -> Item:
 
 
 @pytest.mark.corpus
+@pytest.mark.no_cover  # a sweep over code the other tests cover: tracing would double its time
 def test_fixes_of_corpus_functions_verify_by_construction(
     shared_dir: Path, tmp_path: Path
 ) -> None:
