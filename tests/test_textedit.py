@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -85,7 +86,7 @@ def test_windowed_line_edits_and_patch_give_the_edited_text(edits: TextEdits) ->
     assert applied == after or (applied == after + "\n" and not after.endswith("\n"))
     assert all(edit.start_line <= edit.end_line for edit in line_edits)
     spans = sorted((e.start_line, e.end_line) for e in line_edits)
-    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False)), "edits overlap"
+    assert all(a[1] < b[0] for a, b in pairwise(spans)), "edits overlap"
     patch = edits.patch("t.yaml")
     assert (patch is None) == (after == edits.text)
     assert apply_patch(edits.text, patch) == after
