@@ -114,7 +114,7 @@ def test_zizmor_finds_nothing_in_the_action_and_workflows() -> None:
     if zizmor is None:
         pytest.skip("zizmor is not installed (pip install zizmor)")
     done = subprocess.run(
-        [zizmor, "--offline", "--no-progress", "--format", "plain",
+        [zizmor, "--offline", "--no-progress", "--format", "plain", "--persona", "pedantic",
          str(ROOT / "action.yml"), *map(str, WORKFLOWS)],
         capture_output=True, text=True, check=False,
     )
