@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -43,7 +44,7 @@ class DocumentError(ValueError):
     """The text cannot be read as a tree of spans (it is not what the loader read)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """One value of the document: its kind, its span ``[start, end)`` and its children."""
 
@@ -110,6 +111,21 @@ class Document:
             self.root = _json_tree(text, self) if self.kind == "json" else _yaml_tree(text, self)
         except (yaml.YAMLError, ValueError, RecursionError) as exc:
             raise DocumentError(f"{path}: {exc}") from None
+
+    @cached_property
+    def naming_nodes(self) -> list[Node]:
+        """The nodes that may name a resource, in document order: intrinsic functions and
+        resource entries (a mapping with a ``Type``, for its ``DependsOn``); nodes reached
+        through a YAML alias are left out (an edit there would edit the anchor)."""
+        return [
+            node
+            for node in self.root.walk()
+            if not node.shared
+            and (
+                node.intrinsic() is not None
+                or (node.kind == "map" and node.tag is None and node.get("Type") is not None)
+            )
+        ]
 
     # -- positions -------------------------------------------------------------------------
 
@@ -205,21 +221,62 @@ class Document:
 
 # -- YAML -------------------------------------------------------------------------------------
 
-_COMPOSER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _PlainResolver(yaml.resolver.BaseResolver):
+    """Resolves no implicit tag: a document only needs the tags written in it (``!Ref``), and
+    resolving every plain scalar against PyYAML's patterns costs a third of composing."""
+
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: object) -> str:
+        if kind is ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        if kind is SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return self.DEFAULT_MAPPING_TAG
+
+
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _Composer(CParser, _PlainResolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _PlainResolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Composer(  # type: ignore[no-redef]
+        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
+        _PlainResolver,
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _PlainResolver.__init__(self)
+
+
+_OTHER_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 
 def _yaml_tree(text: str, document: Document) -> Node:
     # Composing runs no constructor. libyaml's parser gives the same marks (character offsets)
     # as PyYAML's, several times faster; it writes a plain scalar's style as "" (PyYAML: None).
-    composed = yaml.compose(text, Loader=_COMPOSER)
+    composed = yaml.compose(text, Loader=_Composer)  # type: ignore[arg-type]  # no constructor
     if composed is None:
         raise ValueError("the document is empty")
     seen: set[int] = set()
+    # The composer's marks carry the line and column; they count lines as ``position`` does
+    # unless the text holds a line break other than "\n" and "\r\n" (YAML counts those too).
+    marks_agree = _OTHER_BREAK.search(text) is None
 
     def convert(node: yaml.Node) -> Node:
         shared = id(node) in seen
         seen.add(id(node))
-        line, column = document.position(node.start_mark.index)
+        mark = node.start_mark
+        if marks_agree:
+            line, column = mark.line + 1, mark.column
+        else:
+            line, column = document.position(mark.index)
         tag = node.tag if node.tag.startswith("!") else None
         out = Node(
             kind="scalar",

@@ -202,7 +202,7 @@ def rename_resource(document: Document, edits: TextEdits, old: str, new: str) ->
     key = pair[0]
     edits.replace(key.start, key.end, _requoted(document, key, new))
     count = 1
-    for node in document.root.walk():
+    for node in document.naming_nodes:
         count += _rename_in(document, edits, node, old, new)
     return count
 

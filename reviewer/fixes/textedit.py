@@ -121,20 +121,24 @@ class TextEdits:
             shift += len(new) - len(old)
 
 
-#: The lines of the last text asked about, and where each starts: the builders edit one text
-#: once per function. The text is kept with them, so that its id is not reused meanwhile.
-_LAST_LINES: list[tuple[str, list[str], list[int]]] = []
+#: The lines of the last few texts asked about, and where each starts: the builders edit the
+#: same texts (a template and its baseline) once per function. Each text is kept in its entry,
+#: compared by identity.
+_RECENT_LINES: list[tuple[str, list[str], list[int]]] = []
+_RECENT_SIZE = 4
 
 
 def _lines(text: str) -> tuple[list[str], list[int]]:
     """``text.splitlines(keepends=True)`` and the offset where each line starts, plus the end."""
-    if _LAST_LINES and _LAST_LINES[0][0] is text:
-        return _LAST_LINES[0][1], _LAST_LINES[0][2]
+    for known, lines, starts in _RECENT_LINES:
+        if known is text:
+            return lines, starts
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    _LAST_LINES[:] = [(text, lines, starts)]
+    _RECENT_LINES.insert(0, (text, lines, starts))
+    del _RECENT_LINES[_RECENT_SIZE:]
     return lines, starts
 
 
