@@ -249,10 +249,31 @@ def mutate(body: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
     return document
 
 
+def mutate_other(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain copy of a template without a function: one resource gets a changed property,
+    the last resource is removed and every parameter default changes."""
+    document: dict[str, Any] = json.loads(json.dumps(body))
+    resources = document.get("Resources")
+    if isinstance(resources, dict) and resources:
+        for entry in resources.values():
+            if isinstance(entry, dict) and isinstance(entry.get("Properties"), dict):
+                entry["Properties"]["Description"] = "changed by the corpus sweep"
+                break
+        if len(resources) > 1:
+            resources.pop(list(resources)[-1])
+    parameters = document.get("Parameters")
+    if isinstance(parameters, dict):
+        for entry in parameters.values():
+            if isinstance(entry, dict) and "Default" in entry:
+                entry["Default"] = f"{entry['Default']}-changed"
+    return document
+
+
 @dataclass
 class MutatedSweep:
     templates: int = 0
     pairs: int = 0
+    other_pairs: int = 0
     with_lg001: int = 0
     with_lg002_only: int = 0
     without_finding: list[str] = field(default_factory=list)
@@ -264,8 +285,11 @@ class MutatedSweep:
 
     def summary(self) -> str:
         lines = [
-            f"corpus mutated sweep: {self.pairs} mutated pairs from {self.templates} loadable "
-            f"templates in {self.seconds:.1f} s, {self.with_lg001} with LG001 on the changed "
+            f"corpus mutated sweep: {self.pairs + self.other_pairs} mutated pairs from "
+            f"{self.templates} loadable templates in {self.seconds:.1f} s ({self.pairs} with a "
+            f"function whose code and layers change, {self.other_pairs} without a function: a "
+            "property, a resource and the parameter defaults change, analysed both ways), "
+            f"{self.with_lg001} with LG001 on the changed "
             f"function, {self.with_lg002_only} with LG002 but no LG001 (traffic through a version "
             f"that is not republished), {len(self.without_finding)} with no finding on it, "
             f"{len(self.crashes)} crashed, {self.deployment_only} custom-resource providers "
@@ -314,6 +338,7 @@ def test_changed_code_and_layers_of_one_function_never_raise(
         stack = original[0]  # a template file is one stack
         logical_id = first_function(stack)
         if logical_id is None:
+            _sweep_other(sweep, stack, original, path, tmp_path / f"{index:04d}-{path.stem}.json")
             continue
         try:
             document = mutate(stack.body, logical_id)
@@ -338,5 +363,29 @@ def test_changed_code_and_layers_of_one_function_never_raise(
     problems += [f"NOT JSON-SHAPED {p}: {text}" for p, text in sweep.not_json_shaped.items()]
     assert not problems, f"{summary}\n{clip(problems)}"
     assert sweep.pairs > 0, summary
+    assert sweep.pairs + sweep.other_pairs == sweep.templates - len(sweep.not_json_shaped), summary
     # A function with no version or alias, invoked by anything but CloudFormation, races.
     assert not sweep.unversioned_without_lg001, summary
+
+
+def _sweep_other(
+    sweep: MutatedSweep, stack: StackTemplate, original: list[StackTemplate], path: Path,
+    mutated_path: Path,
+) -> None:
+    """A template without a function against its mutated copy, and back: no crash."""
+    try:
+        document = mutate_other(stack.body)
+    except (TypeError, ValueError) as error:
+        sweep.not_json_shaped[path] = f"{type(error).__name__}: {error}"
+        return
+    mutated_path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    sweep.other_pairs += 1
+    config = Config()
+    try:
+        mutated = load_side(mutated_path)
+        exercise(analyze(mutated, original, config, f"template {path}"), mutated)
+        exercise(analyze(original, mutated, config, f"template {mutated_path}"), original)
+    except InputError:
+        pass  # the mutation may leave a reference dangling: a clean refusal is fine
+    except Exception:
+        sweep.crashes[path] = crash_text("mutated pair without a function")
