@@ -11,6 +11,7 @@ from reviewer.diff.function_changes import Status
 from reviewer.findings import Finding, Severity
 from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
+from reviewer.model.collector import existing_objects_frozen
 from reviewer.model.template import FUNCTION, StackTemplate
 
 if TYPE_CHECKING:
@@ -78,6 +79,17 @@ def analyze(
     With ``change_set`` (read from CloudFormation for the deployed stack), what changes in each
     function is what the change set says, not what the template diff guesses.
     """
+    with existing_objects_frozen():  # the loaded templates: collections need not walk them
+        return _analyze(new, old, config, baseline_label, change_set)
+
+
+def _analyze(
+    new: Sequence[StackTemplate],
+    old: Sequence[StackTemplate] | None,
+    config: Config,
+    baseline_label: str,
+    change_set: ChangeSetFacts | None,
+) -> Report:
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     new_app = AppGraph(new)
     old_app = AppGraph(old or [])

@@ -21,6 +21,7 @@ from typing import Literal
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from reviewer.model.collector import collector_paused
 from reviewer.model.template import PropertyPath
 
 Kind = Literal["map", "seq", "scalar"]
@@ -108,7 +109,9 @@ class Document:
         self.kind: Literal["yaml", "json"] = "json" if text.lstrip().startswith("{") else "yaml"
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         try:
-            self.root = _json_tree(text, self) if self.kind == "json" else _yaml_tree(text, self)
+            build = _json_tree if self.kind == "json" else _yaml_tree
+            with collector_paused():  # a tree of live nodes: collections would be in vain
+                self.root = build(text, self)
         except (yaml.YAMLError, ValueError, RecursionError) as exc:
             raise DocumentError(f"{path}: {exc}") from None
 

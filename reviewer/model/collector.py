@@ -25,3 +25,24 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def existing_objects_frozen() -> Iterator[None]:
+    """Leave every object alive at the start out of the collector's walks during the block.
+
+    The loaded templates live until the analysis ends; each collection of the oldest generation
+    that the analysis triggers would walk all of them again (on a 1 MB template, a third of the
+    run). ``gc.freeze`` moves them aside and ``gc.unfreeze`` puts them back afterwards, so
+    whatever becomes garbage meanwhile is still collected. When something else has frozen
+    objects already (a host that freezes after ``fork``), nothing is done: unfreezing would
+    undo its freeze.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
