@@ -612,6 +612,7 @@ def _big_yaml(functions: int, key: str) -> str:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "functions"), [("json", 2_410), ("yaml", 3_450)])
 def test_a_20_mb_template_is_analysed_in_bounded_time_and_memory(
     tmp_path: Path, kind: str, functions: int
