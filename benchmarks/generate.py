@@ -120,20 +120,21 @@ def _policy(index: int, statements: int) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": body}
 
 
+def _trust(service: Any) -> dict[str, Any]:
+    """A role's trust policy: ``service`` may assume it."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
 def _role(index: int, statements: int) -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
+            "AssumeRolePolicyDocument": _trust("lambda.amazonaws.com"),
             "ManagedPolicyArns": [
                 sub(
                     "arn:${AWS::Partition}:iam::aws:policy/service-role/"
@@ -360,16 +361,7 @@ def _state_machine(machine: int, functions: list[int]) -> dict[str, dict[str, An
         f"{name}Role": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": sub("states.${AWS::Region}.amazonaws.com")},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "AssumeRolePolicyDocument": _trust(sub("states.${AWS::Region}.amazonaws.com")),
                 "Policies": [
                     {
                         "PolicyName": "invoke",

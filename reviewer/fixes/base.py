@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 from reviewer.findings import Edit, Finding, Fix
 from reviewer.fixes.document import Document
-from reviewer.fixes.source import display_path
-from reviewer.fixes.textedit import TextEdits
+from reviewer.fixes.operations import OperationError
+from reviewer.fixes.source import display_path, source_document
+from reviewer.fixes.textedit import EditConflict, TextEdits
+from reviewer.fixes.wiring import Wired
+from reviewer.model.references import FunctionWiring, ReferenceGraph
+from reviewer.model.template import StackTemplate
 from reviewer.rules.base import StackContext
 
 #: ``build(context, function, findings)``: one fix for every finding about one function.
@@ -30,6 +34,26 @@ class FileChange:
     def of(cls, document: Document, edits: TextEdits) -> FileChange:
         path = display_path(document.path)
         return cls(path, edits.line_edits(path), edits.patch(path), edits.result())
+
+
+#: ``wire(document, stack, wiring)``: the edits that wire one function in one file.
+Wire = Callable[[Document, StackTemplate, FunctionWiring], Wired]
+
+
+def wire_file(
+    stack: StackTemplate, graph: ReferenceGraph, function: str, wire: Wire
+) -> tuple[FileChange | None, Wired] | None:
+    """``function`` wired by ``wire`` in the file behind ``stack``: the change (None when the
+    file has the wiring already) and what was wired; None when the file cannot be edited."""
+    document = source_document(stack)
+    wiring = graph.functions.get(function)
+    if document is None or wiring is None:
+        return None
+    try:
+        wired = wire(document, stack, wiring)
+    except (OperationError, EditConflict):
+        return None
+    return (FileChange.of(document, wired.edits) if wired.changed else None), wired
 
 
 def listing(items: Iterable[str], limit: int = 6) -> str:

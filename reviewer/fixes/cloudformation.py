@@ -18,31 +18,36 @@ from reviewer.fixes.base import (
     listing,
     rules_of,
     two_phase,
+    wire_file,
 )
-from reviewer.fixes.operations import OperationError
-from reviewer.fixes.source import display_path, source_document
-from reviewer.fixes.textedit import EditConflict
+from reviewer.fixes.source import display_path
 from reviewer.fixes.wiring import Wired, wire
 from reviewer.rules.base import StackContext
 
 
 def build(context: StackContext, function: str, findings: Sequence[Finding]) -> Fix | None:
     """The wiring of ``function`` in the new template and, when two-phase, in the baseline."""
-    document = source_document(context.new)
-    wiring = context.new_graph.functions.get(function)
-    if document is None or wiring is None:
-        return None
     fresh = context.diff.added | context.diff.replaced
-    try:
-        new = wire(document, context.new, wiring, publish=True, fresh=fresh)
-    except (OperationError, EditConflict):
+    wired_new = wire_file(
+        context.new, context.new_graph, function,
+        lambda document, stack, wiring: wire(document, stack, wiring, publish=True, fresh=fresh),
+    )
+    if wired_new is None:
         return None
-    change = FileChange.of(document, new.edits) if new.changed else None
+    change, new = wired_new
     staged = two_phase(findings)
     first: FileChange | None = None
     first_wired: Wired | None = None
     if staged:
-        first, first_wired = _phase_one(context, function, new)
+        # Phase one on the baseline file: the same alias, a version of the function as
+        # deployed, the consumers re-pointed, no change to the function.
+        hint = (new.alias_id, new.alias_name)
+        first, first_wired = wire_file(
+            context.old, context.old_graph, function,
+            lambda document, stack, wiring: wire(
+                document, stack, wiring, publish=False, fresh=set(), alias_hint=hint
+            ),
+        ) or (None, None)
     template = display_path(context.new.path)
     return file_fix(
         framework="cloudformation",
@@ -53,24 +58,6 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         first=first,
         notes=_notes(new) + (_notes(first_wired) if first_wired else []),
     )
-
-
-def _phase_one(
-    context: StackContext, function: str, new: Wired
-) -> tuple[FileChange | None, Wired | None]:
-    """The wiring applied to the baseline file, when it is a file latest-guard can edit."""
-    document = source_document(context.old)
-    wiring = context.old_graph.functions.get(function)
-    if document is None or wiring is None:
-        return None, None
-    try:
-        wired = wire(
-            document, context.old, wiring, publish=False, fresh=set(),
-            alias_hint=(new.alias_id, new.alias_name),
-        )
-    except (OperationError, EditConflict):
-        return None, None
-    return (FileChange.of(document, wired.edits) if wired.changed else None), wired
 
 
 def describe(function: str, wired: Wired) -> str:

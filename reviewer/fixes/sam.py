@@ -35,13 +35,14 @@ from reviewer.fixes.base import (
     listing,
     rules_of,
     two_phase,
+    wire_file,
 )
 from reviewer.fixes.document import Document, Node
 from reviewer.fixes.operations import OperationError, insert_entry, set_entry
 from reviewer.fixes.render import GetAtt, Style
 from reviewer.fixes.repoint import AliasTarget, repoint
-from reviewer.fixes.source import display_path, source_document
-from reviewer.fixes.textedit import EditConflict, TextEdits
+from reviewer.fixes.source import display_path
+from reviewer.fixes.textedit import TextEdits
 from reviewer.fixes.wiring import ALIAS_NAME, Wired, function_names, repoint_consumers
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
@@ -83,21 +84,23 @@ def options_for(findings: Sequence[Finding]) -> SamOptions:
 def build(context: StackContext, function: str, findings: Sequence[Finding]) -> Fix | None:
     """``AutoPublishAlias`` on the function in the SAM source, and on the baseline's when the
     deployed stack has no safe path."""
-    document = source_document(context.new)
-    wiring = context.new_graph.functions.get(function)
-    if document is None or wiring is None:
-        return None
     options = options_for(findings)
-    try:
-        new = wire_sam(document, context.new, wiring, options)
-    except (OperationError, EditConflict):
+    wired_new = wire_file(
+        context.new, context.new_graph, function,
+        lambda document, stack, wiring: wire_sam(document, stack, wiring, options),
+    )
+    if wired_new is None:
         return None
-    change = FileChange.of(document, new.edits) if new.changed else None
+    change, new = wired_new
     staged = two_phase(findings)
     first: FileChange | None = None
     first_wired: Wired | None = None
     if staged:
-        first, first_wired = _phase_one(context, function, options)
+        phase_options = SamOptions(options.all_properties, language_extensions=False)
+        first, first_wired = wire_file(
+            context.old, context.old_graph, function,
+            lambda document, stack, wiring: wire_sam(document, stack, wiring, phase_options),
+        ) or (None, None)
     template = display_path(context.new.path)
     return file_fix(
         framework="sam",
@@ -108,21 +111,6 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         first=first,
         notes=new.notes + (first_wired.notes if first_wired else []),
     )
-
-
-def _phase_one(
-    context: StackContext, function: str, options: SamOptions
-) -> tuple[FileChange | None, Wired | None]:
-    document = source_document(context.old)
-    wiring = context.old_graph.functions.get(function)
-    if document is None or wiring is None:
-        return None, None
-    phase_options = SamOptions(options.all_properties, language_extensions=False)
-    try:
-        wired = wire_sam(document, context.old, wiring, phase_options)
-    except (OperationError, EditConflict):
-        return None, None
-    return (FileChange.of(document, wired.edits) if wired.changed else None), wired
 
 
 def wire_sam(

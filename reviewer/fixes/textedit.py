@@ -6,7 +6,7 @@ original text. :meth:`TextEdits.line_edits` then expresses the change as line-ra
 a GitHub suggestion replaces) and :meth:`TextEdits.patch` as a unified diff. Both compare only
 the lines the edits touch (see :meth:`TextEdits.windows`): a line diff of a whole 1 MB template,
 whose lines repeat a lot, costs seconds, and a template with many findings needs one per
-function. :func:`line_edits` and :func:`unified_diff` compare two whole texts.
+function. :func:`unified_diff` compares two whole texts.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import difflib
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from reviewer.findings import Edit
@@ -98,7 +99,11 @@ class TextEdits:
         return windows
 
     def line_edits(self, path: str) -> tuple[Edit, ...]:
-        """The change as line-range edits of the text (see :func:`line_edits`)."""
+        """The change as line-range edits of the text.
+
+        Every edit replaces at least one line: an insertion is anchored on the line that
+        follows it (the line before it at the end of the text), which its replacement repeats.
+        """
         old = _lines(self.text)[0]
         return tuple(_edit(path, old, change) for change in self._changes())
 
@@ -113,32 +118,22 @@ class TextEdits:
         for window in self.windows():
             old = window.before.splitlines(keepends=True)
             new = window.after.splitlines(keepends=True)
-            matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-                if tag != "equal":
-                    first = window.first
-                    yield LineChange(tag, first + i1, first + i2, first + shift + j1, new[j1:j2])
+            first = window.first
+            for tag, start, stop, new_start, added in _line_changes(old, new):
+                yield LineChange(tag, first + start, first + stop, first + shift + new_start, added)
             shift += len(new) - len(old)
 
 
-#: The lines of the last few texts asked about, and where each starts: the builders edit the
-#: same texts (a template and its baseline) once per function. Each text is kept in its entry,
-#: compared by identity.
-_RECENT_LINES: list[tuple[str, list[str], list[int]]] = []
-_RECENT_SIZE = 4
-
-
+@lru_cache(maxsize=4)
 def _lines(text: str) -> tuple[list[str], list[int]]:
-    """``text.splitlines(keepends=True)`` and the offset where each line starts, plus the end."""
-    for known, lines, starts in _RECENT_LINES:
-        if known is text:
-            return lines, starts
+    """``text.splitlines(keepends=True)`` and the offset where each line starts, plus the end.
+
+    Cached: the builders edit the same texts (a template and its baseline) once per function.
+    """
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    _RECENT_LINES.insert(0, (text, lines, starts))
-    del _RECENT_LINES[_RECENT_SIZE:]
     return lines, starts
 
 
@@ -162,18 +157,8 @@ class Window:
     after: str
 
 
-def line_edits(path: str, before: str, after: str) -> tuple[Edit, ...]:
-    """The difference between two texts as line-range edits of ``before``.
-
-    Every edit replaces at least one line: an insertion is anchored on the line that follows
-    it (the line before it at the end of the text), which its replacement repeats.
-    """
-    old = before.splitlines(keepends=True)
-    return tuple(_edit(path, old, change) for change in _whole_changes(old, after))
-
-
-def _whole_changes(old: list[str], after: str) -> Iterator[LineChange]:
-    new = after.splitlines(keepends=True)
+def _line_changes(old: list[str], new: list[str]) -> Iterator[LineChange]:
+    """Each changed run of lines from ``old`` to ``new`` (difflib's opcodes that are not equal)."""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
@@ -220,7 +205,8 @@ def unified_diff(path: str, before: str, after: str) -> str | None:
     if before == after:
         return None
     old = before.splitlines(keepends=True)
-    return _patch(path, [_hunk(old, change) for change in _whole_changes(old, after)])
+    new = after.splitlines(keepends=True)
+    return _patch(path, [_hunk(old, change) for change in _line_changes(old, new)])
 
 
 def _range(start: int, stop: int) -> str:

@@ -3,8 +3,7 @@
 ``json.loads`` parses and validates. :class:`JsonLines` answers "on which line is this key
 path" by indexing only the objects and arrays on the way to it, one level at a time, and
 skipping over the values it does not enter with the C scanner of the ``json`` module: a few
-findings in a 1 MB template cost a fraction of one parse. ``index_json_lines`` indexes every
-path of a document at once with a token pattern (slower, kept for callers that want all).
+findings in a 1 MB template cost a fraction of one parse.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ PathKey = tuple[str | int, ...]
 
 
 def _unquote(token: str) -> str:
-    import json
-
     value: str = json.loads(token)
     return value
 
@@ -40,9 +37,9 @@ class JsonLines:
 
     Each container on the path is indexed the first time a path goes through it: the offset
     of every member (an object's key, an array item's first character), the values between
-    them skipped by ``json``'s C decoder. The answers are those of ``index_json_lines``: the
-    line of an object key, or of the start of an array item; ``None`` for a path that is not
-    in the document, for the empty path, and for text that is not valid JSON.
+    them skipped by ``json``'s C decoder. The answer is the line of an object key, or of the
+    start of an array item; ``None`` for a path that is not in the document, for the empty
+    path, and for text that is not valid JSON.
     """
 
     def __init__(self, text: str) -> None:
@@ -125,61 +122,6 @@ class JsonLines:
         if self._newlines is None:
             self._newlines = [m.start() for m in re.finditer("\n", self._text)]
         return _line_of(self._newlines, offset)
-
-
-def index_json_lines(text: str) -> dict[PathKey, int]:
-    """Map every key path (and array item path) of a valid JSON text to its 1-based line."""
-    newlines = [m.start() for m in re.finditer("\n", text)]
-    lines: dict[PathKey, int] = {}
-    # Each frame: [path of the container, is_array, next index or pending key]
-    stack: list[tuple[PathKey, bool]] = []
-    counters: list[int] = []
-    pending_key: str | None = None
-    expect_key = False
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        line = bisect_right(newlines, match.start() - 1) + 1
-        if token in "{[":
-            path = _value_path(stack, counters, pending_key)
-            if path is not None and path not in lines:
-                lines[path] = line
-            stack.append((path or (), token == "["))
-            counters.append(0)
-            expect_key = token == "{"
-            pending_key = None
-        elif token in "}]":
-            stack.pop()
-            counters.pop()
-            pending_key = None
-        elif token == ",":
-            if stack and stack[-1][1]:
-                counters[-1] += 1
-            else:
-                expect_key = True
-            pending_key = None
-        elif token == ":":
-            expect_key = False
-        elif expect_key and token.startswith('"'):
-            pending_key = _unquote(token)
-            lines[(*stack[-1][0], pending_key)] = line
-        else:
-            path = _value_path(stack, counters, pending_key)
-            if path is not None and path not in lines:
-                lines[path] = line
-    return lines
-
-
-def _value_path(
-    stack: Sequence[tuple[PathKey, bool]], counters: Sequence[int], key: str | None
-) -> PathKey | None:
-    if not stack:
-        return None
-    parent, is_array = stack[-1]
-    if is_array:
-        return (*parent, counters[-1])
-    if key is None:
-        return None
-    return (*parent, key)
 
 
 def _line_of(newlines: Sequence[int], offset: int) -> int:
