@@ -1,20 +1,26 @@
-"""The GitHub Action's entry point: ``python -m reviewer.action``.
+"""The GitHub Action's entry point (``action/entry.py`` runs ``main``).
 
-The runner passes each input as an environment variable named ``INPUT_`` plus the input's
-name in upper case, dashes kept (``fail-on`` -> ``INPUT_FAIL-ON``). The event is the JSON file
-at ``GITHUB_EVENT_PATH``. Three modes:
+``action.yml`` is a composite action: its last step passes each input as an environment
+variable named ``INPUT_`` plus the input's name in upper case with underscores
+(``fail-on`` -> ``INPUT_FAIL_ON``; the dashed form that JavaScript and Docker actions get is
+read too). The event is the JSON file at ``GITHUB_EVENT_PATH``. Three modes:
 
 - ``full`` (default): analyse the pull request and publish the result (check run, summary
   comment, review) in one job. Needs a token that can write: not the case for forks.
 - ``analyze``: analyse and write the JSON report (``report-path``) for a later ``publish``; no
   API call. For the ``pull_request`` workflow that may run a fork's code.
-- ``publish``: read the JSON report an ``analyze`` run uploaded and publish it. For the
-  ``workflow_run`` workflow, which runs no code of the pull request.
+- ``publish``: publish for the ``workflow_run`` workflow, which runs no code of the pull
+  request. Plain and SAM templates are analysed again here, read as data from the pull
+  request's head commit, so a fork cannot forge the verdict; where a synth is needed, the
+  uploaded report is published, and the check says that its verdict is the fork's own.
 
 Whatever the mode, the step's outputs and the job summary are written before any network
-call. The exit status is 2 when the input cannot be used; 0 when the check run carries the
-verdict (or in ``analyze`` mode, where ``publish`` gives it later); otherwise 1 when a finding
-reaches ``fail-on``, so that the job itself says what the check would have said.
+call. The exit status is 2 when the input cannot be used; 1 when a finding reaches
+``fail-on`` (unless ``fail-step`` is false: then the check run alone carries the verdict);
+0 otherwise, and always in ``analyze`` mode, where ``publish`` gives the verdict later.
+
+The synth command runs with this process's environment, from which the token has been
+removed first (``_withhold_token``).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -38,8 +44,10 @@ EXIT_INPUT = 2
 MODES = ("full", "analyze", "publish")
 COMMENTS = ("review", "summary", "off")
 FAIL_ON = ("error", "warning", "notice", "never")
+BOOLEANS = ("true", "false")
 DEFAULT_REPORT = "latest-guard-report.json"
 _STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}|arn:aws[-a-z]*:cloudformation:\S+")
+_TOKEN_INPUTS = ("INPUT_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN")
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,28 @@ class Inputs:
     github_token: str = ""
     config: str = ""
     sarif_file: str = ""
+    instance: str = ""
+    fail_step: str = "true"
     mode: str = "full"
     report_path: str = DEFAULT_REPORT
+
+    @property
+    def instance_name(self) -> str:
+        """The instance's name: given, else the working directory, else the template (when
+        either is not the default), else none."""
+        if self.instance:
+            return self.instance
+        workdir = Path(self.working_directory).as_posix().strip("/")
+        if workdir not in ("", "."):
+            return workdir
+        templates = _items(self.template)
+        if self.template.lower() != "auto" and templates:
+            return ", ".join(templates)
+        return ""
+
+    @property
+    def fails_step(self) -> bool:
+        return self.fail_step == "true"
 
 
 def read_inputs(env: Mapping[str, str]) -> Inputs:
@@ -66,17 +94,18 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     defaults = Inputs()
     values: dict[str, str] = {}
     for field_name in Inputs.__dataclass_fields__:
-        name = "INPUT_" + field_name.replace("_", "-").upper()
-        value = env.get(name, "").strip()
+        names = ("INPUT_" + field_name.upper(), "INPUT_" + field_name.replace("_", "-").upper())
+        value = next((env[n].strip() for n in names if env.get(n, "").strip()), "")
         values[field_name] = value or str(getattr(defaults, field_name))
     inputs = Inputs(**values)
     _choice("mode", inputs.mode, MODES)
     _choice("comment", inputs.comment, COMMENTS)
+    _choice("fail-step", inputs.fail_step, BOOLEANS)
     if inputs.fail_on:
         _choice("fail-on", inputs.fail_on, FAIL_ON)
     return replace(
         inputs, mode=inputs.mode.lower(), comment=inputs.comment.lower(),
-        fail_on=inputs.fail_on.lower(),
+        fail_on=inputs.fail_on.lower(), fail_step=inputs.fail_step.lower(),
     )
 
 
@@ -85,21 +114,25 @@ def _choice(name: str, value: str, choices: Sequence[str]) -> None:
         raise InputError(f"input {name}", f"must be one of {', '.join(choices)}")
 
 
-def main(env: Mapping[str, str] | None = None, log: TextIO | None = None) -> int:
+def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None) -> int:
     """Run the action; returns the exit status (see the module doc)."""
     env = os.environ if env is None else env
     log = sys.stdout if log is None else log
-    from reviewer.github.workflow import log_line, write_outputs
+    from reviewer.github.workflow import log_line
 
     try:
         inputs = read_inputs(env)
+        _withhold_token(env, inputs.github_token)
         workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
+        _trust_workspace(env, workspace)
         context = _context(env, required=inputs.mode != "analyze")
-        report = _report(inputs, env, workspace, context, log)
-        return _deliver(report, inputs, env, workspace=workspace, context=context, log=log)
+        report, verdict = _report(inputs, env, workspace, context, log)
+        return _deliver(
+            report, inputs, env, workspace=workspace, context=context, log=log, verdict=verdict
+        )
     except InputError as exc:
         log.write(f"::error title=latest-guard::{_escape(str(exc))}\n")
-        write_outputs(_path(env, "GITHUB_OUTPUT"), {"conclusion": "failure"})
+        _fallback_outputs(env, log)
         return EXIT_INPUT
     except KeyboardInterrupt:
         log_line(log, "interrupted")
@@ -109,8 +142,35 @@ def main(env: Mapping[str, str] | None = None, log: TextIO | None = None) -> int
             f"::error title=latest-guard::internal error: {type(exc).__name__}: "
             f"{_escape(str(exc))} (please report it)\n"
         )
-        write_outputs(_path(env, "GITHUB_OUTPUT"), {"conclusion": "failure"})
+        _fallback_outputs(env, log)
         return EXIT_INPUT
+
+
+def _withhold_token(env: MutableMapping[str, str], token: str) -> None:
+    """Remove the token from the environment that the synth command and git inherit: the
+    input's variable, and any other variable holding the same value."""
+    for name in _TOKEN_INPUTS:
+        env.pop(name, None)
+    if token:
+        for name in [k for k, v in env.items() if v == token]:
+            del env[name]
+
+
+def _trust_workspace(env: MutableMapping[str, str], workspace: Path) -> None:
+    """git refuses a repository owned by another user ("dubious ownership"): the case on
+    self-hosted runners and in job containers. The workspace is the job's own checkout."""
+    from reviewer.sources.git_history import trust_repository
+
+    trust_repository(env, workspace.resolve())
+
+
+def _fallback_outputs(env: Mapping[str, str], log: TextIO) -> None:
+    from reviewer.github.workflow import write_outputs
+
+    try:
+        write_outputs(_path(env, "GITHUB_OUTPUT"), {"conclusion": "failure"})
+    except OSError as exc:
+        log.write(f"::warning title=latest-guard::cannot write the step outputs: {exc.strerror}\n")
 
 
 def _context(env: Mapping[str, str], *, required: bool) -> RunContext | None:
@@ -130,22 +190,27 @@ def _report(
     workspace: Path,
     context: RunContext | None,
     log: TextIO,
-) -> Report:
+) -> tuple[Report, str | None]:
+    """The report, and the check run's conclusion when it is not the report's own."""
     if inputs.mode == "publish":
-        from reviewer.github.artifact import read_report
+        assert context is not None  # required outside analyze mode
+        from reviewer.github.fork import publish_report
 
-        report = read_report(workspace / inputs.report_path)
-        return replace(report, fail_on=inputs.fail_on) if inputs.fail_on else report
+        return publish_report(inputs, env, workspace, context, log)
     from reviewer.github.artifact import relative_report
     from reviewer.run import run_check
 
-    options = check_options(inputs, env, workspace, context)
+    options = check_options(inputs, env, workspace, context, log)
     report = run_check(options, log)
-    return relative_report(report, workspace)
+    return relative_report(report, workspace), None
 
 
 def check_options(
-    inputs: Inputs, env: Mapping[str, str], workspace: Path, context: RunContext | None
+    inputs: Inputs,
+    env: Mapping[str, str],
+    workspace: Path,
+    context: RunContext | None,
+    log: TextIO,
 ) -> CheckOptions:
     """The ``run_check`` options the inputs ask for."""
     from reviewer.run import CheckOptions
@@ -161,14 +226,20 @@ def check_options(
         region=inputs.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         parameter_overrides=tuple(_items(inputs.parameter_overrides)),
     )
-    return _with_baseline(options, inputs.baseline, workdir, context)
+    return _with_baseline(options, inputs, env, workdir, context, log)
 
 
 def _with_baseline(
-    options: CheckOptions, baseline: str, workdir: Path, context: RunContext | None
+    options: CheckOptions,
+    inputs: Inputs,
+    env: Mapping[str, str],
+    workdir: Path,
+    context: RunContext | None,
+    log: TextIO,
 ) -> CheckOptions:
-    """``git`` (the event's base commit), ``git:REF``, ``none``, paths, or stack names."""
-    value = baseline.strip()
+    """``git`` (the merge base with the event's base commit), ``git:REF``, ``none``, paths,
+    or stack names."""
+    value = inputs.baseline.strip()
     if value.lower() == "none":
         return options
     if value.lower() == "git":
@@ -179,7 +250,7 @@ def _with_baseline(
                 "'git' compares with the pull request's base (or the commit a push replaced), "
                 "and this event has neither: give git:REF, a path or a stack name",
             )
-        return replace(options, baseline_ref=base)
+        return replace(options, baseline_ref=_merge_base(inputs, env, workdir, base, log))
     if value.lower().startswith("git:"):
         return replace(options, baseline_ref=value[4:].strip())
     items = _paths(value)
@@ -194,6 +265,29 @@ def _with_baseline(
     return replace(options, baseline_stacks=tuple(names))
 
 
+def _merge_base(
+    inputs: Inputs, env: Mapping[str, str], workdir: Path, base: str, log: TextIO
+) -> str:
+    """The merge base of the checked-out commit and ``base``, fetched when missing."""
+    from reviewer.github.workflow import log_line
+    from reviewer.sources.git_baseline import repository_root
+    from reviewer.sources.git_history import merge_base
+
+    found = merge_base(
+        repository_root(workdir.resolve()),
+        base,
+        token=inputs.github_token or None,
+        server_url=env.get("GITHUB_SERVER_URL", "https://github.com"),
+        progress=log,
+    )
+    how = (
+        "the base commit itself" if found.commit == base
+        else f"where HEAD {found.head[:12]} meets base {base[:12]}"
+    )
+    log_line(log, f"baseline: git {found.commit[:12]} ({how})")
+    return found.commit
+
+
 def _deliver(
     report: Report,
     inputs: Inputs,
@@ -202,8 +296,10 @@ def _deliver(
     workspace: Path,
     context: RunContext | None,
     log: TextIO,
+    verdict: str | None = None,
 ) -> int:
     """Write everything local first, then publish (unless analysing only)."""
+    from reviewer.github.checks import check_name
     from reviewer.github.verdict import conclusion
     from reviewer.github.workflow import (
         log_annotations,
@@ -222,30 +318,47 @@ def _deliver(
         _write(workspace / inputs.sarif_file, sarif.render(report, root=workspace))
     from reviewer.findings import Severity
 
-    write_outputs(
-        _path(env, "GITHUB_OUTPUT"),
-        {
-            "findings": str(sum(1 for f in report.findings if not f.suppressed)),
-            "errors": str(report.count(Severity.ERROR)),
-            "warnings": str(report.count(Severity.WARNING)),
-            "report-path": inputs.report_path,
-            "conclusion": conclusion(report),
-        },
-    )
-    write_step_summary(_path(env, "GITHUB_STEP_SUMMARY"), summary)
+    outputs = {
+        "findings": str(sum(1 for f in report.findings if not f.suppressed)),
+        "errors": str(report.count(Severity.ERROR)),
+        "warnings": str(report.count(Severity.WARNING)),
+        "report-path": inputs.report_path,
+        "conclusion": verdict or conclusion(report),
+        "check-name": check_name(inputs.instance_name),
+    }
+    try:
+        write_outputs(_path(env, "GITHUB_OUTPUT"), outputs)
+        write_step_summary(_path(env, "GITHUB_STEP_SUMMARY"), summary)
+    except OSError as exc:
+        raise InputError(
+            exc.filename or "GITHUB_OUTPUT", f"the runner's file cannot be written: {exc.strerror}"
+        ) from None
     log.write(_text_report(report))
     if inputs.mode == "analyze":
         log_annotations(report.findings, log)
         log_line(log, f"report written to {inputs.report_path}; publish it with mode: publish")
         return 0
     assert context is not None  # required outside analyze mode
-    check_created, degraded = _publish(
-        report, inputs, env, context=context, summary=summary, log=log
+    degraded = _publish(
+        report, inputs, env, context=context, summary=summary, log=log, verdict=verdict
     )
     if degraded is not None:
         log.write(f"::warning title=latest-guard::{_escape(degraded)}\n")
         log_annotations(report.findings, log)
-    return 0 if check_created else report.exit_code
+    failing = (verdict or conclusion(report)) == "failure"
+    if failing and inputs.fails_step:
+        log.write(f"::error title=latest-guard::{_escape(_verdict_line(report))}\n")
+        return 1
+    return 0
+
+
+def _verdict_line(report: Report) -> str:
+    from reviewer.github.verdict import title
+
+    return (
+        f"{title(report)}: a finding reaches fail-on {report.fail_on} "
+        "(fail-step: false leaves the verdict to the check run alone)"
+    )
 
 
 def _publish(
@@ -256,12 +369,13 @@ def _publish(
     context: RunContext,
     summary: str,
     log: TextIO,
-) -> tuple[bool, str | None]:
-    """Publish: whether the check run carries the verdict, and what could not be done."""
+    verdict: str | None,
+) -> str | None:
+    """Publish; what could not be done, in one line, or None."""
     from reviewer.github.workflow import log_line
 
     if not inputs.github_token:
-        return False, "no github-token: the verdict is this step's exit status and job summary"
+        return "no github-token: the verdict is this step's exit status and job summary"
     from reviewer.github.client import RetrySettings
     from reviewer.github.publish import PublishOptions, publish
 
@@ -270,16 +384,18 @@ def _publish(
         api_url=env.get("GITHUB_API_URL"),
         comment=inputs.comment,
         retry=RetrySettings.from_environment(env),
+        instance=inputs.instance_name,
+        verdict=verdict,
     )
     pointer = _pointer(context.run_url)
     outcome = publish(report, context, summary, options, log=log, pointer=pointer)
     for reason in outcome.degraded:
         log_line(log, reason)
     if not outcome.degraded:
-        return True, None
+        return None
     if outcome.check_created:
-        return True, "published in part: " + "; ".join(outcome.degraded)
-    return False, (
+        return "published in part: " + "; ".join(outcome.degraded)
+    return (
         "no check run could be created, so this step's exit status gives the verdict; "
         "findings follow as annotations and in the job summary"
     )

@@ -25,7 +25,10 @@ class StackSummary:
     name: str
     template: str
     baseline: str | None
-    status: str  # "compared", "new" or "removed"
+    #: "compared", "new", "removed", or "baseline-missing": the stack's template exists on the
+    #: new side only because the baseline side's copy could not be found or made (build
+    #: output that was not synthesized there); it was not compared, and the verdict says so.
+    status: str
     functions: int
     changed_functions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -73,14 +76,17 @@ def analyze(
     config: Config,
     baseline_label: str,
     change_set: ChangeSetFacts | None = None,
+    missing: Mapping[str, str] | None = None,
 ) -> Report:
     """Run every enabled rule over every stack pair of the app.
 
     With ``change_set`` (read from CloudFormation for the deployed stack), what changes in each
-    function is what the change set says, not what the template diff guesses.
+    function is what the change set says, not what the template diff guesses. ``missing``
+    names the new side's stacks whose baseline could not be found, each with the reason: an
+    unpaired one is "baseline-missing", not "new".
     """
     with existing_objects_frozen():  # the loaded templates: collections need not walk them
-        return _analyze(new, old, config, baseline_label, change_set)
+        return _analyze(new, old, config, baseline_label, change_set, missing or {})
 
 
 def _analyze(
@@ -89,6 +95,7 @@ def _analyze(
     config: Config,
     baseline_label: str,
     change_set: ChangeSetFacts | None,
+    missing: Mapping[str, str],
 ) -> Report:
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     new_app = AppGraph(new)
@@ -116,7 +123,7 @@ def _analyze(
     for stack, _ in pairs:
         context = contexts.get(stack.name)
         if context is None:
-            stacks.append(_new_stack(stack, old is not None))
+            stacks.append(_new_stack(stack, old is not None, missing.get(stack.name)))
             continue
         for rule in rules:
             findings.extend(_suppress(f, context, config) for f in rule.check(context))
@@ -166,13 +173,18 @@ def _mapping(value: object) -> Mapping[str, object]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _new_stack(stack: StackTemplate, had_baseline: bool) -> StackSummary:
+def _new_stack(stack: StackTemplate, had_baseline: bool, missing: str | None) -> StackSummary:
+    functions = len(stack.of_type(FUNCTION))
+    if missing is not None:
+        return StackSummary(
+            stack.name, str(stack.path), None, "baseline-missing", functions, (),
+            (*stack.notes, missing),
+        )
     note = (
         "no baseline: a new stack has nothing to race"
         if had_baseline
         else "no baseline given: pass --baseline to compare with what is deployed"
     )
-    functions = len(stack.of_type(FUNCTION))
     notes = (*stack.notes, note)
     return StackSummary(stack.name, str(stack.path), None, "new", functions, (), notes)
 

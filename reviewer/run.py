@@ -50,6 +50,8 @@ class CheckOptions:
     synth_timeout: float = 900.0
     stack_name: str | None = None
     config: Path | None = None
+    #: Whether a missing ``config`` is looked for from the working directory up.
+    config_search: bool = True
     fail_on: str | None = None
     region: str | None = None
     parameter_overrides: tuple[str, ...] = ()
@@ -65,22 +67,28 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
 
     config = _config(options)
     workdir = options.working_directory
-    if options.synth:
-        from reviewer.sources.synth import run_synth
-
-        run_synth(options.synth, workdir, options.synth_timeout, progress)
-    templates = [workdir / p for p in options.templates]
-    if not templates:
-        templates = [detected_project(workdir, synthesized=bool(options.synth), progress=progress)]
-    if options.stack_name and len(templates) > 1:
-        raise InputError(templates[1], "--stack-name names one template; give one --template")
-    new = load_all(templates, _new_stack_name(options, templates))
-    if not options.templates:
-        names = ", ".join(s.name for s in new)
-        progress.write(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}\n")
-    options = _expand_stack_names(options, new)
     with ExitStack() as stack:
-        old, label, tree = _baseline(options, templates, progress, stack)
+        tree = _baseline_tree(options, stack)
+        base_synth_error = _synthesize(options, tree, progress)
+        templates = [workdir / p for p in options.templates]
+        if not templates:
+            templates = [
+                detected_project(workdir, synthesized=bool(options.synth), progress=progress)
+            ]
+        if options.stack_name and len(templates) > 1:
+            raise InputError(templates[1], "--stack-name names one template; give one --template")
+        new = load_all(templates, _new_stack_name(options, templates))
+        if not options.templates:
+            names = ", ".join(s.name for s in new)
+            progress.write(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}\n")
+        options = _expand_stack_names(options, new)
+        missing: dict[Path, str] = {}
+        old: list[StackTemplate] | None
+        if tree is not None:
+            old, missing = _git_baseline(options, templates, tree, base_synth_error)
+            label = f"git {_short(options.baseline_ref or '')}"
+        else:
+            old, label = _baseline(options, progress)
         overrides = _overrides(options, templates)
         if overrides or options.baseline_stacks:
             from reviewer.sources.parameters import apply_parameter_values
@@ -91,13 +99,127 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         if options.baseline_stacks:
             new = _with_missing_notes(new, old or [], options, progress)
         change_set = _change_set(options, new, old or [], overrides, progress)
-        report = analyze(new, old, config, label, change_set)
+        missing_by_stack = _missing_by_stack(new, templates, missing)
+        for reason in dict.fromkeys(missing_by_stack.values()):
+            progress.write(f"latest-guard: {reason}\n")
+        report = analyze(new, old, config, label, change_set, missing_by_stack)
     if tree is not None and options.baseline_ref:
         # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
         # that the report reads the same on every run and shows no runner paths.
-        report = replace_text(report, f"{tree}{os.sep}", f"{_short(options.baseline_ref)}:")
-        report = replace_text(report, str(tree), _short(options.baseline_ref))
+        report = replace_text(report, f"{tree.path}{os.sep}", f"{_short(options.baseline_ref)}:")
+        report = replace_text(report, str(tree.path), _short(options.baseline_ref))
     return report
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """The temporary work tree of the baseline commit, and the repository it belongs to."""
+
+    path: Path
+    root: Path
+
+
+def _baseline_tree(options: CheckOptions, stack: ExitStack) -> _Tree | None:
+    """With ``baseline_ref``: a work tree of that commit, removed when ``stack`` closes."""
+    if not options.baseline_ref:
+        return None
+    from reviewer.sources.git_baseline import repository_root, worktree
+
+    root = repository_root(options.working_directory.resolve())
+    return _Tree(stack.enter_context(worktree(options.baseline_ref, root)), root)
+
+
+def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> str | None:
+    """Run the synth command on the new side and, with a git baseline, in the baseline's
+    work tree at the same time (two threads: both take about the time of one). A failure on
+    the new side raises; on the baseline side it is returned, to be reported as a missing
+    baseline rather than failing the change that may well repair it."""
+    if not options.synth:
+        return None
+    from reviewer.sources.synth import run_synth
+
+    if tree is None:
+        run_synth(options.synth, options.working_directory, options.synth_timeout, progress)
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reviewer.sources.git_baseline import baseline_paths
+
+    base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
+    base_label = f"base {_short(options.baseline_ref or '')}"
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth") as pool:
+        base = pool.submit(
+            run_synth, options.synth, base_dir, options.synth_timeout, progress, base_label
+        )
+        head = pool.submit(
+            run_synth, options.synth, options.working_directory, options.synth_timeout,
+            progress, "pull request",
+        )
+        head_error = head.exception()
+        base_error = base.exception()
+    if head_error is not None:
+        raise head_error
+    if base_error is None:
+        return None
+    if isinstance(base_error, InputError):
+        return f"the synth command failed at {base_label}: {base_error.message}"
+    raise base_error
+
+
+def _git_baseline(
+    options: CheckOptions, templates: Sequence[Path], tree: _Tree, synth_error: str | None
+) -> tuple[list[StackTemplate], dict[Path, str]]:
+    """The baseline stacks read from the work tree, and each template (by its new-side
+    path) whose baseline is missing there, with the reason.
+
+    A template that is not at the baseline commit is a new stack when git tracks it on the
+    new side (the change adds it). When git does not track it, it is build output (a cloud
+    assembly, a package) that nothing made at the baseline: its baseline is missing, and
+    comparing it as "new" would give a silent green.
+    """
+    from reviewer.sources.git_baseline import baseline_paths, is_tracked
+
+    ref = _short(options.baseline_ref or "")
+    paths = baseline_paths(templates, tree.path, tree.root)
+    present: list[Path] = []
+    missing: dict[Path, str] = {}
+    for template, path in zip(templates, paths, strict=True):
+        if path.exists():
+            present.append(path)
+            continue
+        if is_tracked(template, tree.root):
+            continue
+        inside = path.relative_to(tree.path).as_posix()
+        if synth_error is not None:
+            missing[template] = f"baseline missing: {inside} at base ({ref}): {synth_error}"
+        elif options.synth:
+            missing[template] = (
+                f"baseline missing: the synth command did not write {inside} at base ({ref}); "
+                "make it write the template path on both sides"
+            )
+        else:
+            missing[template] = (
+                f"baseline missing: {inside} does not exist at base ({ref}) and is not in git "
+                "(build output): give synth-command (--synth) so that it is made on both sides, "
+                "or compare with the deployed stack"
+            )
+    return load_all(present, options.stack_name), missing
+
+
+def _missing_by_stack(
+    new: Sequence[StackTemplate], templates: Sequence[Path], missing: Mapping[Path, str]
+) -> dict[str, str]:
+    """The reason of each new-side stack loaded from a template whose baseline is missing."""
+    if not missing:
+        return {}
+    out: dict[str, str] = {}
+    for stack in new:
+        where = stack.path.resolve()
+        for template, reason in missing.items():
+            base = template.resolve()
+            if where == base or base in where.parents:
+                out[stack.name] = reason
+    return out
 
 
 def _new_stack_name(options: CheckOptions, templates: Sequence[Path]) -> str | None:
@@ -180,14 +302,15 @@ def _config(options: CheckOptions) -> Config:
     from reviewer.rules.registry import RULES_BY_ID
 
     start = options.working_directory.resolve()
-    config = load_config(options.config or find_config(start), frozenset(RULES_BY_ID))
+    path = options.config or (find_config(start) if options.config_search else None)
+    config = load_config(path, frozenset(RULES_BY_ID))
     return replace(config, fail_on=options.fail_on) if options.fail_on else config
 
 
 def _baseline(
-    options: CheckOptions, templates: Sequence[Path], progress: TextIO, stack: ExitStack
-) -> tuple[list[StackTemplate] | None, str, Path | None]:
-    """The baseline stacks, their label, and the temporary work tree they were read from."""
+    options: CheckOptions, progress: TextIO
+) -> tuple[list[StackTemplate] | None, str]:
+    """The baseline stacks from deployed stacks or paths, and their label."""
     workdir = options.working_directory
     if options.baseline_stacks:
         from reviewer.sources.deployed import fetch_deployed
@@ -199,26 +322,12 @@ def _baseline(
             progress=progress,
             endpoint_url=options.endpoint_url,
         )
-        return list(deployed.stacks), deployed.label, None
-    if options.baseline_ref:
-        from reviewer.sources.git_baseline import baseline_paths, repository_root, worktree
-
-        root = repository_root(workdir.resolve())
-        tree = stack.enter_context(worktree(options.baseline_ref, root))
-        if options.synth:
-            from reviewer.sources.synth import run_synth
-
-            tree_workdir = baseline_paths([workdir], tree, root)[0]
-            run_synth(options.synth, tree_workdir, options.synth_timeout, progress)
-        paths = baseline_paths(templates, tree, root)
-        present = [p for p in paths if p.exists()]
-        old = load_all(present, options.stack_name)
-        return old, f"git {_short(options.baseline_ref)}", tree
+        return list(deployed.stacks), deployed.label
     if options.baselines:
         paths = [workdir / p for p in options.baselines]
         label = ", ".join(f"{_kind(p)} {p}" for p in paths)
-        return load_all(paths, options.stack_name), label, None
-    return None, "none", None
+        return load_all(paths, options.stack_name), label
+    return None, "none"
 
 
 def _kind(path: Path) -> str:

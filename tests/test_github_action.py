@@ -14,6 +14,7 @@ import difflib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -206,7 +207,7 @@ class Scenario:
 
     def summaries(self) -> list[dict[str, Any]]:
         return [c for c in self.state.issue_comments.values()
-                if c["body"].startswith("<!-- latest-guard:summary -->")]
+                if re.match(r"<!-- latest-guard(\[[^]]*\])?:summary -->", c["body"])]
 
 
 @pytest.fixture
@@ -242,10 +243,13 @@ def _assert_no_secret(scenario: Scenario) -> None:
 def test_first_run_reviews_summarises_and_fails_the_check(scenario: Scenario) -> None:
     code = scenario.run(scenario.pull_request_event(), subprocess_run=True)
 
-    assert code == 0, scenario.log  # the check run carries the verdict
+    assert code == 1, scenario.log  # the step fails as the check does
+    assert "::error title=latest-guard::2 errors · 0 warnings · 0 notices: a finding reaches " \
+        "fail-on error" in scenario.log
     state = scenario.state
     (check,) = state.check_runs.values()
-    assert (check["name"], check["head_sha"]) == ("latest-guard", scenario.head_sha)
+    name = f"latest-guard ({ORDERS}, {BILLING})"  # the instance, named after its templates
+    assert (check["name"], check["head_sha"]) == (name, scenario.head_sha)
     assert check["conclusion"] == "failure"
     assert check["output"]["title"].startswith("2 errors")
     assert {(a["path"], a["annotation_level"]) for a in check["annotations"]} == {
@@ -257,7 +261,7 @@ def test_first_run_reviews_summarises_and_fails_the_check(scenario: Scenario) ->
     orders = comments[ORDERS]
     assert orders["subject_type"] == "line" and orders["line"] == 9
     assert ARM64[ORDERS].splitlines()[8].strip() == "Architectures: [arm64]"
-    assert orders["body"].startswith("<!-- latest-guard:finding:")
+    assert orders["body"].startswith(f"<!-- latest-guard[{ORDERS}, {BILLING}]:finding:")
     assert "**LG001 latest-race (error)**" in orders["body"]
     assert (comments[BILLING]["subject_type"], comments[BILLING]["line"]) == ("line", 9)
     assert "PAYMENTS_API_TOKEN" not in json.dumps(review)
@@ -266,7 +270,8 @@ def test_first_run_reviews_summarises_and_fails_the_check(scenario: Scenario) ->
     assert scenario.head_sha[:7] in summary["body"]
     outputs = scenario.outputs()
     assert outputs == {"findings": "2", "errors": "2", "warnings": "0",
-                       "report-path": "latest-guard-report.json", "conclusion": "failure"}
+                       "report-path": "latest-guard-report.json", "conclusion": "failure",
+                       "check-name": name}
     assert "### latest-guard · 2 errors" in scenario.step_summary()
     report = json.loads((scenario.workspace / "latest-guard-report.json").read_text())
     assert report["schema"] == "latest-guard/report@1"
@@ -286,7 +291,7 @@ def test_rerun_on_the_same_commit_posts_nothing_new(scenario: Scenario) -> None:
     summary = scenario.summaries()[0]["body"]
     before = len(scenario.state.requests)
 
-    assert scenario.run(scenario.pull_request_event()) == 0
+    assert scenario.run(scenario.pull_request_event(), fail_step="false") == 0
 
     again = scenario.state.requests[before:]
     posted = [r.path for r in again if r.method in ("POST", "PATCH", "DELETE")]
@@ -348,13 +353,15 @@ def test_analyze_then_publish_from_workflow_run(scenario: Scenario, tmp_path: Pa
     artifact.mkdir()
     (artifact / "report.json").write_bytes((scenario.workspace / "out/report.json").read_bytes())
 
-    # The publish workflow runs on workflow_run with no checkout: only the artifact is there.
+    # Without a checkout the head commit cannot be analysed again: the uploaded report is
+    # published, and said to be the fork's own verdict.
     code = scenario.run(
         scenario.workflow_run_event(), "workflow_run", mode="publish",
         report_path="report.json", workspace=artifact,
     )
 
-    assert code == 0, scenario.log
+    assert code == 1, scenario.log
+    assert "unverified: this verdict is the pull request's own workflow run's" in scenario.log
     state = scenario.state
     assert list(iter_requests(state, "GET", rf"/commits/{scenario.head_sha}/pulls$"))
     (check,) = state.check_runs.values()
@@ -374,11 +381,11 @@ def test_line_outside_githubs_diff_falls_back_to_a_file_comment(scenario: Scenar
             errors=["Pull request review thread line must be part of the diff"],
         )
 
-    assert scenario.run(scenario.pull_request_event()) == 0
+    assert scenario.run(scenario.pull_request_event()) == 1
 
     comments = {c["path"]: c for c in scenario.our_comments()}
     assert comments[ORDERS]["subject_type"] == "file"
-    assert comments[ORDERS]["body"].count("<!-- latest-guard:finding:") == 1
+    assert comments[ORDERS]["body"].count(":finding:") == 1
     assert "GitHub refused the review" in scenario.log
     assert len(scenario.our_comments()) == 2
 
@@ -392,7 +399,7 @@ def test_rate_limits_and_server_errors_are_retried(scenario: Scenario) -> None:
     )
     scenario.state.inject("POST", r"/issues/2/comments$", 502, "Server Error")
 
-    assert scenario.run(scenario.pull_request_event()) == 0
+    assert scenario.run(scenario.pull_request_event(), fail_step="false") == 0
 
     attempts = list(iter_requests(scenario.state, "POST", r"/pulls/2/reviews$"))
     assert [a.status for a in attempts] == [403, 200]
@@ -453,7 +460,8 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     name = _many_report(artifact, many, 70)
 
     code = scenario.run(
-        scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact
+        scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact,
+        fail_step="false",
     )
 
     assert code == 0, scenario.log
@@ -471,7 +479,7 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     comments = scenario.our_comments()
     assert len(comments) == 30
     assert {c["line"] for c in comments} == {8 + 14 * n for n in range(30)}, "Architectures lines"
-    assert review["body"].count("<!-- latest-guard:finding:") == 40
+    assert review["body"].count(":finding:") == 40
     assert len(review["body"]) <= 65536
 
 

@@ -19,7 +19,7 @@ from reviewer.findings import Edit, Finding, Fix, Severity
 from reviewer.github.artifact import report_from_document
 from reviewer.github.context import from_environment
 from reviewer.github.diff_lines import parse_files, right_side_lines
-from reviewer.github.markers import body_fingerprints, comment_fingerprint, finding_marker
+from reviewer.github.markers import DEFAULT
 from reviewer.github.plan import plan_review
 from reviewer.github.review import comment_body, review_body
 from reviewer.github.workflow import annotation, fit_bytes, log_annotations
@@ -89,7 +89,7 @@ def test_plan_caps_inline_comments_and_sends_the_rest_to_the_body() -> None:
     assert len(plan.line_comments) + len(plan.file_comments) == 30
     assert len(plan.in_body) == 5
     body = review_body(plan.line_comments, plan.in_body, "pointer")
-    assert body_fingerprints(body) == {f.fingerprint for f in plan.in_body}
+    assert DEFAULT.body_fingerprints(body) == {f.fingerprint for f in plan.in_body}
     assert "30 on the lines below" in body
 
 
@@ -101,8 +101,8 @@ def test_a_fix_whose_edits_are_in_one_hunk_is_one_suggestion() -> None:
     (comment,) = plan_review([finding], diff, set()).line_comments
     assert (comment.start_line, comment.line) == (21, 23)
     body = comment_body(comment, "pointer")
-    assert body.startswith(finding_marker(finding.fingerprint))
-    assert comment_fingerprint(body) == finding.fingerprint
+    assert body.startswith(DEFAULT.finding(finding.fingerprint))
+    assert DEFAULT.comment_fingerprint(body) == finding.fingerprint
     suggestion = body[body.index("```suggestion\n"):]
     assert suggestion == (
         "```suggestion\n      Architectures: [x86_64]\n      Layers: [x]\n"

@@ -54,10 +54,26 @@ def check_annotations(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     return out
 
 
+def check_name(instance: str = "") -> str:
+    """``latest-guard``, or ``latest-guard (INSTANCE)`` for a named instance: the name a
+    branch rule requires."""
+    return f"{CHECK_NAME} ({instance})" if instance else CHECK_NAME
+
+
 def publish_check(
-    repo: Repository, head_sha: str, report: Report, markdown: str, pointer: str
+    repo: Repository,
+    head_sha: str,
+    report: Report,
+    markdown: str,
+    pointer: str,
+    *,
+    name: str = CHECK_NAME,
+    verdict: str | None = None,
 ) -> CheckRun:
-    """Create the completed check run, then append the remaining annotation batches."""
+    """Create the completed check run, then append the remaining annotation batches.
+
+    ``verdict`` overrides the report's own conclusion (an unverified report is at most
+    ``neutral``)."""
     notes = check_annotations(report.findings)
     summary = truncate(markdown, SUMMARY_LIMIT, pointer)
     heading = title(report)
@@ -66,10 +82,10 @@ def publish_check(
         for n in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
     run = repo.create_check_run(
-        name=CHECK_NAME,
+        name=name,
         head_sha=head_sha,
         status="completed",
-        conclusion=conclusion(report),
+        conclusion=verdict or conclusion(report),
         output={"title": heading, "summary": summary, "annotations": batches[0]},
     )
     for batch in batches[1:]:

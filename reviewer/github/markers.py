@@ -6,6 +6,12 @@ one such marker per finding it carries. The fingerprint (``Finding.fingerprint``
 the rule, the stack, the function and the names of the changed properties, not on line
 numbers or wording, so a re-run finds what it already said even after a rebase.
 
+Several instances of the action may review one pull request (a matrix over the services of a
+monorepo). Each one names itself, and its markers carry the name:
+``<!-- latest-guard[services/orders]:summary -->``. A run recognises only the markers of its
+own instance, so it never edits or deletes another instance's comments. The instance without
+a name keeps the plain markers.
+
 Only a marker at the very start of a comment identifies a comment as ours: a person quoting
 one of our comments quotes it behind ``>`` and is left alone.
 """
@@ -13,33 +19,63 @@ one of our comments quotes it behind ``>`` and is left alone.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cached_property
 
-SUMMARY_MARKER = "<!-- latest-guard:summary -->"
-#: First line of the body of a review we post; the finding markers follow.
-REVIEW_MARKER = "<!-- latest-guard:review -->"
-_FINDING_PREFIX = "<!-- latest-guard:finding:"
-_FINDING = re.compile(r"<!-- latest-guard:finding:([0-9a-f]{16}) -->")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._/@+, -]+|-{2,}")
 
 
-def finding_marker(fingerprint: str) -> str:
-    return f"{_FINDING_PREFIX}{fingerprint} -->"
+def instance_key(instance: str) -> str:
+    """``instance`` as it can stand inside an HTML comment (no ``--``, no ``>``)."""
+    return _UNSAFE.sub("-", instance.strip())[:100].strip(" -")
 
 
-def is_summary(body: str | None) -> bool:
-    return bool(body) and str(body).startswith(SUMMARY_MARKER)
+@dataclass(frozen=True)
+class Markers:
+    """The markers of one instance (``""``: the unnamed one)."""
+
+    instance: str = ""
+
+    @cached_property
+    def _prefix(self) -> str:
+        key = instance_key(self.instance)
+        return f"<!-- latest-guard[{key}]" if key else "<!-- latest-guard"
+
+    @property
+    def summary(self) -> str:
+        return f"{self._prefix}:summary -->"
+
+    @property
+    def review(self) -> str:
+        """First line of the body of a review we post; the finding markers follow."""
+        return f"{self._prefix}:review -->"
+
+    def finding(self, fingerprint: str) -> str:
+        return f"{self._prefix}:finding:{fingerprint} -->"
+
+    @cached_property
+    def _finding(self) -> re.Pattern[str]:
+        return re.compile(re.escape(self._prefix) + r":finding:([0-9a-f]{16}) -->")
+
+    def is_summary(self, body: str | None) -> bool:
+        return bool(body) and str(body).startswith(self.summary)
+
+    def comment_fingerprint(self, body: str | None) -> str | None:
+        """The fingerprint of an inline comment of this instance, or None for any other."""
+        if not body:
+            return None
+        match = self._finding.match(body)
+        return match.group(1) if match else None
+
+    def body_fingerprints(self, body: str | None) -> set[str]:
+        """Every finding a review body of this instance lists (a body that does not start
+        with its review marker is someone else's and lists nothing)."""
+        if not body or not body.startswith(self.review):
+            return set()
+        return set(self._finding.findall(body))
 
 
-def comment_fingerprint(body: str | None) -> str | None:
-    """The fingerprint of an inline comment we posted, or None for anyone else's comment."""
-    if not body or not body.startswith(_FINDING_PREFIX):
-        return None
-    match = _FINDING.match(body)
-    return match.group(1) if match else None
-
-
-def body_fingerprints(body: str | None) -> set[str]:
-    """Every finding a review body of ours lists (a body that does not start with a marker
-    of ours is someone else's and lists nothing)."""
-    if not body or not body.startswith(REVIEW_MARKER):
-        return set()
-    return set(_FINDING.findall(body))
+#: The unnamed instance's markers, as every earlier release wrote them.
+DEFAULT = Markers()
+SUMMARY_MARKER = DEFAULT.summary
+REVIEW_MARKER = DEFAULT.review

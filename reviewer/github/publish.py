@@ -22,9 +22,10 @@ from github.GithubException import GithubException
 
 from reviewer.engine import Report
 from reviewer.github.api import is_permission_error, listed, message_of
-from reviewer.github.checks import publish_check
+from reviewer.github.checks import check_name, publish_check
 from reviewer.github.client import RetrySettings, connect
 from reviewer.github.context import PullRequestLookup, RunContext
+from reviewer.github.markers import Markers
 from reviewer.github.review import ReviewOutcome, sync_review
 from reviewer.github.summary import SummaryAction, summary_body, sync_summary
 from reviewer.github.workflow import log_line
@@ -43,6 +44,10 @@ class PublishOptions:
     api_url: str | None = None
     comment: str = "review"  # review | summary | off
     retry: RetrySettings = field(default_factory=RetrySettings)
+    #: The instance's name: its check run's name and its comments' markers.
+    instance: str = ""
+    #: The check run's conclusion when it is not the report's own (see ``checks``).
+    verdict: str | None = None
 
 
 @dataclass
@@ -78,13 +83,18 @@ def publish(
             outcome.degraded.append(f"could not {what}: GitHub did not answer ({message_of(exc)})")
         return None
 
+    markers = Markers(options.instance)
+    name = check_name(options.instance)
     check = attempt(
         "create the check run",
-        lambda: publish_check(repo, context.head_sha, report, markdown, pointer),
+        lambda: publish_check(
+            repo, context.head_sha, report, markdown, pointer, name=name,
+            verdict=options.verdict,
+        ),
     )
     outcome.check_created = check is not None
     if check is not None:
-        log_line(log, f"check run latest-guard on {context.head_sha[:7]}: {check.conclusion}")
+        log_line(log, f"check run {name} on {context.head_sha[:7]}: {check.conclusion}")
     if options.comment == "off":
         return outcome
     number = context.pull_number
@@ -97,9 +107,10 @@ def publish(
     if number is None:
         return outcome
     has_findings = any(not f.suppressed for f in report.findings)
-    body = summary_body(markdown, pointer)
+    body = summary_body(markdown, pointer, markers)
     outcome.summary = attempt(
-        "update the summary comment", lambda: sync_summary(repo, number, body, has_findings)
+        "update the summary comment",
+        lambda: sync_summary(repo, number, body, has_findings, markers),
     )
     if outcome.summary is not None:
         log_line(log, f"summary comment on #{number}: {outcome.summary}")
@@ -108,7 +119,8 @@ def publish(
         outcome.review = attempt(
             "post the review",
             lambda: sync_review(
-                repo, pull, context.head_sha, report.findings, log=log, pointer=pointer
+                repo, pull, context.head_sha, report.findings, log=log, pointer=pointer,
+                markers=markers,
             ),
         )
         if outcome.review is not None:

@@ -30,12 +30,7 @@ from github.Repository import Repository
 from reviewer.findings import Finding
 from reviewer.github.api import is_unprocessable, listed, message_of
 from reviewer.github.diff_lines import PullRequestDiff, parse_files
-from reviewer.github.markers import (
-    REVIEW_MARKER,
-    body_fingerprints,
-    comment_fingerprint,
-    finding_marker,
-)
+from reviewer.github.markers import DEFAULT, Markers
 from reviewer.github.plan import LineEdit, PlannedComment, ReviewPlan, plan_review
 from reviewer.github.workflow import log_line
 from reviewer.report.markdown import GITHUB_BODY_LIMIT, finding_body, truncate
@@ -71,11 +66,15 @@ def sync_review(
     *,
     log: TextIO,
     pointer: str,
+    markers: Markers = DEFAULT,
 ) -> ReviewOutcome:
-    """Bring the pull request's review comments in line with ``findings`` (module doc)."""
+    """Bring the pull request's review comments in line with ``findings`` (module doc).
+
+    Only comments with this instance's ``markers`` are ours to keep, post or delete.
+    """
     outcome = ReviewOutcome()
     diff = read_diff(pull)
-    ours, in_bodies = _earlier(pull)
+    ours, in_bodies = _earlier(pull, markers)
     active = {f.fingerprint for f in findings if not f.suppressed}
     posted = set(in_bodies)
     for comment in ours:
@@ -88,7 +87,9 @@ def sync_review(
         outcome.deleted += 1
     plan = plan_review(findings, diff, posted)
     outcome.already_posted = len(plan.already_posted)
-    _post(repo, pull, head_sha, plan, outcome=outcome, log=log, pointer=pointer)
+    _post(
+        repo, pull, head_sha, plan, outcome=outcome, log=log, pointer=pointer, markers=markers
+    )
     return outcome
 
 
@@ -100,20 +101,20 @@ def read_diff(pull: PullRequest) -> PullRequestDiff:
     )
 
 
-def _earlier(pull: PullRequest) -> tuple[list[_Ours], set[str]]:
+def _earlier(pull: PullRequest, markers: Markers) -> tuple[list[_Ours], set[str]]:
     """Our inline comments, and the fingerprints listed in our review bodies."""
     comments = list(listed(pull.get_review_comments()))
     replied_to = {data.get("in_reply_to_id") for _, data in comments}
     ours = []
     for item, data in comments:
-        fingerprint = comment_fingerprint(data.get("body"))
+        fingerprint = markers.comment_fingerprint(data.get("body"))
         if fingerprint is None or data.get("in_reply_to_id"):
             continue
         outdated = data.get("subject_type") != "file" and data.get("line") is None
         ours.append(_Ours(item, fingerprint, outdated, data.get("id") in replied_to))
     in_bodies: set[str] = set()
     for _, data in listed(pull.get_reviews()):
-        in_bodies |= body_fingerprints(data.get("body"))
+        in_bodies |= markers.body_fingerprints(data.get("body"))
     return ours, in_bodies
 
 
@@ -126,10 +127,11 @@ def _post(
     outcome: ReviewOutcome,
     log: TextIO,
     pointer: str,
+    markers: Markers,
 ) -> None:
     leftovers: list[Finding] = list(plan.in_body)
     for comment in plan.file_comments:
-        if _comment(pull, head_sha, comment, log, pointer):
+        if _comment(pull, head_sha, comment, log, pointer, markers):
             outcome.file_comments += 1
         else:
             leftovers.append(comment.finding)
@@ -140,9 +142,9 @@ def _post(
     try:
         pull.create_review(
             commit=commit,
-            body=review_body(lines, leftovers, pointer),
+            body=review_body(lines, leftovers, pointer, markers),
             event="COMMENT",
-            comments=[_line_payload(c, pointer) for c in lines],  # type: ignore[misc]
+            comments=[_line_payload(c, pointer, markers) for c in lines],  # type: ignore[misc]
         )
     except GithubException as exc:
         if not (is_unprocessable(exc) and lines):
@@ -150,18 +152,19 @@ def _post(
         log_line(log, f"GitHub refused the review ({message_of(exc)}): posting one by one")
         placed = 0
         for comment in lines:
-            if _comment(pull, head_sha, comment, log, pointer):
+            if _comment(pull, head_sha, comment, log, pointer, markers):
                 placed += 1
                 continue
             file_level = PlannedComment(comment.fingerprint, comment.finding, comment.path)
-            if _comment(pull, head_sha, file_level, log, pointer):
+            if _comment(pull, head_sha, file_level, log, pointer, markers):
                 outcome.file_comments += 1
             else:
                 leftovers.append(comment.finding)
         outcome.line_comments += placed
         if leftovers:
             pull.create_review(
-                commit=commit, body=review_body([], leftovers, pointer), event="COMMENT"
+                commit=commit, body=review_body([], leftovers, pointer, markers),
+                event="COMMENT",
             )
             outcome.review_created = True
         outcome.in_body = len(leftovers)
@@ -172,10 +175,15 @@ def _post(
 
 
 def _comment(
-    pull: PullRequest, head_sha: str, comment: PlannedComment, log: TextIO, pointer: str
+    pull: PullRequest,
+    head_sha: str,
+    comment: PlannedComment,
+    log: TextIO,
+    pointer: str,
+    markers: Markers,
 ) -> bool:
     """Post one comment on a line or a file; False when GitHub refuses its place (422)."""
-    body = comment_body(comment, pointer)
+    body = comment_body(comment, pointer, markers)
     try:
         if comment.line is None:
             pull.create_review_comment(body, head_sha, comment.path, subject_type="file")
@@ -197,12 +205,12 @@ def _comment(
     return True
 
 
-def _line_payload(comment: PlannedComment, pointer: str) -> dict[str, Any]:
+def _line_payload(comment: PlannedComment, pointer: str, markers: Markers) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "path": comment.path,
         "line": comment.line,
         "side": "RIGHT",
-        "body": comment_body(comment, pointer),
+        "body": comment_body(comment, pointer, markers),
     }
     if comment.start_line is not None:
         payload["start_line"] = comment.start_line
@@ -210,9 +218,9 @@ def _line_payload(comment: PlannedComment, pointer: str) -> dict[str, Any]:
     return payload
 
 
-def comment_body(comment: PlannedComment, pointer: str) -> str:
+def comment_body(comment: PlannedComment, pointer: str, markers: Markers = DEFAULT) -> str:
     """The marker, the finding, and its suggestion block when the fix is a line edit."""
-    text = finding_marker(comment.fingerprint) + "\n" + finding_body(comment.finding)
+    text = markers.finding(comment.fingerprint) + "\n" + finding_body(comment.finding)
     if comment.suggestion is not None and comment.line is not None:
         text += "\n" + suggestion_block(comment.suggestion)
     return truncate(text, GITHUB_BODY_LIMIT, pointer)
@@ -231,10 +239,15 @@ def suggestion_block(edit: LineEdit) -> str:
     return f"{fence}suggestion\n{replacement}{fence}\n"
 
 
-def review_body(lines: Sequence[PlannedComment], rest: Sequence[Finding], pointer: str) -> str:
+def review_body(
+    lines: Sequence[PlannedComment],
+    rest: Sequence[Finding],
+    pointer: str,
+    markers: Markers = DEFAULT,
+) -> str:
     """The review's body: markers of the findings it carries, then those findings in full."""
-    parts = [REVIEW_MARKER]
-    parts.extend(finding_marker(f.fingerprint) for f in rest)
+    parts = [markers.review]
+    parts.extend(markers.finding(f.fingerprint) for f in rest)
     count = len(lines) + len(rest)
     head = f"**latest-guard** · {count} new finding{'s' if count != 1 else ''}"
     if lines:

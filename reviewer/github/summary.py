@@ -18,24 +18,25 @@ from typing import Literal
 from github.Repository import Repository
 
 from reviewer.github.api import listed
-from reviewer.github.markers import SUMMARY_MARKER, is_summary
+from reviewer.github.markers import DEFAULT, Markers
 from reviewer.report.markdown import GITHUB_BODY_LIMIT, truncate
 
 SummaryAction = Literal["created", "updated", "unchanged", "skipped"]
 
 
-def summary_body(markdown: str, pointer: str) -> str:
+def summary_body(markdown: str, pointer: str, markers: Markers = DEFAULT) -> str:
     """The marker and the summary Markdown, cut to fit one comment."""
-    return truncate(f"{SUMMARY_MARKER}\n{markdown}", GITHUB_BODY_LIMIT, pointer)
+    return truncate(f"{markers.summary}\n{markdown}", GITHUB_BODY_LIMIT, pointer)
 
 
 def sync_summary(
-    repo: Repository, number: int, body: str, has_findings: bool
+    repo: Repository, number: int, body: str, has_findings: bool, markers: Markers = DEFAULT
 ) -> SummaryAction:
-    """Create, edit or leave the summary comment of pull request ``number``."""
+    """Create, edit or leave the summary comment of pull request ``number`` (the one with
+    this instance's marker: another instance's summary is not ours)."""
     issue = repo.get_issue(number)
     for item, data in listed(issue.get_comments()):
-        if not is_summary(data.get("body")):
+        if not markers.is_summary(data.get("body")):
             continue
         if data.get("body") == body:
             return "unchanged"

@@ -1,7 +1,8 @@
 """The verdict of a report in GitHub's words: a check-run conclusion and a one-line title.
 
 - ``failure`` when a finding reaches ``fail-on``;
-- ``neutral`` when there are findings, all below it (shown, but not blocking);
+- ``neutral`` when there are findings, all below it (shown, but not blocking), or when a
+  stack's baseline is missing (it was not compared: never a silent green);
 - ``success`` when there is none. Suppressed findings do not count.
 """
 
@@ -14,9 +15,14 @@ from reviewer.findings import Severity
 def conclusion(report: Report) -> str:
     if report.failing:
         return "failure"
-    if any(not f.suppressed for f in report.findings):
+    if any(not f.suppressed for f in report.findings) or missing_baselines(report):
         return "neutral"
     return "success"
+
+
+def missing_baselines(report: Report) -> list[str]:
+    """Names of the stacks that could not be compared because their baseline is missing."""
+    return [s.name for s in report.stacks if s.status == "baseline-missing"]
 
 
 def title(report: Report) -> str:
@@ -26,6 +32,9 @@ def title(report: Report) -> str:
         (report.count(Severity.WARNING), "warning"),
         (report.count(Severity.NOTICE), "notice"),
     ]
+    missing = missing_baselines(report)
+    gap = f"baseline missing for {', '.join(missing)}"[:120] if missing else ""
     if not any(n for n, _ in counts):
-        return "no findings"
-    return " · ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)
+        return gap or "no findings"
+    found = " · ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)
+    return f"{found} · {gap}" if gap else found

@@ -139,6 +139,12 @@ def _exposure(finding: Finding) -> str:
 
 
 def _all_clear(report: Report) -> str:
+    missing = [s.name for s in report.stacks if s.status == "baseline-missing"]
+    if missing:
+        return (
+            f"**Not compared:** the baseline of {_text(', '.join(missing))} is missing, so no "
+            "verdict can be given for it (see the note below)."
+        )
     compared = [s for s in report.stacks if s.status == "compared"]
     functions = sum(s.functions for s in compared)
     changed = sum(len(s.changed_functions) for s in compared)

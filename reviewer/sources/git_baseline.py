@@ -92,6 +92,15 @@ def baseline_paths(paths: Sequence[Path], worktree: Path, repo_root: Path) -> li
     return out
 
 
+def is_tracked(path: Path, repo_root: Path) -> bool:
+    """Whether git tracks ``path`` (a file, or any file under a directory) in the work tree
+    of ``repo_root``: a template the change adds is tracked, build output is not."""
+    result = _git(
+        repo_root, "ls-files", "--cached", "--", str(path.absolute()), where=path, check=False
+    )
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
 def _commit(root: Path, ref: str) -> str:
     """The commit ``ref`` names; ``--end-of-options`` keeps a ref like ``-x`` from being read
     as an option."""
@@ -100,7 +109,14 @@ def _commit(root: Path, ref: str) -> str:
         where=root,
     )
     if result.returncode != 0 or not result.stdout.strip():
-        raise InputError(root, f"unknown revision {ref}: no commit of that name in this repository")
+        shallow = _git(root, "rev-parse", "--is-shallow-repository", where=root, check=False)
+        hint = (
+            " (this checkout is shallow: give actions/checkout 'fetch-depth: 0')"
+            if shallow.stdout.strip() == "true" else ""
+        )
+        raise InputError(
+            root, f"unknown revision {ref}: no commit of that name in this repository{hint}"
+        )
     return result.stdout.strip()
 
 

@@ -22,11 +22,18 @@ from reviewer.errors import InputError
 TAIL_LINES = 25
 
 
-def run_synth(command: str, cwd: Path, timeout: float, progress: TextIO) -> None:
-    """Run ``command`` in ``cwd``; raise InputError when it fails or takes too long."""
+def run_synth(
+    command: str, cwd: Path, timeout: float, progress: TextIO, side: str | None = None
+) -> None:
+    """Run ``command`` in ``cwd``; raise InputError when it fails or takes too long.
+
+    ``side`` names the side when two syntheses run at once: it prefixes each output line.
+    """
     if not cwd.is_dir():
         raise InputError(cwd, "working directory does not exist")
-    progress.write(f"latest-guard: running `{command}` in {cwd}\n")
+    bar = f"  {side} │" if side else "  │"
+    where = f" ({side})" if side else ""
+    progress.write(f"latest-guard: running `{command}` in {cwd}{where}\n")
     progress.flush()
     started = time.monotonic()
     tail: deque[str] = deque(maxlen=TAIL_LINES)
@@ -45,18 +52,18 @@ def run_synth(command: str, cwd: Path, timeout: float, progress: TextIO) -> None
         try:
             for line in _lines_until(process, started + timeout):
                 tail.append(line)
-                progress.write(f"  │ {line}\n")
+                progress.write(f"{bar} {line}\n")
                 progress.flush()
         except TimeoutError:
             _stop(process)
-            _show_tail(tail, progress)
+            _show_tail(tail, progress, bar)
             raise InputError(cwd, f"`{command}` did not finish within {timeout:g} s") from None
         code = process.wait()
     elapsed = time.monotonic() - started
     if code != 0:
-        _show_tail(tail, progress)
+        _show_tail(tail, progress, bar)
         raise InputError(cwd, f"`{command}` failed with exit status {code} after {elapsed:.1f} s")
-    progress.write(f"latest-guard: `{command}` finished in {elapsed:.1f} s\n")
+    progress.write(f"latest-guard: `{command}` finished in {elapsed:.1f} s{where}\n")
 
 
 def _lines_until(process: subprocess.Popen[bytes], deadline: float) -> Iterator[str]:
@@ -98,9 +105,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _show_tail(tail: deque[str], progress: TextIO) -> None:
+def _show_tail(tail: deque[str], progress: TextIO, bar: str) -> None:
     if tail:
         progress.write(f"latest-guard: the last {len(tail)} lines of its output:\n")
         for line in tail:
-            progress.write(f"  │ {line}\n")
+            progress.write(f"{bar} {line}\n")
         progress.flush()
