@@ -184,15 +184,18 @@ def _git_baseline(
     present: list[Path] = []
     missing: dict[Path, str] = {}
     for template, path in zip(templates, paths, strict=True):
+        tracked = is_tracked(template, tree.root)
+        inside = path.relative_to(tree.path).as_posix()
+        if synth_error is not None and not tracked:
+            # Whatever the failed synth left there is not the baseline.
+            missing[template] = f"baseline missing: {inside} at base ({ref}): {synth_error}"
+            continue
         if path.exists():
             present.append(path)
             continue
-        if is_tracked(template, tree.root):
+        if tracked:
             continue
-        inside = path.relative_to(tree.path).as_posix()
-        if synth_error is not None:
-            missing[template] = f"baseline missing: {inside} at base ({ref}): {synth_error}"
-        elif options.synth:
+        if options.synth:
             missing[template] = (
                 f"baseline missing: the synth command did not write {inside} at base ({ref}); "
                 "make it write the template path on both sides"

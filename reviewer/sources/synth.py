@@ -20,6 +20,8 @@ from typing import TextIO
 from reviewer.errors import InputError
 
 TAIL_LINES = 25
+#: Longer output lines (minified code in a stack trace) are cut when shown.
+SHOWN_CHARACTERS = 400
 
 
 def run_synth(
@@ -50,7 +52,10 @@ def run_synth(
     assert process.stdout is not None
     with process.stdout:
         try:
-            for line in _lines_until(process, started + timeout):
+            for whole in _lines_until(process, started + timeout):
+                line = whole if len(whole) <= SHOWN_CHARACTERS else (
+                    f"{whole[:SHOWN_CHARACTERS]}… ({len(whole)} characters)"
+                )
                 tail.append(line)
                 progress.write(f"{bar} {line}\n")
                 progress.flush()
