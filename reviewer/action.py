@@ -226,12 +226,15 @@ def check_options(
         region=inputs.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         parameter_overrides=tuple(_items(inputs.parameter_overrides)),
     )
-    return _with_baseline(options, inputs, env, workdir, context, log)
+    return _with_baseline(
+        options, inputs, env=env, workdir=workdir, context=context, log=log
+    )
 
 
 def _with_baseline(
     options: CheckOptions,
     inputs: Inputs,
+    *,
     env: Mapping[str, str],
     workdir: Path,
     context: RunContext | None,

@@ -76,6 +76,7 @@ def analyze(
     config: Config,
     baseline_label: str,
     change_set: ChangeSetFacts | None = None,
+    *,
     missing: Mapping[str, str] | None = None,
 ) -> Report:
     """Run every enabled rule over every stack pair of the app.
@@ -86,7 +87,7 @@ def analyze(
     unpaired one is "baseline-missing", not "new".
     """
     with existing_objects_frozen():  # the loaded templates: collections need not walk them
-        return _analyze(new, old, config, baseline_label, change_set, missing or {})
+        return _analyze(new, old, config, baseline_label, change_set, missing=missing or {})
 
 
 def _analyze(
@@ -95,6 +96,7 @@ def _analyze(
     config: Config,
     baseline_label: str,
     change_set: ChangeSetFacts | None,
+    *,
     missing: Mapping[str, str],
 ) -> Report:
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]

@@ -102,7 +102,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         missing_by_stack = _missing_by_stack(new, templates, missing)
         for reason in dict.fromkeys(missing_by_stack.values()):
             progress.write(f"latest-guard: {reason}\n")
-        report = analyze(new, old, config, label, change_set, missing_by_stack)
+        report = analyze(new, old, config, label, change_set, missing=missing_by_stack)
     if tree is not None and options.baseline_ref:
         # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
         # that the report reads the same on every run and shows no runner paths.

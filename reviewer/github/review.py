@@ -131,7 +131,7 @@ def _post(
 ) -> None:
     leftovers: list[Finding] = list(plan.in_body)
     for comment in plan.file_comments:
-        if _comment(pull, head_sha, comment, log, pointer, markers):
+        if _comment(pull, head_sha, comment, log, pointer, markers=markers):
             outcome.file_comments += 1
         else:
             leftovers.append(comment.finding)
@@ -152,11 +152,11 @@ def _post(
         log_line(log, f"GitHub refused the review ({message_of(exc)}): posting one by one")
         placed = 0
         for comment in lines:
-            if _comment(pull, head_sha, comment, log, pointer, markers):
+            if _comment(pull, head_sha, comment, log, pointer, markers=markers):
                 placed += 1
                 continue
             file_level = PlannedComment(comment.fingerprint, comment.finding, comment.path)
-            if _comment(pull, head_sha, file_level, log, pointer, markers):
+            if _comment(pull, head_sha, file_level, log, pointer, markers=markers):
                 outcome.file_comments += 1
             else:
                 leftovers.append(comment.finding)
@@ -180,6 +180,7 @@ def _comment(
     comment: PlannedComment,
     log: TextIO,
     pointer: str,
+    *,
     markers: Markers,
 ) -> bool:
     """Post one comment on a line or a file; False when GitHub refuses its place (422)."""
