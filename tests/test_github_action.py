@@ -145,6 +145,7 @@ class Scenario:
         token: str = "write-token",
         subprocess_run: bool = False,
         workspace: Path | None = None,
+        github_output_dir: bool = False,
         **inputs: str,
     ) -> int:
         """Run the action as the runner does; returns its exit status (log in ``self.log``)."""
@@ -173,6 +174,8 @@ class Scenario:
             "INPUT_COMMENT": "review",
         }
         env.update({f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()})
+        if github_output_dir:
+            env["GITHUB_OUTPUT"] = str(self.tmp)  # a folder: no file can be written there
         self.env = env
         if subprocess_run:
             full = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.tmp), **env}
@@ -515,3 +518,18 @@ def test_a_clean_pull_request_gets_a_green_check_and_no_comment(scenario: Scenar
     (check,) = scenario.state.check_runs.values()
     assert (check["conclusion"], check["output"]["title"]) == ("success", "no findings")
     assert not scenario.state.issue_comments and not scenario.state.reviews
+
+
+def test_an_unwritable_runner_file_is_one_error_line_not_a_traceback(
+    scenario: Scenario,
+) -> None:
+    # In a job container, or on a runner whose files belong to another user, the step's
+    # output file may not be writable: say so in one line and fail the step.
+    code = scenario.run(scenario.pull_request_event(), subprocess_run=True,
+                        github_output_dir=True)
+
+    assert code == 2, scenario.log
+    errors = [line for line in scenario.log.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "the runner's file cannot be written" in errors[0]
+    assert "Traceback" not in scenario.log
+    assert not scenario.state.check_runs, "nothing is published when the outputs are lost"
