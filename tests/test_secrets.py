@@ -196,7 +196,7 @@ def test_no_canary_in_any_request_to_github(tmp_path: Path) -> None:
             scenario.pull_request_event(), template="infra/app.yaml",
             parameter_overrides=f"Region={CANARIES['override']}",
         )
-    assert code == 0, scenario.log
+    assert code == 1, scenario.log  # the step fails with the check
     assert state.violations == [], "requests that GitHub's API description does not allow"
     assert state.reviews, "the review with the findings was posted"
     sent = [json.dumps(r.body) for r in state.requests]
