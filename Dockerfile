@@ -1,36 +1,45 @@
-# The latest-guard GitHub Action: a slim Python image with the package installed from this
-# repository. The runner mounts the workspace at /github/workspace and starts the entry point
-# there.
+# latest-guard as a container, for everything that is not a GitHub runner (there, action.yml
+# installs requirements.lock on the runner itself): other CI systems, the pre-commit
+# "latest-guard-docker" hook, or by hand from the root of a repository:
+#
+#   docker run --rm --user "$(id -u):$(id -g)" --volume "$PWD:/src" \
+#     ghcr.io/latest-guard/latest-guard:0.1.0 \
+#     check --template template.yaml --baseline-ref origin/main
+#
+# Published by .github/workflows/release.yml for each version tag.
 FROM python:3.11.11-slim-bookworm
 
-# git: the "baseline: git" input reads the base commit's templates from a work tree.
+# git: --baseline-ref and the pre-commit hook read the base commit from the mounted work
+# tree, which belongs to whoever mounted it: safe.directory lets git read it under any uid.
+# The non-root user is created here too. git carries no Debian version pin: bookworm's
+# security updates replace the package and an exact pin then stops resolving (the image tag
+# already fixes the Debian release).
+# hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install --yes --no-install-recommends git=1:2.39.5-0+deb12u3 \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get install --yes --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/* \
+    && git config --system --add safe.directory '*' \
+    && useradd --uid 10001 --create-home --shell /usr/sbin/nologin latest-guard
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
-# Dependencies first (a layer that changes only when they do), pinned to exact versions.
-RUN pip install --no-cache-dir \
-    "setuptools==84.2.1" \
-    "PyYAML==6.0.4" \
-    "cfn-lint==1.58.0" \
-    "aws-sam-translator==1.115.0" \
-    "boto3==1.44.8" \
-    "PyGithub==2.10.0"
+# The dependencies first (a layer that changes only with the lock), every file checked
+# against its hash: the same requirements.lock the action installs on runners.
+COPY requirements.lock /opt/latest-guard/
+RUN pip install --no-cache-dir --require-hashes --no-deps -r /opt/latest-guard/requirements.lock
 
+# Then the package. --no-build-isolation: the base image's setuptools and wheel build it, so
+# nothing is downloaded that the lock does not check.
 COPY pyproject.toml README.md /opt/latest-guard/
 COPY reviewer /opt/latest-guard/reviewer
 RUN pip install --no-cache-dir --no-deps --no-build-isolation /opt/latest-guard \
     && pip check
 
-# GitHub-hosted runners own the workspace and the runner's files as uid 1001: the same uid
-# here can read and write them without running as root.
-RUN useradd --uid 1001 --create-home --shell /usr/sbin/nologin latest-guard
-USER 1001
-
-# -P: never import from the working directory (the checked-out repository).
-ENTRYPOINT ["python", "-P", "-m", "reviewer.action"]
+# Not root. Everything installed is world-readable and nothing is written outside the
+# mounted folder, so `docker run --user UID:GID` (to own the files written there) works too.
+USER 10001
+WORKDIR /src
+ENTRYPOINT ["latest-guard"]

@@ -12,6 +12,5 @@ rm -rf "$LATEST_GUARD_VENV"
 "$LATEST_GUARD_BASE_PYTHON" -m venv "$LATEST_GUARD_VENV"
 PIP_DISABLE_PIP_VERSION_CHECK=1 "$LATEST_GUARD_INTERPRETER" -m pip install \
   --quiet --progress-bar off --no-input --require-hashes --no-deps -r "$lock"
-count=$(grep -c '^[A-Za-z0-9]' "$lock" || true)
 touch "$LATEST_GUARD_VENV/.latest-guard-complete"
-echo "latest-guard: installed $count locked packages in $(($(date +%s) - started)) s"
+echo "latest-guard: installed the locked dependencies in $(($(date +%s) - started)) s"

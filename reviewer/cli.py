@@ -242,3 +242,7 @@ def _explain(key: str) -> int:
     known = ", ".join(f"{r.id} ({r.name})" for r in RULES)
     print(f"latest-guard: error: unknown rule {key!r}; known: {known}", file=sys.stderr)
     return EXIT_INPUT
+
+
+if __name__ == "__main__":  # python -P -m reviewer.cli, with the package on PYTHONPATH
+    raise SystemExit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -69,12 +70,32 @@ def test_broken_template_is_an_error(capsys: pytest.CaptureFixture[str], repo: P
     assert run.err.startswith("latest-guard: error: infra/orders.yaml:")
 
 
+def _hooks() -> dict[str, dict[str, object]]:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    return {hook["id"]: hook for hook in hooks}
+
+
 def test_hook_definition_runs_the_pre_commit_command() -> None:
-    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert hook["id"] == "latest-guard"
+    hook = _hooks()["latest-guard"]
     assert hook["language"] == "python"
-    assert hook["entry"].split() == ["latest-guard", "pre-commit"]
-    pattern = re.compile(hook["files"])
+    assert str(hook["entry"]).split() == ["latest-guard", "pre-commit"]
+    pattern = re.compile(str(hook["files"]))
     for name in ("template.yaml", "stack.yml", "stack.json", "app.template"):
         assert pattern.search(name), name
     assert not pattern.search("handler.py")
+
+
+def test_docker_hook_runs_the_released_image_of_this_version() -> None:
+    """pre-commit runs the image with the repository mounted at /src (the image's WORKDIR)
+    under the user's uid; the image's entry point is the CLI."""
+    hooks = _hooks()
+    assert set(hooks) == {"latest-guard", "latest-guard-docker"}
+    hook = hooks["latest-guard-docker"]
+    assert hook["language"] == "docker_image"
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    repository = project["urls"]["Homepage"].removeprefix("https://github.com/").lower()
+    image, *command = str(hook["entry"]).split()
+    assert image == f"ghcr.io/{repository}:{project['version']}"  # what release.yml pushes
+    assert command == ["pre-commit"]
+    for key in ("files", "require_serial"):
+        assert hook[key] == hooks["latest-guard"][key]
