@@ -5,8 +5,9 @@ from __future__ import annotations
 from reviewer.rules.alias_on_latest import AliasOnLatest
 from reviewer.rules.base import Rule
 from reviewer.rules.latest_race import LatestRace
+from reviewer.rules.protection_removed import ProtectionRemoved
 from reviewer.rules.stale_version import StaleVersion
 
-RULES: tuple[type[Rule], ...] = (LatestRace, StaleVersion, AliasOnLatest)
+RULES: tuple[type[Rule], ...] = (LatestRace, StaleVersion, AliasOnLatest, ProtectionRemoved)
 
 RULES_BY_ID: dict[str, type[Rule]] = {rule.id: rule for rule in RULES}
