@@ -29,17 +29,17 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 # The dependencies first (a layer that changes only with the lock), every file checked
 # against its hash: the same requirements.lock the action installs on runners.
 COPY requirements.lock /opt/latest-guard/
-RUN pip install --no-cache-dir --require-hashes --no-deps -r /opt/latest-guard/requirements.lock
-
-# Then the package. --no-build-isolation: the base image's setuptools and wheel build it, so
-# nothing is downloaded that the lock does not check.
-COPY pyproject.toml README.md /opt/latest-guard/
-COPY reviewer /opt/latest-guard/reviewer
-RUN pip install --no-cache-dir --no-deps --no-build-isolation /opt/latest-guard \
+RUN pip install --no-cache-dir --require-hashes --no-deps -r /opt/latest-guard/requirements.lock \
     && pip check
+
+# Then the package, imported from its folder as the action does: no build step, so no build
+# tool is downloaded that the lock does not check. -P keeps the mounted repository (the
+# working directory) off the import path.
+COPY reviewer /opt/latest-guard/reviewer
+ENV PYTHONPATH=/opt/latest-guard
 
 # Not root. Everything installed is world-readable and nothing is written outside the
 # mounted folder, so `docker run --user UID:GID` (to own the files written there) works too.
 USER 10001
 WORKDIR /src
-ENTRYPOINT ["latest-guard"]
+ENTRYPOINT ["python", "-P", "-m", "reviewer.cli"]

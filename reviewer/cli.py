@@ -32,8 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="compare a template with its baseline")
     check.add_argument("--template", "-t", type=Path, metavar="NEW", action="append",
                        help="the new side: a template (JSON or YAML; SAM is expanded), a "
-                            "directory of templates, a CDK cloud assembly or a Serverless "
-                            "package; repeat for more stacks of one app")
+                            "directory of templates (its files only: subfolders are not "
+                            "searched), a CDK cloud assembly or a Serverless package; repeat "
+                            "for more stacks of one app")
     baseline = check.add_mutually_exclusive_group()
     baseline.add_argument("--baseline", "-b", type=Path, metavar="OLD", action="append",
                           help="what is deployed now, in any of the same forms")
@@ -80,11 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     hook = commands.add_parser(
         "pre-commit", help="check staged templates against their version at a git revision"
     )
-    hook.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    hook.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                      help="a staged file, as pre-commit passes them; a file that is not a "
+                           "CloudFormation template is skipped with one line that says so")
     hook.add_argument("--base", default="HEAD", metavar="REV",
-                      help="the revision to compare with (default: HEAD)")
-    hook.add_argument("--fail-on", choices=("error", "warning", "notice", "never"))
-    hook.add_argument("--config", type=Path, metavar="FILE")
+                      help="the revision to compare with (default: HEAD; in a repository "
+                           "with no commit yet, every template is new)")
+    hook.add_argument("--fail-on", choices=("error", "warning", "notice", "never"),
+                      help="lowest severity that makes the exit status 1 (default: error)")
+    hook.add_argument("--config", type=Path, metavar="FILE",
+                      help="configuration file (default: .latest-guard.yml or pyproject.toml "
+                           "found from the current directory up)")
     hook.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     fix = commands.add_parser(
@@ -107,6 +114,98 @@ def _parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", metavar="RULE", help="a rule id (LG001) or name (latest-race)")
     return parser
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def join_wrapped_table_rows(markdown: str) -> str:
+    """Markdown with each table row on one line.
+
+    Rule documentation wraps long table rows in the source: the continuation is a row whose
+    cells after the first are empty. Printed as is, each part would be a row of its own.
+    """
+    out: list[str] = []
+    for line in markdown.splitlines():
+        previous = out[-1] if out else ""
+        if line.startswith("|") and previous.startswith("|") and not previous.startswith("|-"):
+            cells, above = _cells(line), _cells(previous)
+            if cells[0] and not any(cells[1:]) and len(cells) == len(above):
+                above[0] = f"{above[0]} {cells[0]}"
+                out[-1] = "| " + " | ".join(above) + " |"
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _option_synopsis(action: argparse.Action) -> str:
+    if not action.option_strings:  # a positional argument
+        name = str(action.metavar or action.dest)
+        return f"{name} ..." if action.nargs in ("*", "+") else name
+    flags = "/".join(sorted(action.option_strings, key=lambda option: -len(option)))
+    if action.nargs == 0:
+        return flags
+    if action.choices is not None:
+        value = "|".join(str(choice) for choice in action.choices)
+    else:
+        value = str(action.metavar or action.dest.upper())
+    repeated = action.nargs in ("*", "+") or isinstance(action, argparse._AppendAction)
+    return f"{flags} {value} ..." if repeated else f"{flags} {value}"
+
+
+def _command_synopsis(name: str, parser: argparse.ArgumentParser, width: int) -> list[str]:
+    groups = {
+        id(action): group
+        for group in parser._mutually_exclusive_groups
+        for action in group._group_actions
+    }
+    items: list[str] = []
+    done: set[int] = set()
+    shown = [
+        action for action in parser._actions
+        if action.help != argparse.SUPPRESS and not isinstance(action, argparse._HelpAction)
+    ]
+    for action in sorted(shown, key=lambda action: not action.option_strings):  # options first
+        group = groups.get(id(action))
+        if group is not None:
+            if id(group) in done:
+                continue
+            done.add(id(group))
+            members = [a for a in group._group_actions if a.help != argparse.SUPPRESS]
+            items.append("[" + " | ".join(_option_synopsis(a) for a in members) + "]")
+        elif action.nargs not in ("*", "?") and (action.required or not action.option_strings):
+            items.append(_option_synopsis(action))
+        else:
+            items.append(f"[{_option_synopsis(action)}]")
+    lead = f"latest-guard {name}"
+    lines = [lead]
+    for item in items:
+        if len(lines[-1]) + 1 + len(item) > width and lines[-1].strip() != lead:
+            lines.append(" " * len(lead))
+        lines[-1] += " " + item
+    return lines
+
+
+def usage_synopsis(width: int = 96) -> str:
+    """The synopsis of every command, one block each, as the README's usage block shows it."""
+    parser = _parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    lines = ["latest-guard --version"]
+    for name, sub in commands.choices.items():
+        lines.extend(_command_synopsis(name, sub, width))
+    return "\n".join(lines) + "\n"
+
+
+def rules_table() -> str:
+    """The README's table of rules, from the registry."""
+    from reviewer.rules.registry import RULES
+
+    rows = ["| id | name | default severity | finds |", "|---|---|---|---|"]
+    for rule in RULES:
+        summary = rule.summary.replace("|", "\\|")
+        rows.append(f"| {rule.id} | {rule.name} | {rule.default_severity.value} | {summary} |")
+    return "\n".join(rows) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,11 +282,13 @@ def _pre_commit(args: argparse.Namespace) -> int:
     from reviewer.precommit import check_files
     from reviewer.report import REPORTERS
 
-    reports = check_files(args.files, args.base, _config(args))
-    for report in reports:
+    result = check_files(args.files, args.base, _config(args))
+    for path, reason in result.skipped:
+        print(f"latest-guard: skipped {path}: {reason}", file=sys.stderr)
+    for report in result.reports:
         if report.findings:
             sys.stdout.write(REPORTERS["text"](report))
-    return max((r.exit_code for r in reports), default=0)
+    return max((r.exit_code for r in result.reports), default=0)
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -226,8 +327,9 @@ def _fix(args: argparse.Namespace) -> int:
 def _rules() -> int:
     from reviewer.rules.registry import RULES
 
+    width = max(len(rule.name) for rule in RULES)
     for rule in RULES:
-        print(f"{rule.id}  {rule.name:<16} {rule.default_severity.value:<8} {rule.summary}")
+        print(f"{rule.id}  {rule.name:<{width}}  {rule.default_severity.value:<8} {rule.summary}")
     return 0
 
 
@@ -237,7 +339,7 @@ def _explain(key: str) -> int:
     for rule in RULES:
         if key.upper() == rule.id or key.lower() == rule.name:
             print(f"# {rule.id} {rule.name}\n")
-            print(rule.doc())
+            print(join_wrapped_table_rows(rule.doc()))
             return 0
     known = ", ".join(f"{r.id} ({r.name})" for r in RULES)
     print(f"latest-guard: error: unknown rule {key!r}; known: {known}", file=sys.stderr)

@@ -1,34 +1,71 @@
 """The pre-commit hook: every staged template against its version at a git revision.
 
 pre-commit passes every changed YAML and JSON file; files that are not CloudFormation
-templates (workflows, Helm charts, configuration) are skipped without a word.
+templates (workflows, Helm charts, configuration, a README named by hand) are skipped, with
+one line each that says so. The same file gets the same answer whether pre-commit passes it
+or a user names it on the command line.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer.config import Config
 from reviewer.engine import Report, analyze
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.files import load_template_text, read_text
+from reviewer.sources.files import TEMPLATE_SUFFIXES, load_template_text, read_text
 from reviewer.sources.git_blob import read_at_revision
 from reviewer.sources.template import is_sam
 
-_TEMPLATE_HINTS = ("AWSTemplateFormatVersion", "AWS::")
+NOT_A_TEMPLATE = "not a CloudFormation template"
+
+# A file that fails to parse is reported as a broken template (exit 2) only when it reads like
+# one: a template's suffix and a top-level template key, or a resource typed ``AWS::...``.
+_TEMPLATE_MARKS = re.compile(
+    r"""^(?:AWSTemplateFormatVersion|Resources)\s*:"""
+    r"""|"(?:AWSTemplateFormatVersion|Resources)"\s*:"""
+    r"""|^\s*"?Type"?\s*:\s*["']?AWS::""",
+    re.MULTILINE,
+)
 
 
-def load_if_template(path: Path, text: str) -> StackTemplate | None:
-    """The template in ``text``, or None when it is plainly something else."""
+@dataclass
+class HookResult:
+    """The reports of the templates checked, and the files skipped with the reason."""
+
+    reports: list[Report] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+class _NotATemplate(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _looks_like_template(path: Path, text: str) -> bool:
+    return path.suffix.lower() in TEMPLATE_SUFFIXES and bool(_TEMPLATE_MARKS.search(text))
+
+
+def _load(path: Path, text: str) -> StackTemplate:
+    """The template in ``text``; _NotATemplate when it is something else."""
     try:
         stack = load_template_text(path, text)
     except InputError as exc:
-        looks_like_template = any(hint in text for hint in _TEMPLATE_HINTS)
-        if looks_like_template and "not a CloudFormation template" not in exc.message:
+        looks_like_template = _looks_like_template(path, text)
+        if exc.message.startswith("is empty"):
+            raise _NotATemplate(f"{NOT_A_TEMPLATE} (it is empty)") from None
+        if exc.message.startswith(NOT_A_TEMPLATE):
+            # Say why a file that reads like a template is not one; other files just are not.
+            raise _NotATemplate(exc.message if looks_like_template else NOT_A_TEMPLATE) from None
+        if looks_like_template:
             raise
-        return None
+        raise _NotATemplate(NOT_A_TEMPLATE) from None
     if is_sam(stack.body):
         from reviewer.sources.sam import expand
 
@@ -38,15 +75,52 @@ def load_if_template(path: Path, text: str) -> StackTemplate | None:
     return stack
 
 
-def check_files(paths: Sequence[Path], revision: str, config: Config) -> list[Report]:
+def load_if_template(path: Path, text: str) -> StackTemplate | None:
+    """The template in ``text``, or None when it is plainly something else."""
+    try:
+        return _load(path, text)
+    except _NotATemplate:
+        return None
+
+
+def _head_is_unborn(path: Path) -> bool:
+    """True in a repository with no commit yet on the current branch (``git init`` only)."""
+    directory = path.parent if path.parent != Path() else Path()
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+            cwd=directory, capture_output=True, check=False,
+        )
+        branch = subprocess.run(
+            ["git", "symbolic-ref", "--quiet", "HEAD"],
+            cwd=directory, capture_output=True, check=False,
+        )
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return head.returncode != 0 and branch.returncode == 0
+
+
+def _old_text(path: Path, revision: str) -> str | None:
+    """``path`` at ``revision``; None when it is not there, or there is no commit yet."""
+    try:
+        return read_at_revision(path, revision)
+    except InputError:
+        if revision == "HEAD" and _head_is_unborn(path):
+            return None  # the first commit: every file is new
+        raise
+
+
+def check_files(paths: Sequence[Path], revision: str, config: Config) -> HookResult:
     """One report per template among ``paths``, compared with ``revision``."""
-    reports: list[Report] = []
+    result = HookResult()
     for path in paths:
-        new = load_if_template(path, read_text(path))
-        if new is None:
+        try:
+            new = _load(path, read_text(path))
+        except _NotATemplate as skip:
+            result.skipped.append((path, skip.reason))
             continue
-        old_text = read_at_revision(path, revision)
+        old_text = _old_text(path, revision)
         old = None if old_text is None else load_if_template(path, old_text)
         label = f"{path} at {revision}" if old is not None else f"{path} is new at {revision}"
-        reports.append(analyze([new], [old] if old is not None else [], config, label))
-    return reports
+        result.reports.append(analyze([new], [old] if old is not None else [], config, label))
+    return result

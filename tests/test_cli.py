@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from support import FIXTURES, pair, run_cli
 
+from reviewer.rules.registry import RULES
+
 REPO = Path(__file__).parents[1]
 
 
@@ -70,6 +72,9 @@ BAD_INPUTS = [
     ("broken.yaml", "Resources:\n  Fn:\n    Type: [unclosed\n", "malformed YAML", 4),
     ("broken.json", '{\n  "Resources": {\n    "Fn": {,}\n  }\n}\n', "malformed JSON", 3),
     ("list.yaml", "- just\n- a list\n", "not a CloudFormation template", 1),
+    ("empty.yaml", "", "is empty", None),
+    ("blank.json", "\n  \n", "is empty", None),
+    ("comments.yaml", "# nothing here yet\n", "is empty", None),
     ("noresources.yaml", "Description: hello\n", "no Resources section", None),
     ("resources-list.yaml", "Resources:\n  - Fn\n", "Resources is not a mapping", 1),
     ("dupe.yaml", "Resources:\n  Fn: {Type: A}\n  Fn: {Type: B}\n", "duplicate key 'Fn'", 3),
@@ -119,7 +124,8 @@ def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     run = run_cli(capsys, "rules")
     assert run.code == 0
     ids = [line.split()[0] for line in run.out.splitlines()]
-    assert ids == ["LG001", "LG002", "LG003"]
+    assert ids[:3] == ["LG001", "LG002", "LG003"]
+    assert ids == [rule.id for rule in RULES]  # one line per registered rule, in report order
     assert "latest-race" in run.out
 
 

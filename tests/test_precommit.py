@@ -49,7 +49,10 @@ def test_staged_template_is_checked_against_head(
     assert run.code == 1, run.err
     assert "LG001 error   OrdersFn (infra/orders.yaml:3)" in run.out
     assert "ci.yml" not in run.out and "chart.yaml" not in run.out
-    assert run.err == ""
+    assert run.err.splitlines() == [
+        "latest-guard: skipped .github/workflows/ci.yml: not a CloudFormation template",
+        "latest-guard: skipped chart.yaml: not a CloudFormation template",
+    ]
 
 
 def test_unchanged_and_new_templates_pass(
@@ -68,6 +71,83 @@ def test_broken_template_is_an_error(capsys: pytest.CaptureFixture[str], repo: P
     run = run_cli(capsys, "pre-commit", "infra/orders.yaml")
     assert run.code == 2
     assert run.err.startswith("latest-guard: error: infra/orders.yaml:")
+
+
+def test_first_commit_of_a_new_repository_treats_every_template_as_new(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(tmp_path, "init", "-q")
+    shutil.copy(FIXTURES / "arm64-layer" / "template.yaml", tmp_path / "orders.yaml")
+    git(tmp_path, "add", "orders.yaml")
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(capsys, "pre-commit", "orders.yaml")
+    assert (run.code, run.out, run.err) == (0, "", "")
+
+
+def test_a_bad_base_revision_is_still_an_error(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    run = run_cli(capsys, "pre-commit", "--base", "no-such-branch", "infra/orders.yaml")
+    assert run.code == 2
+    assert run.err.startswith("latest-guard: error: infra/orders.yaml: cannot read it at no-such")
+
+
+NOT_TEMPLATES = [
+    ("README.md", "# infra\n\nThe `AWS::Lambda::Function` stacks: run `make`.\n"
+                  "\n```yaml\nResources:\n  Fn: {Type: AWS::Lambda::Function}\n```\n"),
+    ("values.yaml", "replicas: 2\nimage: {repository: nginx}\n"),
+    ("chart.yaml", "name: {{ .Values.name }}\n"),
+    ("broken.yml", "key: [unclosed\n"),
+    ("notes.json", '{"a": 1,}'),
+]
+
+
+@pytest.mark.parametrize("staged", [True, False], ids=["staged", "named"])
+@pytest.mark.parametrize(("name", "text"), NOT_TEMPLATES, ids=[n for n, _ in NOT_TEMPLATES])
+def test_a_file_that_is_no_template_is_skipped_with_one_line(
+    capsys: pytest.CaptureFixture[str], repo: Path, name: str, text: str, staged: bool
+) -> None:
+    """pre-commit passes staged files; a user names any file: both get the same answer."""
+    (repo / name).write_text(text, encoding="utf-8")
+    if staged:
+        git(repo, "add", name)
+    run = run_cli(capsys, "pre-commit", name, "infra/orders.yaml")
+    assert (run.code, run.out) == (0, "")
+    assert run.err == f"latest-guard: skipped {name}: not a CloudFormation template\n"
+
+
+def test_an_empty_yaml_file_is_skipped_and_the_line_says_it_is_empty(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    (repo / "infra" / "next.yaml").write_text("", encoding="utf-8")
+    run = run_cli(capsys, "pre-commit", "infra/next.yaml")
+    assert (run.code, run.out) == (0, "")
+    assert run.err == (
+        "latest-guard: skipped infra/next.yaml: not a CloudFormation template (it is empty)\n"
+    )
+
+
+def test_a_template_shaped_file_says_why_it_is_not_one(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    (repo / "infra" / "orders.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Fn\n", encoding="utf-8"
+    )
+    run = run_cli(capsys, "pre-commit", "infra/orders.yaml")
+    assert run.code == 0
+    assert run.err == (
+        "latest-guard: skipped infra/orders.yaml: "
+        "not a CloudFormation template: Resources is not a mapping\n"
+    )
+
+
+def test_readme_tells_what_to_put_in_rev() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## pre-commit", 1)[1]
+    rev = re.search(r"^\s*rev: (.*)$", section, re.MULTILINE)
+    assert rev is not None
+    assert not re.match(r"v?\d", rev.group(1)), "no release tag exists to name"
+    assert "SHA of a commit" in section and "pre-commit autoupdate" in section
 
 
 def _hooks() -> dict[str, dict[str, object]]:

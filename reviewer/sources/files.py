@@ -148,6 +148,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def check_template_shape(path: Path, body: Any, line_of: Any) -> None:
     """Reject documents that are not CloudFormation templates, naming the reason."""
+    if body is None:  # an empty file, or one of comments (or a bare null) only
+        raise InputError(path, "is empty: not a CloudFormation template")
     if not isinstance(body, Mapping):
         raise InputError(path, "not a CloudFormation template: the document is not a mapping", 1)
     if "Resources" not in body:

@@ -112,7 +112,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def _show_tail(tail: deque[str], progress: TextIO, bar: str) -> None:
     if tail:
-        progress.write(f"latest-guard: the last {len(tail)} lines of its output:\n")
+        lines = "the last line" if len(tail) == 1 else f"the last {len(tail)} lines"
+        progress.write(f"latest-guard: {lines} of its output:\n")
         for line in tail:
             progress.write(f"{bar} {line}\n")
         progress.flush()

