@@ -28,8 +28,10 @@ REPLACEMENTS = st.sampled_from(["", "a", "\n", "  Alias:\n    Type: X\n", "!Ref 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
-def apply_patch(text: str, patch: str | None) -> str:
-    """Apply a unified diff without context lines, as ``git apply --unidiff-zero`` does."""
+def apply_patch(text: str, patch: str | None, hidden: frozenset[int] = frozenset()) -> str:
+    """Apply a unified diff at the lines its hunk headers name, checking that every context and
+    removed line is the text's, that no context line is one of ``hidden`` (0-based), and that
+    a hunk without a context line after it ends the text unless the patch says it is bare."""
     if patch is None:
         return text
     lines = text.splitlines(keepends=True)
@@ -42,22 +44,43 @@ def apply_patch(text: str, patch: str | None) -> str:
         assert match, body[index]
         start, length = int(match.group(1)), int(match.group(2) or 1)
         first = start - 1 if length else start  # an empty range names the line before
+        assert first >= position, "hunks overlap or are out of order"
         out.extend(lines[position:first])
-        position = first + length
+        cursor = first
         index += 1
-        added: list[str] = []
         previous = ""
         while index < len(body) and not body[index].startswith("@@"):
             line = body[index]
-            if line.startswith("\\") and previous == "+":  # the added line has no newline
-                added[-1] = added[-1].removesuffix("\n")
+            if line.startswith("\\"):  # the line before has no newline
+                if previous == "+":
+                    out[-1] = out[-1].removesuffix("\n")
             elif line.startswith("+"):
-                added.append(line[1:])
-            previous = line[0]
+                out.append(line[1:])
+            else:
+                old = lines[cursor]
+                assert line[1:] == (old if old.endswith("\n") else old + "\n"), (line, old)
+                if line.startswith(" "):
+                    assert cursor not in hidden, f"hidden line {cursor} shown as context"
+                    out.append(old)
+                cursor += 1
+            if not line.startswith("\\"):
+                previous = line[0]
             index += 1
-        out.extend(added)
+        assert cursor == first + length, "the header's old length is wrong"
+        position = cursor
     out.extend(lines[position:])
     return "".join(out)
+
+
+def hunks(patch: str) -> list[list[str]]:
+    """The body lines of each hunk, ``\\ No newline`` markers left out."""
+    found: list[list[str]] = []
+    for line in patch.splitlines()[2:]:
+        if line.startswith("@@"):
+            found.append([])
+        elif not line.startswith("\\"):
+            found[-1].append(line)
+    return found
 
 
 @st.composite
@@ -92,14 +115,44 @@ def test_windowed_line_edits_and_patch_give_the_edited_text(edits: TextEdits) ->
     assert apply_patch(edits.text, patch) == after
 
 
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(edits=edited_texts(), hidden=st.frozensets(st.integers(0, 30)))
+def test_a_patch_shows_no_hidden_line_and_needs_unidiff_zero_only_when_it_says_so(
+    edits: TextEdits, hidden: frozenset[int]
+) -> None:
+    after = edits.result()
+    diff = edits.diff("t.yaml", hidden)
+    if diff is None:
+        assert after == edits.text
+        return
+    assert apply_patch(edits.text, diff.text, hidden) == after
+    old_count = len(edits.text.splitlines())
+    headers = [_HUNK.match(line) for line in diff.text.splitlines() if line.startswith("@@")]
+    for header, body in zip(headers, hunks(diff.text), strict=True):
+        assert header is not None
+        start, length = int(header.group(1)), int(header.group(2) or 1)
+        leading = next((n for n, line in enumerate(body) if line[:1] != " "), len(body))
+        trailing = next((n for n, line in enumerate(reversed(body)) if line[:1] != " "), 0)
+        assert leading <= 3 and trailing <= 3
+        ends_text = (start - 1 if length else start) + length == old_count
+        if (start if length else start + 1) in diff.bare:
+            assert leading == trailing == 0
+        else:  # what plain git apply (and patch) take
+            assert trailing >= 1 or ends_text, diff.text
+            assert leading <= trailing or ends_text, diff.text
+    assert (diff.note is None) == (not diff.bare)
+    if diff.note:
+        assert "git apply --unidiff-zero" in diff.note
+
+
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(before=TEXTS, after=TEXTS)
-def test_whole_text_diff_is_difflib_without_context(before: str, after: str) -> None:
+def test_whole_text_diff_is_difflibs_with_three_lines_of_context(before: str, after: str) -> None:
     expected = "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
         for line in difflib.unified_diff(
             before.splitlines(keepends=True), after.splitlines(keepends=True),
-            fromfile="a/t.yaml", tofile="b/t.yaml", n=0,
+            fromfile="a/t.yaml", tofile="b/t.yaml", n=3,
         )
     )
     assert unified_diff("t.yaml", before, after) == (expected or None)
@@ -117,5 +170,12 @@ def test_an_edit_far_down_a_long_repetitive_text_is_one_small_edit() -> None:
     assert (edit.start_line, edit.end_line) == (line, line)
     assert edit.replacement == "      MemorySize: 256\n      Runtime: x\n"
     assert edits.patch("t.yaml") == (
-        f"--- a/t.yaml\n+++ b/t.yaml\n@@ -{line - 1},0 +{line} @@\n+      MemorySize: 256\n"
+        f"--- a/t.yaml\n+++ b/t.yaml\n@@ -{line - 3},6 +{line - 3},7 @@\n"
+        "   Fn4321:\n"
+        "     Type: AWS::Lambda::Function\n"
+        "     Properties:\n"
+        "+      MemorySize: 256\n"
+        "       Runtime: x\n"
+        "   Fn4322:\n"
+        "     Type: AWS::Lambda::Function\n"
     )

@@ -26,10 +26,11 @@ from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.findings import Edit, Finding
 from reviewer.fixes.document import DocumentError
+from reviewer.fixes.hidden import hidden_lines_of
 from reviewer.fixes.operations import OperationError
 from reviewer.fixes.sam import SamOptions, wire_sam
 from reviewer.fixes.source import display_path, read_file, source_document
-from reviewer.fixes.textedit import EditConflict, apply_line_edits, unified_diff
+from reviewer.fixes.textedit import UNIDIFF_ZERO, EditConflict, Patch, apply_line_edits, text_diff
 from reviewer.fixes.wiring import wire
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
@@ -56,13 +57,33 @@ class Outcome:
 
     @property
     def patch(self) -> str | None:
-        return unified_diff(display_path(self.template), self.before, self.after)
+        found = self.diff
+        return found.text if found else None
 
     @property
     def phase_one_patch(self) -> str | None:
+        found = self.phase_one_diff
+        return found.text if found else None
+
+    @property
+    def diff(self) -> Patch | None:
+        """The template's patch: context lines from the file, none that shows a secret value."""
+        return _diff(self.template, self.before, self.after)
+
+    @property
+    def phase_one_diff(self) -> Patch | None:
         if self.baseline is None or self.baseline_before is None or self.baseline_after is None:
             return None
-        return unified_diff(display_path(self.baseline), self.baseline_before, self.baseline_after)
+        return _diff(self.baseline, self.baseline_before, self.baseline_after)
+
+    def patch_notes(self) -> list[str]:
+        """How to apply a patch that plain ``git apply`` does not take (see :class:`Patch`)."""
+        return [p.note for p in (self.diff, self.phase_one_diff) if p is not None and p.note]
+
+
+def _diff(path: Path, before: str, after: str) -> Patch | None:
+    shown = display_path(path)
+    return text_diff(shown, before, after, hidden_lines_of(shown, before))
 
 
 def fix_files(template: Path, baseline: Path | None, config: Config | None = None) -> Outcome:
@@ -103,8 +124,12 @@ def fix_files(template: Path, baseline: Path | None, config: Config | None = Non
             outcome.after, outcome.baseline_after = after, base_after
             outcome.two_phase = outcome.two_phase or chosen.fix.two_phase
             outcome.fixed.extend(f"{f.rule} {f.stack}/{f.resource}" for f in group)
-            outcome.notes.extend(n for n in chosen.fix.notes if n not in outcome.notes)
+            outcome.notes.extend(
+                n for n in chosen.fix.notes
+                if n not in outcome.notes and UNIDIFF_ZERO not in n  # about a copy's patch
+            )
             tried.discard((chosen.stack, chosen.resource))
+    outcome.notes.extend(outcome.patch_notes())
     return outcome
 
 
@@ -177,6 +202,7 @@ def _wire_all(template: Path, text: str) -> Outcome:
                     break
             if not changed:
                 break
+    outcome.notes.extend(outcome.patch_notes())
     return outcome
 
 

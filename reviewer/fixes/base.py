@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from reviewer.findings import Edit, Finding, Fix
 from reviewer.fixes.document import Document
+from reviewer.fixes.hidden import hidden_lines
 from reviewer.fixes.operations import OperationError
 from reviewer.fixes.source import display_path, source_document
 from reviewer.fixes.textedit import EditConflict, TextEdits
@@ -23,17 +24,23 @@ FIX_COMMAND = "latest-guard fix"
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file's change: its line edits, and the same change as a unified diff."""
+    """One file's change: its line edits, and the same change as a unified diff (``note``: how
+    to apply it when it needs more than plain ``git apply``)."""
 
     path: str
     edits: tuple[Edit, ...]
     patch: str | None
     text: str
+    note: str | None = None
 
     @classmethod
     def of(cls, document: Document, edits: TextEdits) -> FileChange:
         path = display_path(document.path)
-        return cls(path, edits.line_edits(path), edits.patch(path), edits.result())
+        diff = edits.diff(path, hidden_lines(document))
+        return cls(
+            path, edits.line_edits(path), diff.text if diff else None, edits.result(),
+            diff.note if diff else None,
+        )
 
 
 #: ``wire(document, stack, wiring)``: the edits that wire one function in one file.
@@ -92,7 +99,9 @@ def file_fix(
         phase_one_path=first.path if first else None,
         phase_one_edits=first.edits if first else (),
         phase_one_patch=first.patch if first else None,
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(dict.fromkeys([
+            *notes, *(c.note for c in (change, first) if c is not None and c.note)
+        ])),
     )
 
 

@@ -41,6 +41,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
     change = _edit(Path(location.path), key, location.line)
     if change is not None:
         edits, patch = change.edits, change.patch
+        notes.extend([change.note] if change.note else [])
     else:
         notes.append(f"add the snippet to the entry of function {key} yourself")
     steps = [

@@ -7,18 +7,34 @@ a GitHub suggestion replaces) and :meth:`TextEdits.patch` as a unified diff. Bot
 the lines the edits touch (see :meth:`TextEdits.windows`): a line diff of a whole 1 MB template,
 whose lines repeat a lot, costs seconds, and a template with many findings needs one per
 function. :func:`unified_diff` compares two whole texts.
+
+A patch carries up to :data:`CONTEXT` lines of context around each change, as ``git diff``
+writes it, so that plain ``git apply`` and ``patch -p1`` take it; hunks whose context would
+overlap are one hunk. A line the caller names ``hidden`` (one that shows an environment, tag or
+parameter value: see :mod:`reviewer.fixes.hidden`) is never a context line: the context stops
+before it. ``git apply`` needs a line of context after a change that does not end the file, and
+``patch`` takes less context before a change than after it, not more; so the context before a
+change is cut to the length of the context after it, and a change whose next line is hidden
+gets no context at all (:attr:`Patch.bare`): that patch applies with ``git apply
+--unidiff-zero`` (or ``patch``), and :attr:`Patch.note` says so.
 """
 
 from __future__ import annotations
 
 import difflib
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
 from reviewer.findings import Edit
+
+#: Lines of context around a change in a patch, as ``git diff`` writes it.
+CONTEXT = 3
+
+#: The flag a patch without context lines needs; notes that name it are about the patch.
+UNIDIFF_ZERO = "git apply --unidiff-zero"
 
 
 class EditConflict(ValueError):
@@ -107,10 +123,23 @@ class TextEdits:
         old = _lines(self.text)[0]
         return tuple(_edit(path, old, change) for change in self._changes())
 
-    def patch(self, path: str) -> str | None:
-        """The change as a unified diff without context lines; None when nothing changes."""
-        old = _lines(self.text)[0]
-        return _patch(path, [_hunk(old, change) for change in self._changes()])
+    def patch(self, path: str, hidden: Collection[int] = frozenset()) -> str | None:
+        """The change as a unified diff; None when nothing changes (see :meth:`diff`)."""
+        found = self.diff(path, hidden)
+        return found.text if found else None
+
+    def diff(
+        self, path: str, hidden: Collection[int] = frozenset(), context: int = CONTEXT
+    ) -> Patch | None:
+        """The change as a unified diff with ``context`` lines of context, none of them a line
+        of ``hidden`` (0-based line numbers of the text, lines ending at ``\\n``); None when
+        nothing changes."""
+        old, starts = _lines(self.text)
+        if len(starts) - 1 != self.text.count("\n") + (not self.text.endswith("\n")):
+            # A line break other than "\n" (which splitlines honours, git does not): line
+            # numbers of the windows are not git's. Rare enough to diff the whole text.
+            return text_diff(path, self.text, self.result(), hidden, context)
+        return _render(path, old, list(self._changes()), hidden, context)
 
     def _changes(self) -> Iterator[LineChange]:
         """Each changed run of lines of the whole text, window by window."""
@@ -197,16 +226,106 @@ def apply_line_edits(text: str, edits: Sequence[Edit]) -> str:
     return out[:-1] if strip_final and out.endswith("\n") else out
 
 
-def unified_diff(path: str, before: str, after: str) -> str | None:
-    """A unified diff from ``before`` to ``after`` of the file ``path``; None when equal.
+def unified_diff(
+    path: str, before: str, after: str, hidden: Collection[int] = frozenset(),
+    context: int = CONTEXT,
+) -> str | None:
+    """A unified diff from ``before`` to ``after`` of the file ``path``; None when equal."""
+    found = text_diff(path, before, after, hidden, context)
+    return found.text if found else None
 
-    Without context lines, as ``difflib.unified_diff(..., n=0)`` writes it.
+
+def text_diff(
+    path: str, before: str, after: str, hidden: Collection[int] = frozenset(),
+    context: int = CONTEXT,
+) -> Patch | None:
+    """:func:`unified_diff` with what the patch needs to apply (:class:`Patch`).
+
+    Lines are those that end at ``\\n``, as git and ``patch`` count them.
     """
     if before == after:
         return None
-    old = before.splitlines(keepends=True)
-    new = after.splitlines(keepends=True)
-    return _patch(path, [_hunk(old, change) for change in _line_changes(old, new)])
+    old, new = _git_lines(before), _git_lines(after)
+    return _render(path, old, list(_line_changes(old, new)), hidden, context)
+
+
+def _git_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A unified diff of ``path``, and the old lines (1-based) where a hunk has no context
+    because the lines next to the change are hidden: such a patch needs ``--unidiff-zero``."""
+
+    path: str
+    text: str
+    bare: tuple[int, ...] = ()
+
+    @property
+    def note(self) -> str | None:
+        """Why and how to apply a patch with bare hunks; None when plain ``git apply`` takes it."""
+        if not self.bare:
+            return None
+        where = ", ".join(str(line) for line in self.bare)
+        return (
+            f"the patch of {self.path} has no context lines at line {where}: the lines next to "
+            "the change there show environment, tag or parameter values, which latest-guard "
+            f"never prints; apply it with `{UNIDIFF_ZERO}` (or `patch -p1`), or run "
+            "`latest-guard fix --write`"
+        )
+
+
+def _render(
+    path: str, old: list[str], changes: list[LineChange], hidden: Collection[int], context: int
+) -> Patch | None:
+    """The hunks of ``changes`` (sorted, not overlapping) with their context from ``old``."""
+    if not changes:
+        return None
+    groups: list[list[LineChange]] = []
+    for change in changes:
+        if groups and _joins(groups[-1][-1].stop, change.start, hidden, context):
+            groups[-1].append(change)
+        else:
+            groups.append([change])
+    hunks: list[str] = []
+    bare: list[int] = []
+    for group in groups:
+        first, last = group[0], group[-1]
+        after = _safe_run(range(last.stop, min(last.stop + context, len(old))), hidden)
+        reaches_end = last.stop + after == len(old)
+        if after == 0 and not reaches_end:
+            before = 0  # without a line after it, git matches a hunk only at the end of the file
+            bare.append(first.start + 1)
+        else:
+            before = _safe_run(range(first.start - 1, max(first.start - context, 0) - 1, -1),
+                               hidden)
+            if not reaches_end:
+                before = min(before, after)  # patch takes less context before, not more
+        hunks.append(_hunk(old, group, before, after))
+    name = path.lstrip("/")
+    text = f"--- a/{name}\n+++ b/{name}\n" + "".join(hunks)
+    return Patch(name, text, tuple(bare))
+
+
+def _joins(stop: int, start: int, hidden: Collection[int], context: int) -> bool:
+    """Whether a change starting at ``start`` shares a hunk with one ending at ``stop``: their
+    contexts would meet, and the lines between them can be shown."""
+    return start - stop <= 2 * context and not any(line in hidden for line in range(stop, start))
+
+
+def _safe_run(lines: range, hidden: Collection[int]) -> int:
+    """How many of ``lines``, in order, come before the first hidden one."""
+    count = 0
+    for line in lines:
+        if line in hidden:
+            break
+        count += 1
+    return count
 
 
 def _range(start: int, stop: int) -> str:
@@ -217,11 +336,21 @@ def _range(start: int, stop: int) -> str:
     return f"{start if length == 0 else start + 1},{length}"
 
 
-def _hunk(old: list[str], change: LineChange) -> str:
-    _, i1, i2, j1, added = change
-    lines = [f"@@ -{_range(i1, i2)} +{_range(j1, j1 + len(added))} @@\n"]
-    lines.extend(_patch_line("-", line) for line in old[i1:i2])
-    lines.extend(_patch_line("+", line) for line in added)
+def _hunk(old: list[str], group: list[LineChange], before: int, after: int) -> str:
+    """One hunk: ``group``'s changes, the old lines between them, and ``before`` and ``after``
+    lines of context around them."""
+    first, last = group[0], group[-1]
+    old_start, old_stop = first.start - before, last.stop + after
+    new_start = first.new_start - before
+    new_length = old_stop - old_start + sum(len(c.added) - (c.stop - c.start) for c in group)
+    lines = [f"@@ -{_range(old_start, old_stop)} +{_range(new_start, new_start + new_length)} @@\n"]
+    position = old_start
+    for change in group:
+        lines.extend(_patch_line(" ", line) for line in old[position : change.start])
+        lines.extend(_patch_line("-", line) for line in old[change.start : change.stop])
+        lines.extend(_patch_line("+", line) for line in change.added)
+        position = change.stop
+    lines.extend(_patch_line(" ", line) for line in old[position:old_stop])
     return "".join(lines)
 
 
@@ -229,10 +358,3 @@ def _patch_line(sign: str, line: str) -> str:
     if line.endswith("\n"):
         return sign + line
     return f"{sign}{line}\n\\ No newline at end of file\n"
-
-
-def _patch(path: str, hunks: list[str]) -> str | None:
-    if not hunks:
-        return None
-    name = path.lstrip("/")
-    return f"--- a/{name}\n+++ b/{name}\n" + "".join(hunks)
