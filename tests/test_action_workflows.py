@@ -50,6 +50,7 @@ ACTION = "latest-guard/latest-guard"
 ENV = {"LATEST_GUARD_RETRY_BACKOFF": "0.01", "LATEST_GUARD_WRITE_INTERVAL": "0"}
 
 pytestmark = [
+    pytest.mark.runner,
     pytest.mark.skipif(not EXPRESSIONS_LIBRARY.is_dir(), reason="run npm ci in tests/node"),
     pytest.mark.skipif(not OPENAPI_PATH.is_file(), reason="run npm ci in tests/node"),
     pytest.mark.skipif(not (ROOT / "requirements.lock").is_file(), reason="no lock file"),

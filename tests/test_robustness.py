@@ -279,6 +279,7 @@ def _generated_pair(template: dict[str, Any], data: st.DataObject, kind: str) ->
         _analyse_everything(old, new)  # and the change undone
 
 
+@pytest.mark.slow
 def test_generated_templates_never_crash_the_analysis() -> None:
     TALLY.clear()
     _generated_pair()
