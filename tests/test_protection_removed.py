@@ -45,6 +45,11 @@ def test_phase_one_deployed_then_the_old_template_is_an_error_until_it_keeps_the
     assert {c["resource"] for c in finding["consumers"]} == {"GetOrders", "QueueMapping", "Nightly"}
     assert all(c["reference"] == "unqualified" for c in finding["consumers"])
 
+    # Without a baseline, fix does not claim that nothing is needed either: the template
+    # still routes its consumers to $LATEST.
+    alone = run_cli(capsys, "fix", "--template", template)
+    assert alone.code == 0 and "+  OrdersFnAliasLive:" in alone.out
+
     # fix and check agree: fix has something to do, and after it the template is clean.
     run = run_cli(capsys, "fix", "--template", template, "--baseline", baseline, "--write")
     assert run.code == 0 and "nothing" not in run.out.lower()
