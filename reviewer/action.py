@@ -19,8 +19,9 @@ call. The exit status is 2 when the input cannot be used; 1 when a finding reach
 ``fail-on`` (unless ``fail-step`` is false: then the check run alone carries the verdict);
 0 otherwise, and always in ``analyze`` mode, where ``publish`` gives the verdict later.
 
-The synth command runs with this process's environment, from which the token has been
-removed first (``_withhold_token``).
+The token reaches this process in a file that it deletes at once (``action/token.sh``), so it
+is in the environment of no process above the synth command; variables holding the same
+value are removed from the environment the synth command inherits (``_withhold_token``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ FAIL_ON = ("error", "warning", "notice", "never")
 BOOLEANS = ("true", "false")
 DEFAULT_REPORT = "latest-guard-report.json"
 _STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}|arn:aws[-a-z]*:cloudformation:\S+")
-_TOKEN_INPUTS = ("INPUT_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN")
+_TOKEN_INPUTS = ("INPUT_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN_FILE")
+#: action.yml hands the token over in a file (see action/token.sh), read and deleted at once.
+_TOKEN_FILE = "INPUT_GITHUB_TOKEN_FILE"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         names = ("INPUT_" + field_name.upper(), "INPUT_" + field_name.replace("_", "-").upper())
         value = next((env[n].strip() for n in names if env.get(n, "").strip()), "")
         values[field_name] = value or str(getattr(defaults, field_name))
+    if not values["github_token"] and env.get(_TOKEN_FILE):
+        values["github_token"] = _take_token(Path(env[_TOKEN_FILE]))
     inputs = Inputs(**values)
     _choice("mode", inputs.mode, MODES)
     _choice("comment", inputs.comment, COMMENTS)
@@ -107,6 +112,17 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         inputs, mode=inputs.mode.lower(), comment=inputs.comment.lower(),
         fail_on=inputs.fail_on.lower(), fail_step=inputs.fail_step.lower(),
     )
+
+
+def _take_token(path: Path) -> str:
+    """The token in ``path``, which is deleted: nothing started later can read it there."""
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InputError("input github-token", f"the token file cannot be read: {exc.strerror}")
+    finally:
+        path.unlink(missing_ok=True)
+    return token
 
 
 def _choice(name: str, value: str, choices: Sequence[str]) -> None:
@@ -378,7 +394,10 @@ def _publish(
     from reviewer.github.workflow import log_line
 
     if not inputs.github_token:
-        return "no github-token: the verdict is this step's exit status and job summary"
+        return (
+            "no github-token: nothing is published; the verdict is in this step's outputs and "
+            "job summary" + (" and its exit status" if inputs.fails_step else "")
+        )
     from reviewer.github.client import RetrySettings
     from reviewer.github.publish import PublishOptions, publish
 
