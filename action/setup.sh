@@ -8,6 +8,11 @@ set -euo pipefail
 action_path=${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set: run this as a step of the action}
 lock="$action_path/requirements.lock"
 
+if [ "${RUNNER_OS:-}" = "Windows" ]; then
+  echo "::error title=latest-guard::latest-guard runs on Linux and macOS runners (runs-on: ubuntu-latest or macos-latest): the synth command's process handling is POSIX-only"
+  exit 1
+fi
+
 python=""
 for candidate in python3 python; do
   if command -v "$candidate" >/dev/null 2>&1 \
@@ -22,18 +27,16 @@ if [ -z "$python" ]; then
 fi
 
 version=$("$python" -c 'import platform, sys; print(f"{platform.python_implementation()}-{sys.version.split()[0]}")')
+# The interpreter's own location is part of the key: an environment made from another Python
+# of the same version (setup-python's, the system's) would point at an interpreter not there.
+origin=$("$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.base_prefix.encode()).hexdigest()[:8])')
 os=${RUNNER_OS:-$(uname -s)}
 arch=${RUNNER_ARCH:-$(uname -m)}
 digest=$("$python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:20])' "$lock")
-key="latest-guard-venv-$os-$arch-$version-$digest"
+key="latest-guard-venv-$os-$arch-$version-$origin-$digest"
 root=${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}}
 venv="$root/latest-guard/$key"
-if [ -d "$venv/Scripts" ]; then
-  interpreter="$venv/Scripts/python.exe"
-else
-  interpreter="$venv/bin/python"
-fi
-case "$os" in Windows) interpreter="$venv/Scripts/python.exe" ;; esac
+interpreter="$venv/bin/python"
 
 ready=false
 if [ -f "$venv/.latest-guard-complete" ] && [ -x "$interpreter" ]; then

@@ -119,7 +119,9 @@ def _take_token(path: Path) -> str:
     try:
         token = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise InputError("input github-token", f"the token file cannot be read: {exc.strerror}")
+        raise InputError(
+            "input github-token", f"the token file cannot be read: {exc.strerror}"
+        ) from None
     finally:
         path.unlink(missing_ok=True)
     return token

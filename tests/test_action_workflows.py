@@ -466,6 +466,19 @@ def test_forks_analyze_then_publish_with_a_verdict_the_fork_cannot_forge(
     forged["findings"], forged["summary"]["errors"], forged["summary"]["exit_code"] = [], 0, 0
     uploaded.write_text(json.dumps(forged), encoding="utf-8")
 
+    published = publish_fork_report(runner, project)
+
+    _, review = review_step(published)
+    assert review.exit_code == 1, published.log
+    assert "the uploaded report is not used" in published.log
+    check = project.checks()["latest-guard (template.yaml)"]
+    assert project.refs is not None
+    assert (check["conclusion"], check["head_sha"]) == ("failure", project.refs.head_sha)
+    assert len(project.comments()) == 1
+
+
+def publish_fork_report(runner: Runner, project: Project) -> JobRun:
+    """The README's publish workflow, on the workflow_run event of the fork's analyze run."""
     publish = readme_workflow("name: latest-guard publish")
     payload = webhook_example(
         "workflow_run", "completed", lambda e: not e["workflow_run"]["pull_requests"]
@@ -486,13 +499,31 @@ def test_forks_analyze_then_publish_with_a_verdict_the_fork_cannot_forge(
         publish, "publish", github=github, remote=project.remote, actions={ACTION: ROOT},
         env=ENV,
     )
+    return published
 
-    _, review = review_step(published)
-    assert review.exit_code == 1, published.log
-    assert "the uploaded report is not used" in published.log
-    check = project.checks()["latest-guard (template.yaml)"]
-    assert (check["conclusion"], check["head_sha"]) == ("failure", refs.head_sha)
-    assert len(project.comments()) == 1
+
+def test_a_forks_symbolic_link_is_not_followed_when_publishing(
+    runner: Runner, project: Project
+) -> None:
+    outside = project.tmp / "runner-secret.yaml"
+    outside.write_text(ARM64.replace("OrdersFn", "RunnerSecretFn"), encoding="utf-8")
+    project.on("main", {"template.yaml": BASE})
+    git(project.work, "checkout", "-q", "-b", "feature")
+    (project.work / "template.yaml").unlink()
+    (project.work / "template.yaml").symlink_to(outside)
+    git(project.work, "add", "-A")
+    git(project.work, "-c", "user.name=f", "-c", "user.email=f@example.com", "commit", "-qm",
+        "link")
+    project.publish(fork=True)
+    (analysed,) = run_job(runner, project, readme_workflow("name: latest-guard analyze"),
+                          fork=True)
+    assert analysed.status == "success", analysed.log
+
+    published = publish_fork_report(runner, project)
+
+    assert "RunnerSecretFn" not in json.dumps([r.body for r in project.state.requests])
+    assert "RunnerSecretFn" not in published.log
+    assert "unverified" in published.log, "without the template, the verdict is not its own"
 
 
 def test_a_fork_needing_a_synth_gets_an_unverified_verdict(tmp_path: Path) -> None:

@@ -229,3 +229,23 @@ def test_the_local_check_never_imports_pygithub(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_every_instance_name_has_markers_of_its_own() -> None:
+    from reviewer.github.markers import Markers, instance_key
+
+    names = ["", "services/orders", "services/orders-v2", "api:v1", "api-v1", "café", "cafè",
+             "サービスA", "ストアA", "--", "x -- y", "a" * 120, "a" * 120 + "b", "a]b", "a>b"]
+    keys = [instance_key(n) for n in names]
+    assert len(set(keys)) == len(names), dict(zip(names, keys, strict=True))
+    assert instance_key("services/orders") == "services/orders", "a plain name stays readable"
+    for name in names:
+        markers = Markers(name)
+        for text in (markers.summary, markers.review, markers.finding("0" * 16)):
+            inner = text.removeprefix("<!--").removesuffix("-->")
+            assert "--" not in inner and ">" not in inner, text
+        others = [Markers(n) for n in names if n != name]
+        body = markers.finding("0123456789abcdef") + "\nbody"
+        assert markers.comment_fingerprint(body) == "0123456789abcdef"
+        assert all(o.comment_fingerprint(body) is None for o in others), name
+        assert not any(o.is_summary(markers.summary + "\n") for o in others), name

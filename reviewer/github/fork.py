@@ -6,8 +6,9 @@ write. That report is untrusted: the fork controls the workflow that wrote it.
 
 - For plain CloudFormation and SAM templates this run does the analysis again itself: it
   fetches the pull request's head commit, checks it out into a temporary work tree (git only:
-  no hook, no build, no code of the pull request runs), and compares its templates with the
-  merge base of that commit and the checked-out base branch, with this repository's own
+  no hook, no filter download, no build, no code of the pull request runs; its symbolic links
+  are removed before anything is read), and compares its templates with the merge base of
+  that commit and the pull request's base (from the API), with this repository's own
   configuration. The uploaded report is not used.
 - Where that cannot be done (a synth command is needed, or the templates are build output),
   the uploaded report is published as it is, after validation, and the check says that its
@@ -17,6 +18,7 @@ write. That report is untrusted: the fork controls the workflow that wrote it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -88,11 +90,13 @@ def reanalyse(
     root = repository_root(workspace.resolve())
     token = inputs.github_token or None
     server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    base = context.base_sha or _pull_base(inputs, env, context, log) or "HEAD"
     found = merge_base(
-        root, "HEAD", head=context.head_sha, token=token, server_url=server, progress=log
+        root, base, head=context.head_sha, token=token, server_url=server, progress=log
     )
     log_line(log, f"analysing {context.head_sha[:12]} against git {found.commit[:12]} itself")
     with worktree(found.head, root) as tree:
+        _drop_links(tree)
         local = replace(inputs, baseline="none", config="")
         options = replace(
             check_options(local, env, tree, context, log),
@@ -103,6 +107,47 @@ def reanalyse(
             options = replace(options, baseline_ref=found.commit)
         report = run_check(options, log)
         return relative_report(report, tree)
+
+
+def _pull_base(
+    inputs: Inputs, env: Mapping[str, str], context: RunContext, log: TextIO
+) -> str | None:
+    """The base commit of the pull request (a ``workflow_run`` event of a fork names none):
+    from the API. None, said in the log, when it cannot be found: the checked-out branch is
+    the base then."""
+    from github.GithubException import GithubException
+
+    from reviewer.github.client import RetrySettings, connect
+    from reviewer.github.publish import find_pull_number
+
+    if not inputs.github_token:
+        return None
+    try:
+        repo = connect(
+            inputs.github_token, env.get("GITHUB_API_URL"), RetrySettings.from_environment(env)
+        ).get_repo(context.repository)
+        number = context.pull_number
+        if number is None and context.lookup is not None:
+            number = find_pull_number(repo, context.lookup)
+        if number is None:
+            log_line(log, "no open pull request has this head: compared with the checkout")
+            return None
+        base = repo.get_pull(number).base.sha
+    except (GithubException, OSError) as exc:
+        log_line(log, f"the pull request's base could not be read ({exc}): compared with the "
+                      "checkout")
+        return None
+    return base if isinstance(base, str) and base else None
+
+
+def _drop_links(tree: Path) -> None:
+    """Remove every symbolic link of the pull request's work tree before anything is read: a
+    link could point at any file of the runner, whose content would then be published."""
+    for folder, directories, files in os.walk(tree):
+        for name in [*directories, *files]:
+            path = Path(folder) / name
+            if path.is_symlink():
+                path.unlink()
 
 
 def _config_path(workspace: Path, inputs: Inputs) -> Path | None:

@@ -18,16 +18,29 @@ one of our comments quotes it behind ``>`` and is left alone.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._/@+, -]+|-{2,}")
+_PLAIN = re.compile(r"[A-Za-z0-9._/@+, ]+(?:-[A-Za-z0-9._/@+, ]+)*")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._/@+, ]+")
+_PLAIN_LENGTH = 100
 
 
 def instance_key(instance: str) -> str:
-    """``instance`` as it can stand inside an HTML comment (no ``--``, no ``>``)."""
-    return _UNSAFE.sub("-", instance.strip())[:100].strip(" -")
+    """``instance`` as it can stand inside an HTML comment, one key per name.
+
+    A plain name (letters, digits, ``._/@+,``, spaces and single dashes, at most 100
+    characters) is its own key. Any other name gets a readable part and ``~`` with a hash of
+    the whole name: ``~`` is not in a plain name, so no two names share a key.
+    """
+    name = instance.strip()
+    if not name or (len(name) <= _PLAIN_LENGTH and _PLAIN.fullmatch(name)):
+        return name
+    readable = _UNSAFE.sub("-", name)[:60].strip(" -")
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    return f"{readable}~{digest}"
 
 
 @dataclass(frozen=True)

@@ -76,13 +76,19 @@ class ProtectionRemoved(Rule):
                 continue
             changed = change.on(Side.CODE, Side.CONFIG) if change is not None else []
             severity = Severity.ERROR if changed else self.default_severity
-            aliases = sorted({before[_path(r)].via for r in moved})
-            deleted = [a for a in aliases if a not in context.new.resources]
-            count = f"{len(moved)} consumers" if len(moved) != 1 else "a consumer"
-            verb = "invoke" if len(moved) != 1 else "invokes"
+            earlier = [before[_path(r)] for r in moved]
+            forms = sorted({r.form for r in earlier})
+            deleted = sorted({
+                r.via for r in earlier
+                if r.via_kind in ("alias", "version") and r.via not in context.new.resources
+            })
+            if len(moved) == 1:
+                count, verb = "a consumer that reaches", "invokes"
+            else:
+                count, verb = f"{len(moved)} consumers that reach", "invoke"
             message = (
-                f"{count} that reach {function} through {', '.join(aliases)} in the deployed "
-                f"stack {verb} it unqualified in this template"
+                f"{count} {function} through {', '.join(forms)} in the deployed stack {verb} it "
+                "unqualified in this template"
             )
             if deleted:
                 message += f" ({', '.join(deleted)} deleted)"

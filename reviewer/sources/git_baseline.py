@@ -96,7 +96,8 @@ def is_tracked(path: Path, repo_root: Path) -> bool:
     """Whether git tracks ``path`` (a file, or any file under a directory) in the work tree
     of ``repo_root``: a template the change adds is tracked, build output is not."""
     result = _git(
-        repo_root, "ls-files", "--cached", "--", str(path.absolute()), where=path, check=False
+        repo_root, "--literal-pathspecs", "ls-files", "--cached", "--", str(path.absolute()),
+        where=path, check=False,
     )
     return result.returncode == 0 and bool(result.stdout.strip())
 
@@ -136,6 +137,8 @@ def _git(
     ``check=False`` also swallows a missing git (used while cleaning up).
     """
     env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
+    # Git LFS objects are not downloaded into a work tree: it is read as data.
+    env["GIT_LFS_SKIP_SMUDGE"] = "1"
     command = ["git", "-c", "core.hooksPath=/dev/null", *args]
     try:
         return subprocess.run(

@@ -155,7 +155,11 @@ def _auth(root: Path, token: str | None, server_url: str) -> dict[str, str]:
     url = _git(root, "remote", "get-url", "origin").stdout.strip()
     if not url.startswith(server + "/"):
         return {}
-    persisted = _git(root, "config", "--local", "--get-regexp", r"^http\..*\.extraheader$")
+    # --includes: actions/checkout v6 and later keep the credentials in a file that the
+    # repository's configuration includes.
+    persisted = _git(
+        root, "config", "--local", "--includes", "--get-regexp", r"^http\..*\.extraheader$"
+    )
     if persisted.stdout.strip():
         return {}
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
