@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
     check.add_argument("--fail-on", choices=("error", "warning", "notice", "never"),
-                       help="lowest severity that makes the exit status 1 (default: error)")
+                       help="lowest severity that makes the exit status 1 (default: the "
+                            "configuration file's fail-on, else error)")
     check.add_argument("--config", type=Path, metavar="FILE",
                        help="configuration file (default: .latest-guard.yml or pyproject.toml "
                             "found from the current directory up)")
@@ -106,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="the change to deploy first, made to OLD (for a two-phase fix)")
     fix.add_argument("--write", action="store_true",
                      help="write the fixed file instead of printing the diff")
-    fix.add_argument("--config", type=Path, metavar="FILE")
+    fix.add_argument("--config", type=Path, metavar="FILE",
+                     help="configuration file (default: .latest-guard.yml or pyproject.toml "
+                          "found from the current directory up)")
     fix.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     fix.set_defaults(fail_on=None)
 

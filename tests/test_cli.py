@@ -179,3 +179,21 @@ def test_fixtures_folder_is_complete() -> None:
     for folder in FIXTURES.iterdir():
         if folder.is_dir():
             assert list(folder.glob("template*")) and list(folder.glob("baseline*")), folder
+
+
+def test_fix_names_the_users_file_in_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    template = write(tmp_path, "template.yaml",
+                     (FIXTURES / "arm64-layer" / "template.yaml").read_text(encoding="utf-8"))
+    broken = write(tmp_path, "deployed.yaml", "Resources:\n  A: [\n")
+    empty = write(tmp_path, "empty.yaml", "")
+
+    for argv, named in (
+        (("fix", "-t", template, "-b", broken), f"{broken}:3: malformed YAML"),
+        (("fix", "-t", empty), f"{empty}: is empty"),
+    ):
+        run = run_cli(capsys, *argv)
+        assert run.code == 2
+        assert named in run.err, run.err
+        assert "latest-guard-fix-" not in run.err, "a temporary copy is not the user's file"

@@ -89,3 +89,4 @@ def test_consumers_that_stay_on_their_alias_or_were_never_on_one_are_not_flagged
         str(FIXTURES / case / f"{side}.yaml") for side in ("template", "baseline")
     )
     assert all(f["rule"] != "LG005" for f in _findings(capsys, template, baseline))
+

@@ -87,7 +87,27 @@ def _diff(path: Path, before: str, after: str) -> Patch | None:
 
 
 def fix_files(template: Path, baseline: Path | None, config: Config | None = None) -> Outcome:
-    """The fixes of every finding on ``template`` against ``baseline`` (or the wiring alone)."""
+    """The fixes of every finding on ``template`` against ``baseline`` (or the wiring alone).
+
+    An input error names the user's file, never the temporary copy it was found in."""
+    try:
+        return _fix_files(template, baseline, config)
+    except InputError as exc:
+        raise _named_as_given(exc, template, baseline) from None
+
+
+def _named_as_given(exc: InputError, template: Path, baseline: Path | None) -> InputError:
+    where = Path(exc.path)
+    if where.parent.parent.name.startswith("latest-guard-fix-") or (
+        where.parent.name.startswith("latest-guard-fix-")
+    ):
+        given = baseline if where.parent.name == "old" and baseline is not None else template
+        if where.name == given.name:
+            return InputError(given, exc.message, exc.line)
+    return exc
+
+
+def _fix_files(template: Path, baseline: Path | None, config: Config | None) -> Outcome:
     text = _read(template)
     if baseline is None:
         return _wire_all(template, text)
