@@ -179,3 +179,15 @@ def test_docker_hook_runs_the_released_image_of_this_version() -> None:
     assert command == ["pre-commit"]
     for key in ("files", "require_serial"):
         assert hook[key] == hooks["latest-guard"][key]
+
+
+def test_run_by_hand_without_files_says_that_nothing_was_checked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = run_cli(capsys, "pre-commit")
+
+    assert run.code == 0
+    assert run.err.strip() == (
+        "latest-guard: no files given: nothing checked (name the templates, or run it through "
+        "pre-commit)"
+    )
