@@ -56,6 +56,11 @@ class Report:
         return any(f.severity.rank >= threshold for f in self.findings if not f.suppressed)
 
     @property
+    def missing_baselines(self) -> list[str]:
+        """The stacks that could not be compared because their baseline is missing."""
+        return [s.name for s in self.stacks if s.status == "baseline-missing"]
+
+    @property
     def exit_code(self) -> int:
         return 1 if self.failing else 0
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,27 +87,7 @@ def _diff(path: Path, before: str, after: str) -> Patch | None:
 
 
 def fix_files(template: Path, baseline: Path | None, config: Config | None = None) -> Outcome:
-    """The fixes of every finding on ``template`` against ``baseline`` (or the wiring alone).
-
-    An input error names the user's file, never the temporary copy it was found in."""
-    try:
-        return _fix_files(template, baseline, config)
-    except InputError as exc:
-        raise _named_as_given(exc, template, baseline) from None
-
-
-def _named_as_given(exc: InputError, template: Path, baseline: Path | None) -> InputError:
-    where = Path(exc.path)
-    if where.parent.parent.name.startswith("latest-guard-fix-") or (
-        where.parent.name.startswith("latest-guard-fix-")
-    ):
-        given = baseline if where.parent.name == "old" and baseline is not None else template
-        if where.name == given.name:
-            return InputError(given, exc.message, exc.line)
-    return exc
-
-
-def _fix_files(template: Path, baseline: Path | None, config: Config | None) -> Outcome:
+    """The fixes of every finding on ``template`` against ``baseline`` (or the wiring alone)."""
     text = _read(template)
     if baseline is None:
         return _wire_all(template, text)
@@ -192,12 +172,26 @@ def copy_nested(template: Path, copy: Path) -> None:
 def _workspace(template: Path, baseline: Path) -> Iterator[tuple[Path, Path]]:
     """Copies of the two files under their own names, so that stack names stay the same."""
     holder = Path(tempfile.mkdtemp(prefix="latest-guard-fix-"))
+    new, old = holder / "new" / template.name, holder / "old" / baseline.name
     try:
-        (holder / "new").mkdir()
-        (holder / "old").mkdir()
-        yield holder / "new" / template.name, holder / "old" / baseline.name
+        new.parent.mkdir()
+        old.parent.mkdir()
+        with _named_as_given({new: template, old: baseline}):
+            yield new, old
     finally:
         shutil.rmtree(holder, ignore_errors=True)
+
+
+@contextmanager
+def _named_as_given(copies: Mapping[Path, Path]) -> Iterator[None]:
+    """An input error found in a temporary copy names the user's file instead."""
+    try:
+        yield
+    except InputError as exc:
+        given = copies.get(Path(exc.path))
+        if given is None:
+            raise
+        raise InputError(given, exc.message, exc.line) from None
 
 
 # -- without a baseline: the wiring of every exposed function ------------------------------------
@@ -255,8 +249,10 @@ def _wire_one(stack: StackTemplate, function: str) -> str | None:
 @contextmanager
 def _single(template: Path) -> Iterator[Path]:
     holder = Path(tempfile.mkdtemp(prefix="latest-guard-fix-"))
+    copy = holder / template.name
     try:
-        yield holder / template.name
+        with _named_as_given({copy: template}):
+            yield copy
     finally:
         shutil.rmtree(holder, ignore_errors=True)
 

@@ -34,13 +34,9 @@ class Everything(frozenset[int]):
         return True
 
 
+@lru_cache(maxsize=4)
 def hidden_lines(document: Document) -> frozenset[int]:
     """The 0-based lines of ``document`` that show a secret-bearing value."""
-    return _hidden(document)
-
-
-@lru_cache(maxsize=4)
-def _hidden(document: Document) -> frozenset[int]:
     lines: set[int] = set()
     for node in _secret_values(document.root):
         for leaf in _scalars(node):

@@ -15,14 +15,9 @@ from reviewer.findings import Severity
 def conclusion(report: Report) -> str:
     if report.failing:
         return "failure"
-    if any(not f.suppressed for f in report.findings) or missing_baselines(report):
+    if any(not f.suppressed for f in report.findings) or report.missing_baselines:
         return "neutral"
     return "success"
-
-
-def missing_baselines(report: Report) -> list[str]:
-    """Names of the stacks that could not be compared because their baseline is missing."""
-    return [s.name for s in report.stacks if s.status == "baseline-missing"]
 
 
 def title(report: Report) -> str:
@@ -32,7 +27,7 @@ def title(report: Report) -> str:
         (report.count(Severity.WARNING), "warning"),
         (report.count(Severity.NOTICE), "notice"),
     ]
-    missing = missing_baselines(report)
+    missing = report.missing_baselines
     gap = f"baseline missing for {', '.join(missing)}"[:120] if missing else ""
     if not any(n for n, _ in counts):
         return gap or "no findings"

@@ -139,7 +139,7 @@ def _exposure(finding: Finding) -> str:
 
 
 def _all_clear(report: Report) -> str:
-    missing = [s.name for s in report.stacks if s.status == "baseline-missing"]
+    missing = report.missing_baselines
     if missing:
         return (
             f"**Not compared:** the baseline of {_text(', '.join(missing))} is missing, so no "

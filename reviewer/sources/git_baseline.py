@@ -19,7 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def repository_root(path: Path) -> Path:
     start = path if path.is_dir() else path.parent
     if not start.is_dir():
         raise InputError(path, "does not exist: cannot find its git repository")
-    result = _git(start, "rev-parse", "--show-toplevel", where=path)
+    result = run_git(start, "rev-parse", "--show-toplevel", where=path)
     if result.returncode != 0:
         if "not a git repository" in result.stderr.lower():
             raise InputError(path, "is not in a git repository: cannot read a baseline from a ref")
@@ -55,7 +55,7 @@ def worktree(ref: str, repo: Path) -> Iterator[Path]:
     holder = Path(tempfile.mkdtemp(prefix="latest-guard-baseline-"))
     target = holder / root.name
     try:
-        added = _git(root, "worktree", "add", "--detach", str(target), commit, where=root)
+        added = run_git(root, "worktree", "add", "--detach", str(target), commit, where=root)
         if added.returncode != 0:
             raise InputError(root, f"cannot check out {ref}: {_first_line(added.stderr)}")
         yield target
@@ -95,7 +95,7 @@ def baseline_paths(paths: Sequence[Path], worktree: Path, repo_root: Path) -> li
 def is_tracked(path: Path, repo_root: Path) -> bool:
     """Whether git tracks ``path`` (a file, or any file under a directory) in the work tree
     of ``repo_root``: a template the change adds is tracked, build output is not."""
-    result = _git(
+    result = run_git(
         repo_root, "--literal-pathspecs", "ls-files", "--cached", "--", str(path.absolute()),
         where=path, check=False,
     )
@@ -105,12 +105,12 @@ def is_tracked(path: Path, repo_root: Path) -> bool:
 def _commit(root: Path, ref: str) -> str:
     """The commit ``ref`` names; ``--end-of-options`` keeps a ref like ``-x`` from being read
     as an option."""
-    result = _git(
+    result = run_git(
         root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}",
         where=root,
     )
     if result.returncode != 0 or not result.stdout.strip():
-        shallow = _git(root, "rev-parse", "--is-shallow-repository", where=root, check=False)
+        shallow = run_git(root, "rev-parse", "--is-shallow-repository", where=root, check=False)
         hint = (
             " (this checkout is shallow: give actions/checkout 'fetch-depth: 0')"
             if shallow.stdout.strip() == "true" else ""
@@ -124,21 +124,39 @@ def _commit(root: Path, ref: str) -> str:
 def _remove(root: Path, target: Path, holder: Path) -> None:
     """Remove the work tree (even with synth output in it) and forget it; never raise."""
     if target.exists():
-        _git(root, "worktree", "remove", "--force", str(target), where=root, check=False)
+        run_git(root, "worktree", "remove", "--force", str(target), where=root, check=False)
     shutil.rmtree(holder, ignore_errors=True)
-    _git(root, "worktree", "prune", where=root, check=False)
+    run_git(root, "worktree", "prune", where=root, check=False)
 
 
-def _git(
-    cwd: Path, *args: str, where: Path, check: bool = True
+def add_config(env: MutableMapping[str, str], entries: Mapping[str, str]) -> None:
+    """Add git configuration ``entries`` to ``env`` through ``GIT_CONFIG_COUNT`` and its
+    ``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` pairs, after any already there: git reads them
+    as command-line configuration, which puts no value on a command line."""
+    count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+    for offset, (key, value) in enumerate(entries.items()):
+        env[f"GIT_CONFIG_KEY_{count + offset}"] = key
+        env[f"GIT_CONFIG_VALUE_{count + offset}"] = value
+    env["GIT_CONFIG_COUNT"] = str(count + len(entries))
+
+
+def run_git(
+    cwd: Path,
+    *args: str,
+    where: Path,
+    check: bool = True,
+    config: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run git without hooks, in an environment that does not point at another repository.
+    """Run git without hooks, in an environment that does not point at another repository,
+    with ``config`` added as environment configuration (see :func:`add_config`).
 
     ``check=False`` also swallows a missing git (used while cleaning up).
     """
     env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
     # Git LFS objects are not downloaded into a work tree: it is read as data.
     env["GIT_LFS_SKIP_SMUDGE"] = "1"
+    if config:
+        add_config(env, config)
     command = ["git", "-c", "core.hooksPath=/dev/null", *args]
     try:
         return subprocess.run(

@@ -18,7 +18,6 @@ configuration or in the log.
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -26,44 +25,25 @@ from pathlib import Path
 from typing import TextIO
 
 from reviewer.errors import InputError
+from reviewer.sources.git_baseline import add_config, run_git
 
 #: Depths tried in turn for the history of both commits; a full fetch comes last.
 FETCH_DEPTHS = (64, 1024)
-_GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR")
 
 
 @dataclass(frozen=True)
 class MergeBase:
-    """The commit to compare with, and how it was found (for the log and the report)."""
+    """The commit to compare with, and the head commit it was found from."""
 
     commit: str
     head: str
-    base: str
-    fetched: bool
-
-
-def git_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The process environment for git, with ``extra`` configuration entries added through
-    ``GIT_CONFIG_COUNT`` (after any the caller already set) and nothing that points git at
-    another repository."""
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
-    if extra:
-        count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
-        for offset, (key, value) in enumerate(extra.items()):
-            env[f"GIT_CONFIG_KEY_{count + offset}"] = key
-            env[f"GIT_CONFIG_VALUE_{count + offset}"] = value
-        env["GIT_CONFIG_COUNT"] = str(count + len(extra))
-    return env
 
 
 def trust_repository(env: MutableMapping[str, str], path: Path) -> None:
     """Let git work in ``path`` whoever owns it (a self-hosted runner, a job ``container:``):
     add it to ``safe.directory`` through git's environment configuration in ``env``, which
     the git commands of this process and of the synth command inherit."""
-    count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
-    env[f"GIT_CONFIG_KEY_{count}"] = "safe.directory"
-    env[f"GIT_CONFIG_VALUE_{count}"] = str(path)
-    env["GIT_CONFIG_COUNT"] = str(count + 1)
+    add_config(env, {"safe.directory": str(path)})
 
 
 def merge_base(
@@ -84,7 +64,7 @@ def merge_base(
     head = resolved or named
     found = _merge_base(root, head, base)
     if found is not None:
-        return MergeBase(found, head, base, fetched=False)
+        return MergeBase(found, head)
     auth = _auth(root, token, server_url)
     depths: tuple[int | None, ...] = (*FETCH_DEPTHS, None)
     for depth in depths:
@@ -103,7 +83,7 @@ def merge_base(
             )
         found = _merge_base(root, head, base)
         if found is not None:
-            return MergeBase(found, head, base, fetched=True)
+            return MergeBase(found, head)
     raise InputError(
         root,
         f"HEAD and the base commit {base[:12]} have no common history, even fully fetched: "
@@ -169,11 +149,4 @@ def _auth(root: Path, token: str | None, server_url: str) -> dict[str, str]:
 def _git(
     root: Path, *args: str, extra: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    command = ["git", "-c", "core.hooksPath=/dev/null", *args]
-    try:
-        return subprocess.run(
-            command, cwd=root, env=git_environment(extra), capture_output=True, text=True,
-            check=False, stdin=subprocess.DEVNULL,
-        )
-    except FileNotFoundError:
-        raise InputError(root, "git is not installed: cannot read a baseline from git") from None
+    return run_git(root, *args, where=root, config=extra)
