@@ -12,7 +12,7 @@ import difflib
 import re
 from itertools import pairwise
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewer.fixes.textedit import TextEdits, apply_line_edits, unified_diff
@@ -99,7 +99,8 @@ def edited_texts(draw: st.DrawFn) -> TextEdits:
     return edits
 
 
-@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@settings(max_examples=400, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(edits=edited_texts())
 def test_windowed_line_edits_and_patch_give_the_edited_text(edits: TextEdits) -> None:
     after = edits.result()
@@ -115,7 +116,8 @@ def test_windowed_line_edits_and_patch_give_the_edited_text(edits: TextEdits) ->
     assert apply_patch(edits.text, patch) == after
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(edits=edited_texts(), hidden=st.frozensets(st.integers(0, 30)))
 def test_a_patch_shows_no_hidden_line_and_needs_unidiff_zero_only_when_it_says_so(
     edits: TextEdits, hidden: frozenset[int]
@@ -145,7 +147,8 @@ def test_a_patch_shows_no_hidden_line_and_needs_unidiff_zero_only_when_it_says_s
         assert "git apply --unidiff-zero" in diff.note
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(before=TEXTS, after=TEXTS)
 def test_whole_text_diff_is_difflibs_with_three_lines_of_context(before: str, after: str) -> None:
     expected = "".join(
