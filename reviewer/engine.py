@@ -12,11 +12,13 @@ from reviewer.findings import Finding, Severity
 from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
 from reviewer.model.collector import existing_objects_frozen
+from reviewer.model.resolve import Resolver, deployed_view, undecided_parameters
 from reviewer.model.template import FUNCTION, StackTemplate
 
 if TYPE_CHECKING:
     from reviewer.sources.change_set import ChangeSetFacts
 from reviewer.rules.base import StackContext
+from reviewer.rules.latest_race import LatestRace, why_quiet
 from reviewer.rules.registry import RULES
 
 
@@ -32,6 +34,9 @@ class StackSummary:
     functions: int
     changed_functions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Changed functions that have no finding, each with why (code only, configuration
+    #: only, published through an alias, created or replaced, a custom-resource provider).
+    quiet: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ def _analyze(
     missing: Mapping[str, str],
 ) -> Report:
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
+    races_checked = any(isinstance(rule, LatestRace) for rule in rules)
+    new, old = _deployed_views(new, old)
     new_app = AppGraph(new)
     old_app = AppGraph(old or [])
     pairs = pair_stacks(new, old or [])
@@ -132,9 +139,10 @@ def _analyze(
         if context is None:
             stacks.append(_new_stack(stack, old is not None, missing.get(stack.name)))
             continue
-        for rule in rules:
-            findings.extend(_suppress(f, context, config) for f in rule.check(context))
-        stacks.append(_summary(context, len(stack.of_type(FUNCTION))))
+        found = [_suppress(f, context, config) for rule in rules for f in rule.check(context)]
+        findings.extend(found)
+        explained = found if races_checked else None
+        stacks.append(_summary(context, len(stack.of_type(FUNCTION)), explained))
     paired = {b.name for _, b in pairs if b is not None}
     stacks.extend(
         StackSummary(s.name, "", str(s.path), "removed", len(s.of_type(FUNCTION)))
@@ -144,6 +152,25 @@ def _analyze(
     findings = attach_fixes(findings, contexts)
     findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
     return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on)
+
+
+def _deployed_views(
+    new: Sequence[StackTemplate], old: Sequence[StackTemplate] | None
+) -> tuple[list[StackTemplate], list[StackTemplate] | None]:
+    """Each stack as it deploys: resources, outputs and ``Fn::If`` branches whose condition is
+    false are left out. A parameter unknown on either side of a pair leaves the conditions
+    that read it undecided on both, so that both sides keep the same resources."""
+    pairs = pair_stacks(new, old or [])
+    views: dict[int, StackTemplate] = {}
+    for stack, baseline in pairs:
+        undecided = undecided_parameters(baseline, stack) if baseline is not None else set()
+        views[id(stack)] = deployed_view(stack, Resolver(stack, undecided))
+        if baseline is not None:
+            views[id(baseline)] = deployed_view(baseline, Resolver(baseline, undecided))
+    new_views = [views.get(id(stack)) or deployed_view(stack) for stack in new]
+    if old is None:
+        return new_views, None
+    return new_views, [views.get(id(stack)) or deployed_view(stack) for stack in old]
 
 
 def _depth(stack: StackTemplate, side: Sequence[StackTemplate]) -> int:
@@ -170,8 +197,7 @@ def _passed_parameter_changes(
     old_values = _mapping(before.properties.get("Parameters"))
     new_values = _mapping(after.properties.get("Parameters"))
     return {
-        name: old_values.get(name) != new_values.get(name)
-        or bool(parent.diff.causes(new_values.get(name)))
+        name: parent.diff.value_changes(old_values.get(name), new_values.get(name))
         for name in set(old_values) | set(new_values)
     }
 
@@ -196,11 +222,23 @@ def _new_stack(stack: StackTemplate, had_baseline: bool, missing: str | None) ->
     return StackSummary(stack.name, str(stack.path), None, "new", functions, (), notes)
 
 
-def _summary(context: StackContext, functions: int) -> StackSummary:
+def _summary(
+    context: StackContext, functions: int, findings: Sequence[Finding] | None
+) -> StackSummary:
+    """``findings``: those of the stack, when the race rule ran (else no function is said to
+    be quiet: it was not looked at)."""
     changed = tuple(
         name for name, c in context.changes.items()
         if c.status not in (Status.UNCHANGED,)
     )
+    quiet: tuple[tuple[str, str], ...] = ()
+    if findings is not None:
+        flagged = {f.resource for f in findings}
+        quiet = tuple(
+            (name, why_quiet(context, context.changes[name]))
+            for name in changed
+            if name not in flagged
+        )
     notes = list(dict.fromkeys((*context.old.notes, *context.new.notes)))
     unknown = sorted({p for c in context.changes.values() for p in c.unknown_parameters})
     if unknown:
@@ -211,7 +249,7 @@ def _summary(context: StackContext, functions: int) -> StackSummary:
         )
     return StackSummary(
         context.new.name, str(context.new.path), str(context.old.path), "compared",
-        functions, changed, tuple(notes),
+        functions, changed, tuple(notes), quiet,
     )
 
 

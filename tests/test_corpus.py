@@ -32,6 +32,7 @@ from reviewer.engine import Report, analyze
 from reviewer.errors import InputError
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
+from reviewer.model.resolve import Resolver
 from reviewer.model.template import ALIAS, FUNCTION, VERSION, StackTemplate
 from reviewer.report import REPORTERS
 from reviewer.sources import load_side
@@ -278,6 +279,7 @@ class MutatedSweep:
     with_lg002_only: int = 0
     without_finding: list[str] = field(default_factory=list)
     deployment_only: int = 0
+    not_deployed: int = 0
     unversioned_without_lg001: list[str] = field(default_factory=list)
     not_json_shaped: dict[Path, str] = field(default_factory=dict)
     crashes: dict[Path, str] = field(default_factory=dict)
@@ -294,7 +296,8 @@ class MutatedSweep:
             f"that is not republished), {len(self.without_finding)} with no finding on it, "
             f"{len(self.crashes)} crashed, {self.deployment_only} custom-resource providers "
             "(only CloudFormation invokes them, after their update) without LG001, "
-            f"{len(self.not_json_shaped)} loaded documents not JSON-shaped",
+            f"{self.not_deployed} not deployed (their Condition is false under the template's "
+            f"defaults), {len(self.not_json_shaped)} loaded documents not JSON-shaped",
             f"  stacks with no version or alias at all whose changed function got no LG001: "
             f"{len(self.unversioned_without_lg001)}",
         ]
@@ -307,6 +310,9 @@ class MutatedSweep:
         """Count what the analysis said about the mutated function."""
         rules = {f.rule for f in report.findings if f.resource == logical_id}
         wiring = ReferenceGraph(stack).functions[logical_id]
+        if not rules and not Resolver(stack).deployed(stack.resources[logical_id].condition):
+            self.not_deployed += 1
+            return
         if "LG001" in rules:
             self.with_lg001 += 1
         elif wiring.with_role(Role.DEPLOYMENT) and not wiring.invoking:

@@ -83,7 +83,7 @@ def _function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
         else:
             before = old.resources[logical_id].properties
             changes = _property_changes(diff, logical_id, before, resource.properties, hashes)
-            unknown = tuple(diff.unknowns(resource.properties)) if changes else ()
+            unknown = tuple(_unknowns(diff, before, resource.properties)) if changes else ()
             status = Status.UPDATED if changes else Status.UNCHANGED
             out[logical_id] = FunctionChange(stack, logical_id, status, tuple(changes), unknown)
     for logical_id in old.of_type(FUNCTION):
@@ -99,20 +99,29 @@ def _property_changes(
     after: Mapping[str, Any],
     hashes: tuple[Mapping[str, tuple[str, ...]], Mapping[str, tuple[str, ...]]],
 ) -> list[PropertyChange]:
-    """``hashes``: the code hashes of each function on the old and the new side."""
+    """``hashes``: the code hashes of each function on the old and the new side.
+
+    Properties are compared as each side deploys them (``diff.old_values`` and
+    ``diff.new_values``), so a value spelled differently but deployed alike is no change.
+    """
     changes: list[PropertyChange] = []
-    direct = _changed_keys(before, after) if before != after else set()
+    old_values = diff.old_values.value(before)
+    new_values = diff.new_values.value(after)
     for name in sorted(set(before) | set(after)):
-        old_value = before.get(name, DEFAULTS.get(name))
-        new_value = after.get(name, DEFAULTS.get(name))
+        old_value = old_values.get(name, diff.old_values.value(DEFAULTS.get(name)))
+        new_value = new_values.get(name, diff.new_values.value(DEFAULTS.get(name)))
         if name == "Code":
             differs = _code_identity(hashes[0], logical_id, old_value) != _code_identity(
                 hashes[1], logical_id, new_value
             )
         else:
-            differs = name in direct and not _equivalent(old_value, new_value)
+            differs = not _equivalent(old_value, new_value)
         if differs:
-            changes.append(_describe(name, old_value, new_value))
+            through = _parameter_through(diff, before.get(name), after.get(name))
+            if through is not None:
+                changes.append(PropertyChange(name, side_of(name), "by parameter", None, through))
+            else:
+                changes.append(_describe(name, old_value, new_value))
             continue
         causes = diff.causes(new_value)
         if causes:
@@ -121,19 +130,21 @@ def _property_changes(
     return changes
 
 
-def _changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
-    """Top-level properties that are added, removed or hold a different value.
+def _parameter_through(diff: StackDiff, before: Any, after: Any) -> str | None:
+    """The changed parameter through which a value written alike on both sides changes."""
+    if before is None or before != after:
+        return None
+    for hit in find_hits(after):
+        if hit.attribute is None and not hit.literal and hit.target in diff.changed_parameters:
+            return hit.target
+    return None
 
-    Templates are JSON-shaped (mappings, lists, strings, numbers, booleans, null), so Python's
-    structural ``==`` is the comparison; a value whose type alone changes (``1`` and ``1.0``)
-    compares equal, as ``_equivalent`` decides for every property anyway.
-    """
-    missing = object()
-    return {
-        str(key)
-        for key in {*before, *after}
-        if before.get(key, missing) != after.get(key, missing)
-    }
+
+def _unknowns(diff: StackDiff, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    """Parameters without a known value on some side that the function's values depend on."""
+    return diff.old_values.unknown_names(
+        diff.old_values.value(before)
+    ) | diff.new_values.unknown_names(diff.new_values.value(after))
 
 
 def _equivalent(old: Any, new: Any) -> bool:

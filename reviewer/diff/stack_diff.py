@@ -4,6 +4,11 @@ Resources are paired by logical id. A resource is *replaced* when its type chang
 create-only property changes, directly or because it refers to another replaced resource or
 to a parameter whose value changes; every ``Ref``/``Fn::GetAtt`` to a replaced resource then
 changes value too, so ``Layers: [!Ref MyLayer]`` changes when ``MyLayer``'s content changes.
+
+Values are compared as each side deploys them (:class:`reviewer.model.resolve.Resolver`), not
+as they are spelled: a literal and a parameter whose value is that literal are one value. A
+parameter whose value is not known on one side (no override, no deployed value, no default)
+is *unknown*: both sides keep its ``Ref``, and what depends on it is compared as written.
 """
 
 from __future__ import annotations
@@ -16,21 +21,10 @@ from typing import Any
 from reviewer.diff.schemas import PropertyPointer, create_only
 from reviewer.model.collector import collector_paused
 from reviewer.model.intrinsics import Hit, find_hits
+from reviewer.model.resolve import NO_VALUE, PSEUDO, Resolver, undecided_parameters
 from reviewer.model.template import Resource, StackTemplate
 
 _MISSING = object()
-_PSEUDO = frozenset(
-    {
-        "AWS::AccountId",
-        "AWS::NotificationARNs",
-        "AWS::NoValue",
-        "AWS::Partition",
-        "AWS::Region",
-        "AWS::StackId",
-        "AWS::StackName",
-        "AWS::URLSuffix",
-    }
-)
 _LAYER = "AWS::Lambda::LayerVersion"
 #: Types whose attributes can change on an in-place update (their outputs are computed).
 _COMPUTED_ATTRIBUTES = ("Custom::", "AWS::CloudFormation::CustomResource")
@@ -56,6 +50,9 @@ class StackDiff:
     updated: set[str] = field(default_factory=set)
     changed_parameters: set[str] = field(default_factory=set)
     unknown_parameters: set[str] = field(default_factory=set)
+    #: Each side's values as deployed; parameters unknown on either side stay symbolic.
+    old_values: Resolver = field(init=False, repr=False, compare=False)
+    new_values: Resolver = field(init=False, repr=False, compare=False)
     #: The references in each value asked about, by the value's id; the value is kept with
     #: them, so its id cannot be reused by another object while the entry exists.
     _hits: dict[int, tuple[Any, tuple[Hit, ...]]] = field(
@@ -71,6 +68,9 @@ class StackDiff:
         with collector_paused():  # builds live objects only (see collector_paused)
             diff._pair()
             diff._parameters(passed or {})
+            symbolic = diff.unknown_parameters | set(passed or {})
+            diff.old_values = Resolver(old, symbolic)
+            diff.new_values = Resolver(new, symbolic)
             diff._replacements()
         return diff
 
@@ -86,16 +86,15 @@ class StackDiff:
                 self.updated.add(logical_id)
 
     def _parameters(self, passed: Mapping[str, bool]) -> None:
+        undecided = undecided_parameters(self.old, self.new)
         for name in set(self.old.parameters) | set(self.new.parameters):
             if name in passed:
                 if passed[name]:
                     self.changed_parameters.add(name)
                 continue
-            before = self.old.parameter_value(name)
-            after = self.new.parameter_value(name)
-            if before is None and after is None:
+            if name in undecided:
                 self.unknown_parameters.add(name)
-            elif before != after:
+            elif self.old.parameter_value(name) != self.new.parameter_value(name):
                 self.changed_parameters.add(name)
 
     def _replacements(self) -> None:
@@ -110,15 +109,39 @@ class StackDiff:
         self.updated -= self.replaced
 
     def _replaces(self, before: Resource, after: Resource) -> bool:
-        for pointer in create_only(after.type):
-            old_value = _at(before.properties, pointer)
-            new_value = _at(after.properties, pointer)
+        pointers = create_only(after.type)
+        if not pointers:
+            return False
+        if before.properties == after.properties and self._evaluated_alike:
+            old_properties, new_properties = before.properties, after.properties
+        else:
+            old_properties = self.old_values.value(before.properties)
+            new_properties = self.new_values.value(after.properties)
+        for pointer in pointers:
+            old_value = _at(old_properties, pointer)
+            new_value = _at(new_properties, pointer)
             if after.type == _LAYER and pointer == ("Content",):
                 old_value = _layer_content(self.old, before.logical_id, old_value)
                 new_value = _layer_content(self.new, after.logical_id, new_value)
             if old_value != new_value or self.causes(new_value):
                 return True
         return False
+
+    def value_changes(self, old_value: Any, new_value: Any) -> bool:
+        """Whether a value deploys differently on the two sides: its evaluated values differ,
+        or the new one refers to a replaced resource or a changed parameter."""
+        before = self.old_values.value(old_value)
+        after = self.new_values.value(new_value)
+        return before != after or bool(self.causes(after))
+
+    @cached_property
+    def _evaluated_alike(self) -> bool:
+        """Whether a value written alike on both sides is also deployed alike (no parameter
+        value, condition or mapping differs): then it need not be evaluated to be compared."""
+        return not self.changed_parameters and all(
+            self.old.body.get(section) == self.new.body.get(section)
+            for section in ("Conditions", "Mappings")
+        )
 
     @cached_property
     def _attribute_changes(self) -> set[str]:
@@ -130,11 +153,11 @@ class StackDiff:
 
     def causes(self, value: Any) -> list[Cause]:
         """Why ``value`` (equal on both sides) changes when deployed; empty when it does not."""
-        if value is _MISSING or value is None:
+        if value is _MISSING or value is None or value is NO_VALUE:
             return []
         found: list[Cause] = []
         for hit in self._hits_of(value):
-            if hit.literal or hit.target in _PSEUDO:
+            if hit.literal or hit.target in PSEUDO:
                 continue
             computed = hit.attribute is not None and hit.target in self._attribute_changes
             if hit.target in self.replaced or computed:

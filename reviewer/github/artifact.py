@@ -245,7 +245,19 @@ def _stack(item: _Reader) -> StackSummary:
         functions=item.integer("functions"),
         changed_functions=item.texts("changed_functions"),
         notes=item.texts("notes"),
+        quiet=_quiet(item),
     )
+
+
+def _quiet(item: _Reader) -> tuple[tuple[str, str], ...]:
+    """``quiet_functions``, absent from reports written before it existed."""
+    if "quiet_functions" not in item.value:
+        return ()
+    out = []
+    for n, raw in enumerate(item.items("quiet_functions")):
+        entry = item.element("quiet_functions", n, raw)
+        out.append((entry.text("function"), entry.text("reason")))
+    return tuple(out)
 
 
 def _check_path(source: str, where: str, path: str) -> None:

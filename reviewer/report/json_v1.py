@@ -131,4 +131,7 @@ def _stack(stack: StackSummary) -> dict[str, Any]:
         "functions": stack.functions,
         "changed_functions": list(stack.changed_functions),
         "notes": list(stack.notes),
+        "quiet_functions": [
+            {"function": function, "reason": reason} for function, reason in stack.quiet
+        ],
     }

@@ -60,6 +60,9 @@ def render(report: Report, *, commit: str | None = None, details_url: str | None
     suppressed = [f for f in report.findings if f.suppressed]
     if suppressed:
         blocks.append(_suppressed(suppressed))
+    quiet = _quiet(report)
+    if quiet:
+        blocks.append(quiet)
     blocks.append(_footer(report, commit, details_url))
     return "\n\n".join(blocks) + "\n"
 
@@ -153,6 +156,31 @@ def _all_clear(report: Report) -> str:
         f"{changed} changed · none changes code and configuration while traffic reaches "
         "`$LATEST`."
     )
+
+
+#: How many changed functions without a finding are listed, with why, before the rest are
+#: only counted: the comment stays short on a stack of hundreds of functions.
+_LISTED_QUIET = 30
+
+
+def _quiet(report: Report) -> str:
+    """The changed functions that have no finding, and why, collapsed."""
+    rows = [(stack.name, name, why) for stack in report.stacks for name, why in stack.quiet]
+    if not rows:
+        return ""
+    several = len({stack for stack, _, _ in rows}) > 1
+    lines = [
+        f"<details><summary>{_plural(len(rows), 'changed function')} without a finding, and why"
+        "</summary>",
+        "",
+    ]
+    for stack, name, why in rows[:_LISTED_QUIET]:
+        where = f" ({_text(stack)})" if several else ""
+        lines.append(f"- {_code(name)}{where}: {_text(why)}")
+    if len(rows) > _LISTED_QUIET:
+        lines.append(f"- and {len(rows) - _LISTED_QUIET} more")
+    lines.extend(["", "</details>"])
+    return "\n".join(lines)
 
 
 def _notes(report: Report) -> Iterator[str]:

@@ -49,6 +49,8 @@ def _lines(report: Report) -> Iterator[str]:
             )
         for finding in findings:
             yield from _finding(finding)
+        for function, why in stack.quiet:
+            yield from _wrapped("  · ", f"{function}: no finding, {why}")
     yield ""
     yield _totals(report)
 

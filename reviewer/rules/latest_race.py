@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
-from reviewer.diff.function_changes import FunctionChange, PropertyChange
+from reviewer.diff.function_changes import FunctionChange, PropertyChange, Status
 from reviewer.diff.properties import RUNTIME_CRITICAL, Side
 from reviewer.findings import Consumer, Finding, Fix, Severity
 from reviewer.model.consumers import Role
@@ -174,6 +174,40 @@ class LatestRace(Rule):
             why=why,
             fix=_fix(context, fn, wiring),
         )
+
+
+def why_quiet(context: StackContext, change: FunctionChange) -> str:
+    """Why a function that changes gets no LG001 finding, in a few words for the reports."""
+    if change.status in _STATUS_WORDS:
+        return _STATUS_WORDS[change.status]
+    code = change.on(Side.CODE)
+    others = [c for c in change.changes if c.side is not Side.CODE]
+    if not code:
+        kinds = sorted({_SIDE_WORDS[c.side] for c in others})
+        return f"{' and '.join(kinds)} only ({names(others)}): no code change to race with"
+    if not others:
+        return f"code only ({names(code)}): one call, nothing to race with"
+    wiring = context.old_graph.functions.get(change.function)
+    if wiring is not None and wiring.with_role(Role.DEPLOYMENT) and not wiring.invoking:
+        return (
+            "custom-resource provider: CloudFormation invokes it only after its update has "
+            "finished"
+        )
+    return "published through an alias: callers move to the new version in one switch"
+
+
+_STATUS_WORDS = {
+    Status.ADDED: "created: its code and configuration arrive together",
+    Status.REPLACED: "replaced (a create-only property changes): the new function starts complete",
+    Status.REMOVED: "removed",
+}
+_SIDE_WORDS = {
+    Side.CONFIG: "configuration",
+    Side.TAGS: "tags",
+    Side.FUNCTION_LEVEL: "function-level settings",
+    Side.CODE: "code",
+    Side.REPLACEMENT: "create-only properties",
+}
 
 
 def _separate_call(paired: Sequence[PropertyChange]) -> str:
