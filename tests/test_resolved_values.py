@@ -323,3 +323,21 @@ def test_resolver_keeps_what_it_cannot_know() -> None:
     assert resolver.condition("C") is None
     status = function_changes(StackDiff.compute(side, side))["Fn"].status
     assert status is Status.UNCHANGED
+
+
+def test_a_mapping_edit_is_seen_through_a_lookup_keyed_by_region() -> None:
+    """The region is not known, so the lookup is not decided; an edit of an entry it can
+    reach is still a change, and an edit of another column is not."""
+    lookup = {"Fn::FindInMap": ["Endpoints", {"Ref": "AWS::Region"}, "Host"]}
+    env = {"Variables": {"HOST": lookup}}
+    regions = {"Endpoints": {"eu-west-1": {"Host": "a.example", "Other": "x"},
+                             "us-east-1": {"Host": "b.example", "Other": "y"}}}
+    old = template({"Fn": {"Code": CODE_V1, "Environment": env}}, mappings=regions)
+    edited = {"Endpoints": {**regions["Endpoints"],
+                            "us-east-1": {"Host": "c.example", "Other": "y"}}}
+    assert changed_names(old, template({"Fn": {"Code": CODE_V2, "Environment": env}},
+                                       mappings=edited)) == {"Code", "Environment"}
+    other = {"Endpoints": {**regions["Endpoints"],
+                           "us-east-1": {"Host": "b.example", "Other": "z"}}}
+    assert changed_names(old, template({"Fn": {"Code": CODE_V2, "Environment": env}},
+                                       mappings=other)) == {"Code"}

@@ -219,16 +219,32 @@ class Resolver:
 
     def _find_in_map(self, arg: Any) -> Any:
         resolved = self.value(arg)
-        if isinstance(resolved, list) and len(resolved) in (3, 4):
-            name, top, second = resolved[:3]
-            if all(isinstance(key, str) for key in (name, top, second)):
-                found = _lookup(self._mappings, name, top, second)
-                if found is not _MISSING:
-                    return self.value(found)
-                fallback = resolved[3] if len(resolved) == 4 else None
-                if isinstance(fallback, Mapping) and "DefaultValue" in fallback:
-                    return fallback["DefaultValue"]
-        return {"Fn::FindInMap": resolved}
+        if not (isinstance(resolved, list) and len(resolved) in (3, 4)):
+            return {"Fn::FindInMap": resolved}
+        name, top, second = resolved[:3]
+        if all(isinstance(key, str) for key in (name, top, second)):
+            found = _lookup(self._mappings, name, top, second)
+            if found is not _MISSING:
+                return self.value(found)
+            fallback = resolved[3] if len(resolved) == 4 else None
+            if isinstance(fallback, Mapping) and "DefaultValue" in fallback:
+                return fallback["DefaultValue"]
+        # A key is not known (a pseudo parameter, an unknown parameter): the value is one of
+        # the entries the keys can reach, kept with the lookup so that an edited entry of
+        # the mapping still reads as a change.
+        return {"Fn::FindInMap": resolved, "Candidates": self._candidates(name, second)}
+
+    def _candidates(self, name: Any, second: Any) -> Any:
+        table = self._mappings.get(name) if isinstance(name, str) else None
+        if not isinstance(table, Mapping):
+            return None
+        if isinstance(second, str):
+            return {
+                str(top): self.value(entries[second])
+                for top, entries in table.items()
+                if isinstance(entries, Mapping) and second in entries
+            }
+        return self.value(table)
 
     def _length(self, arg: Any) -> Any:
         resolved = self.value(arg)
