@@ -5,12 +5,26 @@ project when no template is named, load the new side, load the baseline (files, 
 files at a git revision, or deployed stacks), settle parameter values, and analyse. It prints
 progress to ``progress`` and raises ``InputError`` for anything the user has to fix; it never
 prints a parameter value.
+
+Two things of the baseline side are not the user's to fix in this change, and never end the
+run with an input error:
+
+- **A base that cannot be read** (``--baseline-ref``): a template that fails to load at the
+  base commit (malformed, refused by the SAM translator, its synth failed) leaves its stacks
+  *baseline-missing*: compared with nothing, the verdict neutral, the reason in a note that
+  names the file the git way, ``base (REF):path:line``. A pull request that repairs a broken
+  base is not failed for it.
+- **Local code that cannot be read** (``CodeUri`` build output that is not in git, a folder
+  that one side lacks): its functions' code identity is unknown on both sides (never a change,
+  never silently unchanged): each such function is named in a note with how to build the
+  code on both sides (``sam_artifacts``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -64,31 +78,41 @@ class CheckOptions:
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
     """The report for ``options`` (see the module doc)."""
     from reviewer.engine import analyze
+    from reviewer.sources.sam_artifacts import recording
+    from reviewer.sources.unread_code import UnreadSides
 
     config = _config(options)
-    workdir = options.working_directory
     with ExitStack() as stack:
         tree = _baseline_tree(options, stack)
+        started = time.time()
         base_synth_error = _synthesize(options, tree, progress)
-        templates = [workdir / p for p in options.templates]
-        if not templates:
-            templates = [
-                detected_project(workdir, synthesized=bool(options.synth), progress=progress)
-            ]
-        if options.stack_name and len(templates) > 1:
-            raise InputError(templates[1], "--stack-name names one template; give one --template")
-        new = load_all(templates, _new_stack_name(options, templates))
+        templates = _templates(options, progress, started)
+        new_name = _new_stack_name(options, templates)
+        with recording() as new_unread:
+            new = load_all(templates, new_name)
         if not options.templates:
             names = ", ".join(s.name for s in new)
             progress.write(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}\n")
         options = _expand_stack_names(options, new)
         missing: dict[Path, str] = {}
         old: list[StackTemplate] | None
-        if tree is not None:
-            old, missing = _git_baseline(options, templates, tree, base_synth_error)
-            label = f"git {_short(options.baseline_ref or '')}"
-        else:
-            old, label = _baseline(options, progress)
+        # Stacks of a git baseline have the new side's names; a file baseline's pair by name
+        # or one to one, so code unread there matches a function of any stack.
+        sides = UnreadSides(any_stack=tree is None, new=new_unread)
+        with recording() as old_unread, sides.unread_in(sides.new):
+            if tree is not None:
+                old, missing = _git_baseline(options, templates, tree, base_synth_error)
+                label = f"git {_short(options.baseline_ref or '')}"
+            else:
+                old, label = _baseline(options, progress)
+        sides.old = old_unread
+        if sides.baseline_lacks_read_code():
+            # Code the new side has and the baseline lacks: unknown on both sides, not changed.
+            with recording() as new_unread, sides.unread_in(sides.old):
+                new = load_all(templates, new_name)
+            sides.new = new_unread
+        if old is not None:
+            new = sides.with_notes(new, *_code_advice(options))
         overrides = _overrides(options, templates)
         if overrides or options.baseline_stacks:
             from reviewer.sources.parameters import apply_parameter_values
@@ -109,6 +133,22 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         report = replace_text(report, f"{tree.path}{os.sep}", f"{_short(options.baseline_ref)}:")
         report = replace_text(report, str(tree.path), _short(options.baseline_ref))
     return report
+
+
+def _templates(options: CheckOptions, progress: TextIO, started: float) -> list[Path]:
+    """The new side's templates: those named, else the project's output (a synth command
+    that ``started`` then may have built it)."""
+    workdir = options.working_directory
+    templates = [workdir / p for p in options.templates]
+    if not templates:
+        templates = [
+            detected_project(
+                workdir, synthesized=bool(options.synth), progress=progress, since=started
+            )
+        ]
+    if options.stack_name and len(templates) > 1:
+        raise InputError(templates[1], "--stack-name names one template; give one --template")
+    return templates
 
 
 @dataclass(frozen=True)
@@ -147,9 +187,12 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
 
     base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
     base_label = f"base {_short(options.baseline_ref or '')}"
+    inside = base_dir.relative_to(tree.path).as_posix()
+    shown = inside if inside != "." else "the repository's top folder"
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth") as pool:
         base = pool.submit(
-            run_synth, options.synth, base_dir, options.synth_timeout, progress, base_label
+            run_synth, options.synth, base_dir, options.synth_timeout, progress, base_label,
+            shown=shown,
         )
         head = pool.submit(
             run_synth, options.synth, options.working_directory, options.synth_timeout,
@@ -175,13 +218,15 @@ def _git_baseline(
     A template that is not at the baseline commit is a new stack when git tracks it on the
     new side (the change adds it). When git does not track it, it is build output (a cloud
     assembly, a package) that nothing made at the baseline: its baseline is missing, and
-    comparing it as "new" would give a silent green.
+    comparing it as "new" would give a silent green. A template that is there but cannot be
+    loaded (malformed, refused by the SAM translator) is missing too, with the error named
+    the git way (``base (REF):path:line``): the change may well be the one that repairs it.
     """
     from reviewer.sources.git_baseline import baseline_paths, is_tracked
 
     ref = _short(options.baseline_ref or "")
     paths = baseline_paths(templates, tree.path, tree.root)
-    present: list[Path] = []
+    stacks: list[StackTemplate] = []
     missing: dict[Path, str] = {}
     for template, path in zip(templates, paths, strict=True):
         tracked = is_tracked(template, tree.root)
@@ -191,7 +236,14 @@ def _git_baseline(
             missing[template] = f"baseline missing: {inside} at base ({ref}): {synth_error}"
             continue
         if path.exists():
-            present.append(path)
+            try:
+                stacks.extend(load_all([path], options.stack_name))
+            except InputError as exc:
+                which = "every stack" if len(templates) == 1 else f"the stacks of {inside}"
+                missing[template] = (
+                    f"base could not be read: {base_error_text(exc, tree.path, ref)}; "
+                    f"{which} compared as new"
+                )
             continue
         if tracked:
             continue
@@ -206,7 +258,54 @@ def _git_baseline(
                 "(build output): give synth-command (--synth) so that it is made on both sides, "
                 "or compare with the deployed stack"
             )
-    return load_all(present, options.stack_name), missing
+    return stacks, missing
+
+
+def base_error_text(exc: InputError, worktree: Path, ref: str) -> str:
+    """An input error of the baseline side, named the git way: ``base (REF):path:line:
+    message``, with the path inside the repository and no temporary work tree in it."""
+    where = f"base ({ref})"
+    inside = _inside(Path(exc.path), worktree)
+    if inside is not None:
+        where += f":{inside}"
+    if exc.line is not None:
+        where += f":{exc.line}"
+    message = exc.message
+    for root in dict.fromkeys((str(worktree), str(worktree.resolve()))):
+        message = message.replace(f"{root}{os.sep}", "").replace(root, ".")
+    return f"{where}: {message}"
+
+
+def _inside(path: Path, worktree: Path) -> str | None:
+    """``path`` relative to ``worktree`` (posix), or None when it is elsewhere."""
+    for root in (worktree, worktree.resolve()):
+        for candidate in (path, path.resolve()):
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                continue
+    return None
+
+
+def _code_advice(options: CheckOptions) -> tuple[str, str]:
+    """How the baseline side is named in a note on unread code, and the advice that fits the
+    options in use."""
+    if not options.baseline_ref:
+        return "in the baseline", (
+            "compare templates whose code is there: sam build writes "
+            ".aws-sam/build/template.yaml with the built code (--baseline-ref with --synth "
+            "'sam build' builds both sides)"
+        )
+    base = f"at base ({_short(options.baseline_ref)})"
+    if options.synth:
+        return base, (
+            "the synth command did not build it: make it build the code on both sides "
+            "(sam build writes .aws-sam/build/template.yaml, which names the built code)"
+        )
+    return base, (
+        "build it on both sides: synth-command: sam build (CLI: --synth 'sam build'), and "
+        "read the template it writes, .aws-sam/build/template.yaml (found without --template)"
+    )
 
 
 def _missing_by_stack(
@@ -382,8 +481,11 @@ def _overrides(options: CheckOptions, templates: Sequence[Path]) -> dict[str, st
     return {}
 
 
-def detected_project(workdir: Path, *, synthesized: bool, progress: TextIO) -> Path:
-    """The output of the CDK app, Serverless service or SAM app found in ``workdir``."""
+def detected_project(
+    workdir: Path, *, synthesized: bool, progress: TextIO, since: float | None = None
+) -> Path:
+    """The output of the CDK app, Serverless service or SAM app found in ``workdir``; after a
+    synth command that started at ``since`` and built a SAM app, the built template."""
     from reviewer.sources.project import detect_project, require_output
 
     project = detect_project(workdir)
@@ -392,7 +494,7 @@ def detected_project(workdir: Path, *, synthesized: bool, progress: TextIO) -> P
             workdir.resolve(),
             "no template given, and no cdk.json, serverless.yml or SAM template.yaml here",
         )
-    output = require_output(project, synthesized)
+    output = require_output(project, synthesized, since)
     progress.write(f"latest-guard: found a {project.kind} in {workdir}\n")
     return output
 

@@ -186,10 +186,14 @@ def test_cli_compares_with_the_same_template_at_a_git_ref(
                        cwd=repo, check=True, capture_output=True)
     template.write_text((fixtures / "template.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(repo)
+    # A temporary folder of this test's own: other tests (and workers) make work trees too.
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     code = main(["check", "-t", "infra/template.yaml", "--baseline-ref", "HEAD", "-f", "json"])
     captured = capsys.readouterr()
     assert code == 1, captured.err
     report = json.loads(captured.out)
     assert report["baseline"] == "git HEAD"
     assert report["findings"][0]["rule"] == "LG001"
-    assert not list(Path(tempfile.gettempdir()).glob("latest-guard-baseline-*"))
+    assert not list(private.glob("latest-guard-baseline-*"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 from support import validate
@@ -10,6 +12,7 @@ from template_builder import CODE_V1, CODE_V2, compare, template
 
 from reviewer.config import Config
 from reviewer.report import json_v1, markdown, text
+from reviewer.run import CheckOptions, run_check
 
 ENV_A = {"Variables": {"MODE": "a"}}
 ENV_B = {"Variables": {"MODE": "b"}}
@@ -112,3 +115,28 @@ def test_the_reasons_survive_the_report_artifact() -> None:
     older = json.loads(json_v1.render(report))
     del older["stacks"][0]["quiet_functions"]  # a report of an earlier version
     assert report_from_document(older).stacks[0].quiet == ()
+
+
+def test_a_function_whose_code_could_not_be_read_says_so(tmp_path: Path) -> None:
+    """A ``CodeUri`` build folder that neither side has: the code is unknown, not unchanged."""
+    sam = (
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: build/fn/\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Environment: {{Variables: {{MODE: {mode}}}}}\n"
+    )
+    (tmp_path / "base.yaml").write_text(sam.format(mode="a"), encoding="utf-8")
+    (tmp_path / "head.yaml").write_text(sam.format(mode="b"), encoding="utf-8")
+    report = run_check(CheckOptions(templates=(Path("head.yaml"),),
+                                    baselines=(Path("base.yaml"),),
+                                    working_directory=tmp_path), io.StringIO())
+    (stack,) = report.stacks
+    assert dict(stack.quiet) == {
+        "Fn": "its code could not be read (see the note): whether it changes is not known"
+    }
+    assert any("build/fn/" in note and "Fn" in note for note in stack.notes)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
+from reviewer.sources.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY, content_hash
+
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31
 Globals:
@@ -58,13 +60,77 @@ def test_identical_local_code_is_no_code_change(
     assert run.report["findings"] == []
 
 
-def test_missing_local_code_is_a_clear_error(
+def test_code_missing_from_the_baseline_is_unknown_with_a_note_not_an_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    new = app(tmp_path, "new", source="print(1)\n", runtime="python3.12")
-    copy = tmp_path / "copy.yaml"
-    copy.write_text(new.read_text(encoding="utf-8"), encoding="utf-8")
-    run = run_cli(capsys, "check", "-t", new, "-b", copy)
-    assert run.code == 2
-    assert run.err.startswith(f"latest-guard: error: {copy}:4: CodeUri 'src/' does not exist")
-    assert "--baseline-ref" in run.err
+    new = app(tmp_path, "new", source="print(1)\n", runtime="python3.13")
+    (new.parent / "src" / "app.py").write_text("print(2)\n", encoding="utf-8")
+    copy = tmp_path / "copy.yaml"  # a copy of the template without its code, and older runtime
+    copy.write_text(new.read_text(encoding="utf-8").replace("3.13", "3.12"), encoding="utf-8")
+    run = run_cli(capsys, "check", "-t", new, "-b", copy, "-f", "json")
+    assert run.code == 0, run.err
+    assert run.report["findings"] == []  # the code is unknown: neither changed nor a race
+    (stack,) = run.report["stacks"]
+    (note,) = [n for n in stack["notes"] if "not read" in n]
+    assert note.startswith("code not read for Fn: CodeUri 'src/' (copy.yaml:4) does not exist "
+                           "in the baseline, so a change of that code cannot be seen")
+    assert "sam build writes .aws-sam/build/template.yaml" in note
+
+
+def test_a_template_loaded_alone_says_which_code_it_could_not_read(tmp_path: Path) -> None:
+    from reviewer.sources import load_side
+
+    template = app(tmp_path, "new", source="print(1)\n", runtime="python3.13", code="dist/")
+    (stack,) = load_side(template)
+    assert stack.resources["Fn"].properties["Code"] == {
+        "S3Bucket": LOCAL_BUCKET, "S3Key": UNREAD_KEY,
+    }
+    (note,) = stack.notes
+    assert note.startswith("code not read for Fn: CodeUri 'dist/' (template.yaml:4) does not "
+                           "exist, so a change of that code cannot be seen; build it first")
+
+
+def folder(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+SAM_HEAD = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+
+
+def test_code_identity_leaves_out_templates_samconfig_and_sam_build_output(
+    tmp_path: Path,
+) -> None:
+    code = folder(tmp_path / "app", {"app.py": "print(1)\n", "lib/util.py": "x = 1\n",
+                                     "events/event.json": '{"Records": []}\n'})
+    before = content_hash(code)
+    template = code / "template.yaml"
+    folder(code, {
+        "template.yaml": "Resources: {}\n",  # named explicitly: not even a declaration needed
+        "samconfig.toml": "version = 0.1\n",
+        "samconfig.yaml": "version: 0.1\n",
+        ".aws-sam/build/Fn/app.py": "print(1)\n",
+        "stacks/nested.yml": f"{SAM_HEAD}Resources: {{}}\n",
+        "stacks/plain.template": '{\n  "AWSTemplateFormatVersion" : "2010-09-09"}\n',
+        "stacks/sam-only.json": '{"Transform": "AWS::Serverless-2016-10-31"}\n',
+    })
+    assert content_hash(code, template=template) == before
+    # What only looks like a template by its suffix is code; so is every other file.
+    for name, text in (("config.yaml", "table: orders\n"), ("lib/util.py", "x = 2\n"),
+                       ("doc.json", '{"text": "see AWSTemplateFormatVersion docs"}\n')):
+        folder(code, {name: text})
+        assert content_hash(code, template=template) != before, name
+        before = content_hash(code, template=template)
+
+
+def test_a_build_folder_git_ignores_as_a_whole_is_hashed_whole(tmp_path: Path) -> None:
+    import subprocess
+
+    root = folder(tmp_path / "repo", {".gitignore": ".aws-sam/\n", "app.py": "print(1)\n"})
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    built = folder(root / ".aws-sam" / "build" / "Fn", {"app.py": "print(1)\n"})
+    first = content_hash(built)
+    folder(built, {"app.py": "print(2)\n"})
+    assert content_hash(built) != first  # git lists none of it; it is still the code that runs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import ClassVar
 
 from reviewer.diff.function_changes import FunctionChange, PropertyChange, Status
@@ -11,6 +11,7 @@ from reviewer.findings import Consumer, Finding, Fix, Severity
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.rules.base import Rule, StackContext, consumers_of, names
+from reviewer.sources.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY
 
 
 class LatestRace(Rule):
@@ -182,6 +183,8 @@ def why_quiet(context: StackContext, change: FunctionChange) -> str:
         return _STATUS_WORDS[change.status]
     code = change.on(Side.CODE)
     others = [c for c in change.changes if c.side is not Side.CODE]
+    if not code and _code_unread(context, change.function):
+        return "its code could not be read (see the note): whether it changes is not known"
     if not code:
         kinds = sorted({_SIDE_WORDS[c.side] for c in others})
         return f"{' and '.join(kinds)} only ({names(others)}): no code change to race with"
@@ -194,6 +197,17 @@ def why_quiet(context: StackContext, change: FunctionChange) -> str:
             "finished"
         )
     return "published through an alias: callers move to the new version in one switch"
+
+
+def _code_unread(context: StackContext, function: str) -> bool:
+    """Whether the function's local code could not be read (``sam_artifacts``' placeholder)."""
+    resource = context.new.resources.get(function)
+    code = resource.properties.get("Code") if resource is not None else None
+    return (
+        isinstance(code, Mapping)
+        and code.get("S3Bucket") == LOCAL_BUCKET
+        and code.get("S3Key") == UNREAD_KEY
+    )
 
 
 _STATUS_WORDS = {

@@ -1,4 +1,9 @@
-"""Find what to analyse in a project folder: a CDK app, a Serverless service or a SAM app."""
+"""Find what to analyse in a project folder: a CDK app, a Serverless service or a SAM app.
+
+A SAM app is analysed from its template; after a synth command that ran ``sam build``, from
+the template that ``sam build`` writes (``.aws-sam/build/template.yaml``), whose ``CodeUri``
+names the built code: the code the functions run.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from reviewer.errors import InputError
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml", "serverless.json", "serverless.ts",
                     "serverless.js")
 SAM_FILES = ("template.yaml", "template.yml", "template.json")
+#: Where ``sam build`` writes the template of the built app (its default build folder).
+SAM_BUILD_TEMPLATE = Path(".aws-sam") / "build" / "template.yaml"
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,9 @@ class Project:
     root: Path
     output: Path  # what latest-guard loads after synthesis
     synth_hint: str  # the command that produces ``output``
+    #: What the synth command writes when it builds (``sam build``), read instead of
+    #: ``output`` when a synth command ran and wrote it.
+    built: Path | None = None
 
 
 def detect_project(root: Path) -> Project | None:
@@ -39,7 +49,7 @@ def detect_project(root: Path) -> Project | None:
         if candidate.is_file() and "AWS::Serverless-2016-10-31" in candidate.read_text(
             encoding="utf-8", errors="replace"
         ):
-            return Project("SAM app", root, candidate, "")
+            return Project("SAM app", root, candidate, "sam build", root / SAM_BUILD_TEMPLATE)
     return None
 
 
@@ -52,8 +62,15 @@ def _cdk_output(cdk_json: Path) -> str:
     return output if isinstance(output, str) and output else "cdk.out"
 
 
-def require_output(project: Project, synthesized: bool) -> Path:
-    """The project's output, or an error that says how to produce it."""
+def require_output(project: Project, synthesized: bool, since: float | None = None) -> Path:
+    """The project's output, or an error that says how to produce it.
+
+    After a synth command (``synthesized``, started at ``since``, a ``time.time()``), what it
+    built (``built``) when it wrote it then: an older build is not what the command made.
+    """
+    built = project.built
+    if synthesized and built is not None and built.is_file() and _written_since(built, since):
+        return built
     if project.output.exists():
         return project.output
     if synthesized:
@@ -63,3 +80,8 @@ def require_output(project: Project, synthesized: bool) -> Path:
         f"not found: this is a {project.kind}; synthesize it first or pass "
         f"--synth '{project.synth_hint}'",
     )
+
+
+def _written_since(path: Path, since: float | None) -> bool:
+    """Whether ``path`` was written at ``since`` or later (2 s early: coarse file clocks)."""
+    return since is None or path.stat().st_mtime >= since - 2

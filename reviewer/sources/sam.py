@@ -26,11 +26,14 @@ translator's public ``Translator`` class accepts both, so it is driven directly.
 Translator errors (an invalid SAM document) become an :class:`~reviewer.errors.InputError`:
 one line, ``SAM transform failed: ...``, with the line of the resource it names.
 
-Not done here, and said so in the error when it is the cause: local artifact paths
-(``CodeUri: src/``, which ``sam package`` uploads and rewrites to S3 locations before
-CloudFormation sees them) and the ``AWS::LanguageExtensions`` transform (``Fn::ForEach`` and
-friends, which CloudFormation applies before SAM). Feature toggles stay at the open-source
-translator's default: all off.
+Local artifact paths (``CodeUri: src/``, which ``sam package`` uploads and rewrites to S3
+locations before CloudFormation sees them) become content hashes first (``sam_artifacts``);
+code that cannot be read is named in a note of the stack, unless a caller that sees both
+sides records it (``sam_artifacts.recording``) to write the notes itself.
+
+Not done here, and said so in the error when it is the cause: the ``AWS::LanguageExtensions``
+transform (``Fn::ForEach`` and friends, which CloudFormation applies before SAM). Feature
+toggles stay at the open-source translator's default: all off.
 
 This module is imported only for SAM templates: plain templates never load the translator.
 """
@@ -65,7 +68,7 @@ from samtranslator.utils.py27hash_fix import (  # type: ignore[import-untyped]
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.sam_artifacts import localise_artifacts
+from reviewer.sources.sam_artifacts import localise_artifacts, record, unread_note
 from reviewer.sources.sam_locations import SamSourceMap
 
 #: The region used when the AWS configuration names none.
@@ -112,16 +115,20 @@ def expand(stack: StackTemplate, *, region: str | None = None) -> StackTemplate:
     expansions do not depend on the machine that regenerates them).
     """
     document = plain_copy(stack.path, stack.body)
-    localise_artifacts(document, stack.path, stack.line_lookup)
+    unread = localise_artifacts(document, stack.path, stack.line_lookup, stack=stack.name)
     region = region or configured_region() or DEFAULT_REGION
     translated = _translate(stack, document, region)
     sources = SamSourceMap(stack)
+    notes = stack.notes
+    if not record(unread):  # nobody compares both sides: the template says it itself
+        notes = (*notes, *dict.fromkeys(unread_note(u) for u in unread if not u.present))
     return replace(
         stack,
         body=translated,
         line_lookup=sources.line_lookup,
         framework="sam",
         source_locator=sources.locate,
+        notes=notes,
     )
 
 

@@ -3,23 +3,50 @@
 SAM templates name code by local path until ``sam package`` uploads it; the translator accepts
 only S3 locations. Each local path is replaced, before translation, by an S3 URI that names a
 hash of the files under it, so two sides compare by content: a change in ``src/`` is a code
-change, an untouched ``src/`` is none. Inside a git work tree only the files git would track
-are hashed (``.gitignore`` is honoured, build output is not code); elsewhere every file but
-hidden ones. A path that does not exist is an error: comparing against a copy of a template
-without its code would hide or invent a change.
+change, an untouched ``src/`` is none.
+
+**What is hashed is what the function runs.** Inside a git work tree only the files git would
+track are hashed (``.gitignore`` is honoured: build output is not code); a folder git lists
+nothing of (build output such as ``.aws-sam/build/OrdersFn``, ignored as a whole) and folders
+outside git are hashed whole, hidden files aside. Never hashed, at any depth of the folder:
+
+- the template that names the folder (``CodeUri: .`` holds ``template.yaml`` itself);
+- ``samconfig.*`` (``samconfig.toml``, ``samconfig.yaml``): deployment settings, not code;
+- anything under ``.aws-sam/`` (``sam build``'s output and cache);
+- any other template file: a ``.yaml``, ``.yml``, ``.json`` or ``.template`` file whose text
+  has a top-level-looking ``AWSTemplateFormatVersion:`` key or names the
+  ``AWS::Serverless-2016-10-31`` transform. (A function that ships such a file as data, a
+  template it deploys itself, has a change of that file not counted as a code change.)
+
+**Code that cannot be read is unknown, never unchanged in silence.** A path that does not
+exist (build output that nothing built, a folder missing on one side) is replaced by the same
+``unread`` placeholder on whichever side lacks it, and :func:`localise_artifacts` returns an
+:class:`UnreadCode` for it. With both sides at hand (``reviewer.run``), the other side is
+loaded with that function's artifact treated as unread too (:func:`unread_elsewhere`), so the
+function's code counts as unknown on both sides rather than changed, whatever path each side
+names; the run then writes a note that names the functions and how to build their code on
+both sides. Loaded on its own (pre-commit, a library caller), a template gets a note of its
+own (:func:`unread_note`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.errors import InputError
+from reviewer.sources.files import TEMPLATE_SUFFIXES
 
 LOCAL_BUCKET = "latest-guard-local-artifacts"
+#: The S3 key, and the image tag, of code that could not be read: the same on every side, so
+#: unknown code never shows as a change.
+UNREAD_KEY = "unread"
 ARTIFACT_PROPERTIES: Mapping[str, tuple[str, ...]] = {
     "AWS::Serverless::Function": ("CodeUri",),
     "AWS::Serverless::LayerVersion": ("ContentUri",),
@@ -27,24 +54,93 @@ ARTIFACT_PROPERTIES: Mapping[str, tuple[str, ...]] = {
     "AWS::Serverless::HttpApi": ("DefinitionUri",),
     "AWS::Serverless::StateMachine": ("DefinitionUri",),
 }
+_FUNCTION = "AWS::Serverless::Function"
+#: ``AWSTemplateFormatVersion`` as a key (YAML or JSON), or the SAM transform's name.
+_DECLARES_TEMPLATE = re.compile(
+    rb"""AWSTemplateFormatVersion["']?\s*:|AWS::Serverless-2016-10-31"""
+)
+
+LineOf = Callable[[tuple[str, ...]], int | None]
 
 
-def localise_artifacts(document: dict[str, Any], template: Path, line_of: Any) -> None:
-    """Replace local artifact paths in ``document`` (in place) by content-hash S3 URIs."""
-    hashes: dict[Path, str] = {}
+@dataclass(frozen=True)
+class UnreadCode:
+    """A local artifact whose content could not be read on one side.
 
-    def replace(holder: dict[str, Any], name: str, where: tuple[str, ...]) -> None:
-        _replace(holder, name, template, hashes, where=where, line_of=line_of)
+    ``present`` is True when the path exists on this side but was treated as unread because
+    the other side lacks it (see :func:`unread_elsewhere`).
+    """
 
+    stack: str
+    template: Path
+    property: str  # "CodeUri", "ContentUri", "DefinitionUri" or "DockerContext"
+    value: str  # as written in the template
+    path: Path  # resolved
+    resources: tuple[str, ...]  # the logical ids whose code or definition it is
+    line: int | None
+    present: bool = False
+
+
+#: A function's artifact on one side: (stack name or ``*`` for any, logical id, property).
+ResourceKey = tuple[str, str, str]
+
+_FORCED: ContextVar[frozenset[ResourceKey]] = ContextVar(
+    "latest_guard_unread", default=frozenset()
+)
+_RECORDER: ContextVar[list[UnreadCode] | None] = ContextVar(
+    "latest_guard_unread_recorder", default=None
+)
+
+
+@contextmanager
+def unread_elsewhere(keys: Collection[ResourceKey]) -> Iterator[None]:
+    """Treat the artifacts of the resources that ``keys`` name as unread while loading: the
+    other side of the comparison could not read them, so their content has nothing to be
+    compared with, whatever path each side names."""
+    token = _FORCED.set(frozenset(keys))
+    try:
+        yield
+    finally:
+        _FORCED.reset(token)
+
+
+@contextmanager
+def recording() -> Iterator[list[UnreadCode]]:
+    """Collect the unread artifacts of every template loaded in the block; templates then get
+    no note of their own: whoever records writes the notes, knowing both sides."""
+    found: list[UnreadCode] = []
+    token = _RECORDER.set(found)
+    try:
+        yield found
+    finally:
+        _RECORDER.reset(token)
+
+
+def record(unread: Sequence[UnreadCode]) -> bool:
+    """Hand ``unread`` to the active :func:`recording`; False when none is active."""
+    recorder = _RECORDER.get()
+    if recorder is None:
+        return False
+    recorder.extend(unread)
+    return True
+
+
+def localise_artifacts(
+    document: dict[str, Any], template: Path, line_of: LineOf, *, stack: str = ""
+) -> list[UnreadCode]:
+    """Replace local artifact paths in ``document`` (in place) by content-hash S3 URIs; the
+    ones that could not be read get the ``unread`` placeholder and are returned."""
+    local = _Localiser(template, line_of, stack)
+    resources = document.get("Resources")
+    resources = resources if isinstance(resources, dict) else {}
     globals_section = document.get("Globals")
     globals_function = (
         globals_section.get("Function") if isinstance(globals_section, dict) else None
     )
     if isinstance(globals_function, dict):
-        replace(globals_function, "CodeUri", ("Globals", "Function"))
-    resources = document.get("Resources")
-    if not isinstance(resources, dict):
-        return
+        local.replace(
+            globals_function, "CodeUri", ("Globals", "Function"), _global_code_users(resources)
+        )
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict):
             continue
@@ -53,78 +149,156 @@ def localise_artifacts(document: dict[str, Any], template: Path, line_of: Any) -
             continue
         where = ("Resources", logical_id, "Properties")
         for name in ARTIFACT_PROPERTIES.get(str(resource.get("Type")), ()):
-            replace(properties, name, where)
-        if resource.get("Type") == "AWS::Serverless::Function":
-            _image_from_dockerfile(resource, properties, template, hashes)
+            local.replace(properties, name, where, (str(logical_id),))
+        if resource.get("Type") == _FUNCTION:
+            local.image_from_dockerfile(str(logical_id), resource, properties)
+    return local.unread
 
 
-def _replace(
-    holder: dict[str, Any],
-    name: str,
-    template: Path,
-    hashes: dict[Path, str],
-    *,
-    where: tuple[str, ...],
-    line_of: Any,
-) -> None:
-    value = holder.get(name)
-    if not isinstance(value, str) or value.startswith("s3://") or "://" in value:
-        return
-    local = (template.parent / value).resolve()
-    if not local.exists():
-        line = line_of((*where, name))
-        raise InputError(
-            template,
-            f"{name} {value!r} does not exist next to the template: latest-guard hashes local "
-            "code to compare it; compare against a checkout (--baseline-ref) or the "
-            "packaged template",
-            line,
+def _global_code_users(resources: Mapping[str, Any]) -> tuple[str, ...]:
+    """The functions that take ``Globals.Function.CodeUri``: no code of their own."""
+    users: list[str] = []
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != _FUNCTION:
+            continue
+        properties = resource.get("Properties")
+        properties = properties if isinstance(properties, dict) else {}
+        own = ("CodeUri", "InlineCode", "ImageUri")
+        if properties.get("PackageType") == "Image" or any(k in properties for k in own):
+            continue
+        users.append(str(logical_id))
+    return tuple(users)
+
+
+class _Localiser:
+    """The hashes of one template's local artifacts, and the ones that could not be read."""
+
+    def __init__(self, template: Path, line_of: LineOf, stack: str) -> None:
+        self.template = template
+        self.line_of = line_of
+        self.stack = stack
+        self.hashes: dict[Path, str] = {}
+        self.unread: list[UnreadCode] = []
+        self.forced = _FORCED.get()
+
+    def replace(
+        self,
+        holder: dict[str, Any],
+        name: str,
+        where: tuple[str, ...],
+        resources: tuple[str, ...],
+    ) -> None:
+        value = holder.get(name)
+        if not isinstance(value, str) or value.startswith("s3://") or "://" in value:
+            return
+        digest = self._digest(value, name, (*where, name), resources)
+        holder[name] = f"s3://{LOCAL_BUCKET}/{digest}"
+
+    def image_from_dockerfile(
+        self, logical_id: str, resource: dict[str, Any], properties: dict[str, Any]
+    ) -> None:
+        """An image function built by ``sam build`` from its Metadata's Docker context."""
+        metadata = resource.get("Metadata")
+        if properties.get("PackageType") != "Image" or properties.get("ImageUri"):
+            return
+        if not isinstance(metadata, dict) or "Dockerfile" not in metadata:
+            return
+        value = str(metadata.get("DockerContext", "."))
+        where = ("Resources", logical_id, "Metadata", "DockerContext")
+        digest = self._digest(value, "DockerContext", where, (logical_id,))
+        properties["ImageUri"] = (
+            f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{LOCAL_BUCKET}:{digest[:32]}"
         )
-    if local not in hashes:
-        hashes[local] = content_hash(local)
-    holder[name] = f"s3://{LOCAL_BUCKET}/{hashes[local]}"
+
+    def _digest(
+        self, value: str, name: str, where: tuple[str, ...], resources: tuple[str, ...]
+    ) -> str:
+        local = (self.template.parent / value).resolve()
+        exists = local.exists()
+        forced = any(
+            (stack, resource, name) in self.forced
+            for stack in (self.stack, "*")
+            for resource in resources
+        )
+        if not exists or forced:
+            if resources:  # a Globals CodeUri that no function takes is nobody's code
+                line = self.line_of(where) or self.line_of(where[:-1])
+                self.unread.append(UnreadCode(
+                    self.stack, self.template, name, value, local, resources, line, exists
+                ))
+            return UNREAD_KEY
+        if local not in self.hashes:
+            self.hashes[local] = content_hash(local, template=self.template)
+        return self.hashes[local]
 
 
-def _image_from_dockerfile(
-    resource: dict[str, Any], properties: dict[str, Any], template: Path, hashes: dict[Path, str]
-) -> None:
-    """An image function built by ``sam build`` from its Metadata's Docker context."""
-    metadata = resource.get("Metadata")
-    if properties.get("PackageType") != "Image" or properties.get("ImageUri"):
-        return
-    if not isinstance(metadata, dict) or "Dockerfile" not in metadata:
-        return
-    context = (template.parent / str(metadata.get("DockerContext", "."))).resolve()
-    if not context.exists():
-        raise InputError(template, f"DockerContext {context} does not exist")
-    if context not in hashes:
-        hashes[context] = content_hash(context)
-    properties["ImageUri"] = (
-        f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{LOCAL_BUCKET}:{hashes[context][:32]}"
+def unread_note(unread: UnreadCode, where: str = "does not exist", advice: str = "") -> str:
+    """One line naming the resources whose code was not read, and why; names, never values
+    other than the path as written."""
+    names = list(unread.resources)
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    what = "definition" if unread.property == "DefinitionUri" else "code"
+    line = f":{unread.line}" if unread.line is not None else ""
+    subject = f"{what} not read for {shown}" if shown else f"{what} not read"
+    advice = advice or (
+        "build it first, on both sides of the comparison (sam build writes "
+        ".aws-sam/build/template.yaml, which names the built code)"
+    )
+    return (
+        f"{subject}: {unread.property} {unread.value!r} ({unread.template.name}{line}) {where}, "
+        f"so a change of that {what} cannot be seen; {advice}"
     )
 
 
-def content_hash(path: Path) -> str:
-    """SHA-256 over the relative names and bytes of the files at ``path``."""
+def content_hash(path: Path, *, template: Path | None = None) -> str:
+    """SHA-256 over the relative names and bytes of the files at ``path`` that are code (see
+    the module doc); ``template`` is the template that names ``path``, never hashed."""
     digest = hashlib.sha256()
     if path.is_file():
         digest.update(path.read_bytes())
         return digest.hexdigest()
+    skip = _inside(template, path)
     for relative in sorted(_files(path)):
-        digest.update(relative.as_posix().encode() + b"\0")
+        if _not_code_by_name(relative) or relative == skip:
+            continue
         try:
-            digest.update((path / relative).read_bytes())
+            data = (path / relative).read_bytes()
         except (FileNotFoundError, IsADirectoryError):  # a tracked file deleted in the work tree
-            digest.update(b"<missing>")
+            data = None
+        if data is not None and is_template_file(relative, data):
+            continue
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update(b"<missing>" if data is None else data)
         digest.update(b"\0")
     return digest.hexdigest()
 
 
+def _inside(file: Path | None, folder: Path) -> Path | None:
+    """``file`` relative to ``folder`` when it lies inside it."""
+    if file is None:
+        return None
+    try:
+        return file.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return None
+
+
+def _not_code_by_name(relative: Path) -> bool:
+    """SAM's own files: ``.aws-sam/`` (build output and cache) and ``samconfig.*``."""
+    return ".aws-sam" in relative.parts or relative.name.lower().startswith("samconfig.")
+
+
+def is_template_file(relative: Path, data: bytes) -> bool:
+    """Whether a file is a SAM or CloudFormation template (see the module doc for the rule)."""
+    return relative.suffix.lower() in TEMPLATE_SUFFIXES and bool(_DECLARES_TEMPLATE.search(data))
+
+
 def _files(directory: Path) -> Iterator[Path]:
     tracked = _git_files(directory)
-    if tracked is not None:
+    if tracked:
         yield from tracked
         return
+    # Outside git, or a folder git lists nothing of (ignored build output): every file.
     for file in directory.rglob("*"):
         relative = file.relative_to(directory)
         if file.is_file() and not any(part.startswith(".") for part in relative.parts):

@@ -25,17 +25,25 @@ SHOWN_CHARACTERS = 400
 
 
 def run_synth(
-    command: str, cwd: Path, timeout: float, progress: TextIO, side: str | None = None
+    command: str,
+    cwd: Path,
+    timeout: float,
+    progress: TextIO,
+    side: str | None = None,
+    *,
+    shown: str | None = None,
 ) -> None:
     """Run ``command`` in ``cwd``; raise InputError when it fails or takes too long.
 
     ``side`` names the side when two syntheses run at once: it prefixes each output line.
+    ``shown`` is how ``cwd`` is named in the progress (a temporary work tree is named by the
+    folder inside the repository, not by its own path).
     """
     if not cwd.is_dir():
         raise InputError(cwd, "working directory does not exist")
     bar = f"  {side} │" if side else "  │"
     where = f" ({side})" if side else ""
-    progress.write(f"latest-guard: running `{command}` in {cwd}{where}\n")
+    progress.write(f"latest-guard: running `{command}` in {shown or cwd}{where}\n")
     progress.flush()
     started = time.monotonic()
     tail: deque[str] = deque(maxlen=TAIL_LINES)

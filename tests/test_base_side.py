@@ -1,0 +1,360 @@
+"""The baseline side at a git ref, as real SAM projects have it.
+
+Code identity is what the function runs: with ``CodeUri: .`` the folder holds the template
+and ``samconfig.toml``, whose edits are no code change; code that is build output (not in git)
+is unknown on both sides, with a note, until a synth command builds it on both sides. A base
+that cannot be read makes the check neutral, named ``base (REF):path:line``, never the
+temporary work tree; a broken new side is still the user's input error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import Run, run_cli, validate
+
+from reviewer.action import main as action_main
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  OrdersFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code}
+      Handler: app.handler
+      Runtime: {runtime}
+      Events:
+        Queue:
+          Type: SQS
+          Properties: {{Queue: !GetAtt Queue.Arn}}
+  Queue:
+    Type: AWS::SQS::Queue
+"""
+
+#: What ``sam build`` does, as far as latest-guard reads it: each function's code is copied to
+#: ``.aws-sam/build/<LogicalId>/`` (for ``CodeUri: .`` the whole project, template included,
+#: but not ``.aws-sam`` itself), and ``.aws-sam/build/template.yaml`` names those folders.
+STAND_IN_SAM_BUILD = """\
+import re, shutil, sys
+from pathlib import Path
+
+root = Path.cwd()
+build = root / ".aws-sam" / "build"
+shutil.rmtree(build, ignore_errors=True)
+build.mkdir(parents=True)
+lines, current = [], None
+for line in (root / "template.yaml").read_text(encoding="utf-8").splitlines():
+    resource = re.match(r"^  (\\w+):\\s*$", line)
+    current = resource.group(1) if resource else current
+    code = re.match(r"^(\\s+)CodeUri:\\s*(\\S+)\\s*$", line)
+    if code:
+        source = (root / code.group(2)).resolve()
+        if not source.is_dir():
+            sys.exit(f"Build Failed: {code.group(2)} does not exist")
+        shutil.copytree(source, build / current,
+                        ignore=shutil.ignore_patterns(".aws-sam", ".git", ".gitignore"))
+        line = f"{code.group(1)}CodeUri: {current}"
+    lines.append(line)
+(build / "template.yaml").write_text("\\n".join(lines) + "\\n", encoding="utf-8")
+print("Build Succeeded")
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd, check=True, capture_output=True, text=True,
+    )
+    return result.stdout
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user or system git configuration, and no repository above the test folder."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, code: str = ".") -> Path:
+    """A SAM project as ``sam init`` lays it out, committed; the current directory."""
+    root = tmp_path / "orders"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {
+        ".gitignore": ".aws-sam/\ndist/\n",
+        "template.yaml": TEMPLATE.format(code=code, runtime="python3.12"),
+        "app.py": "def handler(event, context):\n    return 1\n",
+        "samconfig.toml": 'version = 0.1\n[default.deploy.parameters]\nstack_name = "orders"\n',
+        "events/event.json": '{"Records": []}\n',
+    })
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "deployed")
+    monkeypatch.chdir(root)
+    return root
+
+
+def retemplate(root: Path, *, code: str = ".", runtime: str = "python3.13") -> None:
+    """The template with a configuration change (Runtime) and, if asked, another CodeUri."""
+    (root / "template.yaml").write_text(TEMPLATE.format(code=code, runtime=runtime), "utf-8")
+
+
+def check(capsys: pytest.CaptureFixture[str], *extra: str) -> Run:
+    run = run_cli(capsys, "check", "--baseline-ref", "HEAD", "-f", "json", *extra)
+    if run.code != 2:
+        validate(run.report)
+    assert "latest-guard-baseline-" not in run.out + run.err, "names the temporary work tree"
+    assert tempfile.gettempdir() + "/latest-guard" not in run.out + run.err
+    return run
+
+
+def rules(run: Run) -> list[tuple[str, str, list[str]]]:
+    return [
+        (f["rule"], f["resource"], [c["property"] for c in f["changes"]["code"]])
+        for f in run.report["findings"]
+    ]
+
+
+def notes(run: Run) -> list[str]:
+    return [note for stack in run.report["stacks"] for note in stack["notes"]]
+
+
+# Code identity with CodeUri: . -------------------------------------------------------------
+
+
+def test_code_uri_dot_a_template_edit_is_no_code_change(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch)
+    retemplate(root)  # the folder of CodeUri: . holds this very file
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 0, run.err
+    assert run.report["findings"] == []
+    assert run.report["stacks"][0]["status"] == "compared"
+    assert run.report["stacks"][0]["changed_functions"] == ["OrdersFn"]  # Runtime only
+
+
+def test_code_uri_dot_a_code_edit_is_a_code_change(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch)
+    retemplate(root)
+    (root / "app.py").write_text("def handler(event, context):\n    return 2\n", "utf-8")
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 1, run.err
+    assert rules(run) == [("LG001", "OrdersFn", ["Code"])]
+
+
+def test_code_uri_dot_samconfig_and_other_template_edits_are_no_code_change(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch)
+    retemplate(root)
+    write(root, {
+        "samconfig.toml": 'version = 0.1\n[default.deploy.parameters]\nstack_name = "orders"\n'
+                          'region = "eu-west-1"\n',
+        "pipeline/stack.yaml": "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+    })
+    git(root, "add", "pipeline/stack.yaml")  # tracked on the new side, hashed if it were code
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 0, run.err
+    assert run.report["findings"] == []
+
+
+# Code that is build output ----------------------------------------------------------------
+
+
+def test_a_build_folder_missing_on_both_sides_is_a_note_not_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch, code="dist/")
+    retemplate(root, code="dist/")
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 0, run.err
+    assert run.report["findings"] == []
+    (stack,) = run.report["stacks"]
+    assert stack["status"] == "compared"
+    (note,) = stack["notes"]
+    assert note.startswith(
+        "code not read for OrdersFn: CodeUri 'dist/' (template.yaml:7) exists on neither side, "
+        "so a change of that code cannot be seen; build it on both sides: "
+        "synth-command: sam build (CLI: --synth 'sam build')"
+    )
+    text = run_cli(capsys, "check", "--baseline-ref", "HEAD", "-t", "template.yaml")
+    assert f"note: {note}" in text.out
+
+
+def test_a_build_folder_only_the_new_side_has_is_unknown_code_not_a_change(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch, code="dist/")
+    retemplate(root, code="dist/")
+    write(root, {"dist/app.py": "def handler(event, context):\n    return 2\n"})  # built here
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 0, run.err
+    assert run.report["findings"] == []  # not compared: no race claimed from one side's code
+    (note,) = notes(run)
+    assert note.startswith(
+        "code not read for OrdersFn: CodeUri 'dist/' (template.yaml:7) does not exist at base "
+        "(HEAD), so a change of that code cannot be seen"
+    )
+
+
+def test_a_code_folder_only_the_base_has_is_unknown_code_not_a_change(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch, code="src/")
+    write(root, {"src/app.py": "def handler(event, context):\n    return 1\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "code in src")
+    retemplate(root, code="src/")
+    (root / "src" / "app.py").unlink()
+    (root / "src").rmdir()
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 0, run.err
+    assert run.report["findings"] == []
+    (note,) = notes(run)
+    assert "CodeUri 'src/' (template.yaml:7) does not exist on the new side (it does at base " \
+           "(HEAD))" in note
+
+
+def stand_in_sam_build(tmp_path: Path) -> str:
+    script = tmp_path / "sam-build.py"
+    script.write_text(STAND_IN_SAM_BUILD, encoding="utf-8")
+    return f"{sys.executable} {script}"
+
+
+@pytest.mark.parametrize("code", [".", "dist/"])
+def test_sam_build_on_both_sides_compares_the_built_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    code: str,
+) -> None:
+    """``.aws-sam/build/template.yaml`` read on both sides, found without --template."""
+    root = project(tmp_path, monkeypatch)
+    build = stand_in_sam_build(tmp_path)
+    if code == "dist/":  # the build of the build: code that only a build makes
+        build = f"mkdir -p dist && cp app.py dist/ && {build}"
+        retemplate(root, code=code, runtime="python3.12")
+        git(root, "commit", "-q", "-am", "code from dist")
+    retemplate(root, code=code)
+    config_only = check(capsys, "--synth", build)
+    assert config_only.code == 0, config_only.err
+    assert config_only.report["findings"] == []
+    assert config_only.report["stacks"][0]["template"] == ".aws-sam/build/template.yaml"
+    assert config_only.report["stacks"][0]["notes"] == []
+    assert "running `" in config_only.err and "(base HEAD)" in config_only.err
+
+    (root / "app.py").write_text("def handler(event, context):\n    return 2\n", "utf-8")
+    both = check(capsys, "--synth", build)
+    assert both.code == 1, both.err
+    assert rules(both) == [("LG001", "OrdersFn", ["Code"])]
+
+
+def test_sam_build_failing_at_base_is_a_missing_baseline(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch, code="src/")  # no src/ at base: the build fails
+    write(root, {"src/app.py": "def handler(event, context):\n    return 1\n"})
+    retemplate(root, code="src/")
+    run = check(capsys, "--synth", stand_in_sam_build(tmp_path))
+    assert run.code == 0, run.err
+    (stack,) = run.report["stacks"]
+    assert stack["status"] == "baseline-missing"
+    assert any("the synth command failed at base HEAD" in n for n in stack["notes"])
+
+
+# A base that cannot be read ---------------------------------------------------------------
+
+
+BROKEN = TEMPLATE.format(code=".", runtime="python3.12").replace(
+    "      Handler: app.handler\n", "      Handler: [app.handler\n"
+)
+
+
+def broken_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str = BROKEN) -> Path:
+    root = project(tmp_path, monkeypatch)
+    (root / "template.yaml").write_text(text, encoding="utf-8")
+    git(root, "commit", "-q", "-am", "broken")
+    retemplate(root)  # this change repairs it
+    return root
+
+
+def test_a_base_that_cannot_be_parsed_is_neutral_and_named_the_git_way(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken_base(tmp_path, monkeypatch)
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 0, run.err
+    (stack,) = run.report["stacks"]
+    assert stack["status"] == "baseline-missing"
+    (note,) = stack["notes"]
+    assert note.startswith("base could not be read: base (HEAD):template.yaml:9: malformed YAML")
+    assert note.endswith("; every stack compared as new")
+    assert f"latest-guard: {note}" in run.err
+    text = run_cli(capsys, "check", "--baseline-ref", "HEAD", "-t", "template.yaml")
+    assert text.code == 0
+    assert "baseline missing" in text.out or "base could not be read" in text.out
+
+
+def test_a_base_sam_refuses_is_neutral_and_names_the_resource_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = TEMPLATE.format(code=".", runtime="python3.12").replace("Type: SQS", "Type: Fax")
+    broken_base(tmp_path, monkeypatch, refused)
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 0, run.err
+    (note,) = notes(run)
+    assert note.startswith("base could not be read: base (HEAD):template.yaml:4: SAM transform "
+                           "failed")
+
+
+def step_outputs(path: Path) -> dict[str, str]:
+    """The ``name<<DELIMITER`` blocks of a ``GITHUB_OUTPUT`` file."""
+    blocks = re.findall(r"(?ms)^([\w-]+)<<(\S+)\n(.*?)\n\2$", path.read_text("utf-8"))
+    return {name: value for name, _, value in blocks}
+
+
+def test_a_broken_base_leaves_the_action_neutral_not_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = broken_base(tmp_path, monkeypatch)
+    outputs = tmp_path / "outputs"
+    log = tmp_path / "log"
+    env = {
+        "INPUT_MODE": "analyze", "INPUT_BASELINE": "git:HEAD", "INPUT_TEMPLATE": "template.yaml",
+        "GITHUB_WORKSPACE": str(root), "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "PATH": "/usr/bin:/bin",
+    }
+    with log.open("w", encoding="utf-8") as stream:
+        assert action_main(env, stream) == 0
+    assert step_outputs(outputs)["conclusion"] == "neutral"
+    report: dict[str, Any] = json.loads((root / "latest-guard-report.json").read_text("utf-8"))
+    assert report["stacks"][0]["status"] == "baseline-missing"
+    assert "base (HEAD):template.yaml:9" in report["stacks"][0]["notes"][0]
+    assert "latest-guard-baseline-" not in log.read_text(encoding="utf-8")
+
+
+def test_a_broken_new_side_is_still_an_input_error_naming_the_users_file_and_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, monkeypatch)
+    (root / "template.yaml").write_text(BROKEN, encoding="utf-8")
+    run = check(capsys, "-t", "template.yaml")
+    assert run.code == 2
+    assert run.err.startswith("latest-guard: error: template.yaml:9: malformed YAML")
+    assert "base (" not in run.err
