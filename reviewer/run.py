@@ -113,13 +113,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             sides.new = new_unread
         if old is not None:
             new = sides.with_notes(new, *_code_advice(options))
-        overrides = _overrides(options, templates)
-        if overrides or options.baseline_stacks:
-            from reviewer.sources.parameters import apply_parameter_values
-
-            new = apply_parameter_values(new, overrides, old or ())
-            if overrides and old and not options.baseline_stacks:
-                old = apply_parameter_values(old, overrides)
+        overrides, new, old = _settle_parameters(options, templates, tree, new, old)
         if options.baseline_stacks:
             new = _with_missing_notes(new, old or [], options, progress)
         change_set = _change_set(options, new, old or [], overrides, progress)
@@ -466,6 +460,51 @@ def replace_text(value: T, old: str, new: str) -> T:
     elif isinstance(value, dict):
         result = {key: replace_text(item, old, new) for key, item in value.items()}
     return cast(T, result)
+
+
+def _settle_parameters(
+    options: CheckOptions,
+    templates: Sequence[Path],
+    tree: _Tree | None,
+    new: list[StackTemplate],
+    old: list[StackTemplate] | None,
+) -> tuple[dict[str, str], list[StackTemplate], list[StackTemplate] | None]:
+    """Each side with the parameter values it deploys with; also the new side's overrides.
+
+    The new side takes ``--parameter-overrides`` (else its ``samconfig``) and, against a
+    deployed stack, the values deployed. A git baseline takes the same overrides when they
+    were given, else the ``samconfig`` of the base commit; a file baseline, the new side's.
+    """
+    from reviewer.sources.parameters import apply_parameter_values
+
+    overrides = _overrides(options, templates)
+    old_overrides = overrides
+    if tree is not None and old and not options.parameter_overrides:
+        old_overrides, old = _base_overrides(options, templates, tree, old)
+    if overrides or options.baseline_stacks:
+        new = apply_parameter_values(new, overrides, old or ())
+    if old_overrides and old and not options.baseline_stacks:
+        old = apply_parameter_values(old, old_overrides)
+    return overrides, new, old
+
+
+def _base_overrides(
+    options: CheckOptions, templates: Sequence[Path], tree: _Tree, old: list[StackTemplate]
+) -> tuple[dict[str, str], list[StackTemplate]]:
+    """The parameter overrides the base commit deploys with: its own ``samconfig``, read from
+    the base commit (each side deploys with its own settings). One that cannot be read there
+    leaves the base with its defaults, and a note says so."""
+    from reviewer.sources.git_baseline import baseline_paths
+
+    try:
+        return _overrides(options, baseline_paths(templates, tree.path, tree.root)), old
+    except InputError as exc:
+        note = (
+            "the base's samconfig could not be read ("
+            + base_error_text(exc, tree.path, _short(options.baseline_ref or ""))
+            + "): the base is compared with its parameters' defaults"
+        )
+        return {}, [replace(stack, notes=(*stack.notes, note)) for stack in old]
 
 
 def _overrides(options: CheckOptions, templates: Sequence[Path]) -> dict[str, str]:

@@ -358,3 +358,48 @@ def test_a_broken_new_side_is_still_an_input_error_naming_the_users_file_and_lin
     assert run.code == 2
     assert run.err.startswith("latest-guard: error: template.yaml:9: malformed YAML")
     assert "base (" not in run.err
+
+
+SAMCONFIG = """\
+version = 0.1
+[default.deploy.parameters]
+parameter_overrides = "LogLevel={level}"
+"""
+LEVEL_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  LogLevel: {{Type: String, Default: WARN}}
+Resources:
+  OrdersFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment: {{Variables: {{LOG_LEVEL: !Ref LogLevel}}}}
+"""
+
+
+@pytest.mark.parametrize(("base_level", "head_level", "rules"), [
+    ("INFO", "DEBUG", ["LG001"]),  # the samconfig edit reaches the environment with the code
+    ("INFO", "INFO", []),  # a code change alone
+])
+def test_each_side_deploys_with_its_own_samconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    base_level: str, head_level: str, rules: list[str],
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "template.yaml").write_text(LEVEL_TEMPLATE.format(), encoding="utf-8")
+    (repo / "samconfig.toml").write_text(SAMCONFIG.format(level=base_level), encoding="utf-8")
+    (repo / "src" / "app.py").write_text("def handler(e, c): return 1\n", encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "deployed")
+    (repo / "samconfig.toml").write_text(SAMCONFIG.format(level=head_level), encoding="utf-8")
+    (repo / "src" / "app.py").write_text("def handler(e, c): return 2\n", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    run = run_cli(capsys, "check", "-t", "template.yaml", "--baseline-ref", "HEAD", "-f", "json")
+    validate(run.report)
+    assert [f["rule"] for f in run.report["findings"]] == rules, run.err
