@@ -100,9 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     fix.add_argument("--template", "-t", type=Path, metavar="FILE", required=True,
                      help="the template to fix: a SAM or plain CloudFormation file")
-    fix.add_argument("--baseline", "-b", type=Path, metavar="OLD",
-                     help="what is deployed now; without it, every function that a resource "
-                          "invokes unqualified gets the alias wiring")
+    fixed_against = fix.add_mutually_exclusive_group()
+    fixed_against.add_argument("--baseline", "-b", type=Path, metavar="OLD",
+                               help="what is deployed now; without it, every function that a "
+                                    "resource invokes unqualified gets the alias wiring")
+    fixed_against.add_argument("--baseline-ref", metavar="REF",
+                               help="what is deployed now: FILE as it is at a git revision "
+                                    "(e.g. origin/main)")
     fix.add_argument("--phase-one", action="store_true",
                      help="the change to deploy first, made to OLD (for a two-phase fix)")
     fix.add_argument("--write", action="store_true",
@@ -303,8 +307,11 @@ def _fix(args: argparse.Namespace) -> int:
     from reviewer.fixes.apply import fix_files, write
 
     if args.phase_one and args.baseline is None:
-        raise InputError(args.template, "--phase-one needs --baseline: the deployed template")
-    outcome = fix_files(args.template, args.baseline, _config(args))
+        raise InputError(args.template, "--phase-one needs --baseline: the deployed template "
+                                        "(for a git revision, run fix on its checkout)")
+    outcome = fix_files(
+        args.template, args.baseline, _config(args), baseline_ref=args.baseline_ref
+    )
     if args.phase_one:
         target, before, after = args.baseline, outcome.baseline_before, outcome.baseline_after
         patch = outcome.phase_one_patch
@@ -318,7 +325,12 @@ def _fix(args: argparse.Namespace) -> int:
     if not patch:
         print(f"latest-guard: nothing to change in {target}", file=sys.stderr)
     if outcome.two_phase and not args.phase_one:
-        first = f"latest-guard fix -t {args.template} -b {args.baseline} --phase-one"
+        first = (
+            f"latest-guard fix -t {args.template} -b {args.baseline} --phase-one"
+            if args.baseline is not None
+            else f"check out {args.baseline_ref} and run latest-guard fix -t {args.template} "
+                 "there: without a baseline it adds the wiring alone"
+        )
         print(
             "latest-guard: this change cannot be made safe on its own: deploy the alias wiring "
             f"first, without the code and configuration change ({first})",

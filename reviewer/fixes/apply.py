@@ -3,8 +3,10 @@
 With a baseline, the analysis runs, the fix of one function is applied (to the template, and
 its phase-one change to the baseline), and the analysis runs again on the result, until no
 finding has a fix left to apply: fixes of several functions never have to be merged by line
-number. The work happens on copies in a temporary folder; the user's files change only
-through :func:`write`.
+number. The work happens on copies next to the user's files (:mod:`reviewer.fixes.workspace`),
+so that what a template names relative to itself (SAM's ``CodeUri: src/``) stays reachable;
+the user's files change only through :func:`write`. With ``--baseline-ref`` the baseline is
+the template as it is at a git revision, in a temporary work tree.
 
 Without a baseline there is no change to judge: every function that a resource of the
 template invokes unqualified, or through an alias on ``$LATEST``, gets the alias wiring, as
@@ -14,10 +16,6 @@ template whose baseline file latest-guard could not edit.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,11 +29,15 @@ from reviewer.fixes.operations import OperationError
 from reviewer.fixes.sam import SamOptions, wire_sam
 from reviewer.fixes.source import display_path, read_file, source_document
 from reviewer.fixes.textedit import UNIDIFF_ZERO, EditConflict, Patch, apply_line_edits, text_diff
+from reviewer.fixes.wired import Wired
 from reviewer.fixes.wiring import wire
+from reviewer.fixes.workspace import copies, copy_nested
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import StackTemplate
-from reviewer.sources import load_side
+from reviewer.sources.git_baseline import baseline_paths, repository_root, worktree
+
+__all__ = ["MAX_ROUNDS", "Outcome", "copy_nested", "fix_files", "write"]
 
 MAX_ROUNDS = 25
 
@@ -86,22 +88,45 @@ def _diff(path: Path, before: str, after: str) -> Patch | None:
     return text_diff(shown, before, after, hidden_lines_of(shown, before))
 
 
-def fix_files(template: Path, baseline: Path | None, config: Config | None = None) -> Outcome:
-    """The fixes of every finding on ``template`` against ``baseline`` (or the wiring alone)."""
+def fix_files(
+    template: Path,
+    baseline: Path | None,
+    config: Config | None = None,
+    *,
+    baseline_ref: str | None = None,
+) -> Outcome:
+    """The fixes of every finding on ``template`` against ``baseline`` (or the wiring alone).
+
+    ``baseline_ref``: the baseline is ``template`` as it is at that git revision (in a
+    temporary work tree, so that its local code is there too); its phase-one change is then
+    the template's path at that revision.
+    """
     text = _read(template)
+    if baseline_ref is not None:
+        root = repository_root(template)
+        with worktree(baseline_ref, template) as tree:
+            (deployed,) = baseline_paths([template], tree, root)
+            if not deployed.is_file():
+                raise InputError(template, f"does not exist at {baseline_ref}")
+            outcome = _fix_against(template, text, deployed, config or Config(), baseline_ref)
+        outcome.baseline = template
+        return outcome
     if baseline is None:
         return _wire_all(template, text)
+    return _fix_against(template, text, baseline, config or Config(), str(baseline))
+
+
+def _fix_against(
+    template: Path, text: str, baseline: Path, config: Config, described: str
+) -> Outcome:
     base_text = _read(baseline)
-    config = config or Config()
     outcome = Outcome(template, text, text, baseline, base_text, base_text)
-    with _workspace(template, baseline) as (new_copy, old_copy):
-        copy_nested(template, new_copy)
-        copy_nested(baseline, old_copy)
+    with copies(template, baseline) as (new_copy, old_copy):
         tried: set[tuple[str, str]] = set()
         for _ in range(MAX_ROUNDS):
-            new_copy.write_text(outcome.after, encoding="utf-8")
-            old_copy.write_text(outcome.baseline_after or "", encoding="utf-8")
-            report = analyze(load_side(new_copy), load_side(old_copy), config, str(baseline))
+            new_copy.write(outcome.after)
+            old_copy.write(outcome.baseline_after or "")
+            report = analyze(new_copy.load(), old_copy.load(), config, described)
             open_findings = [f for f in report.findings if not f.suppressed]
             pending = [
                 f for f in open_findings
@@ -117,8 +142,10 @@ def fix_files(template: Path, baseline: Path | None, config: Config | None = Non
             group = [f for f in open_findings if (f.stack, f.resource) == key]
             if chosen.fix is None:  # pragma: no cover - filtered above
                 continue
-            after = _apply(outcome.after, chosen.fix.edits, new_copy)
-            base_after = _apply(outcome.baseline_after or "", chosen.fix.phase_one_edits, old_copy)
+            after = _apply(outcome.after, chosen.fix.edits, new_copy.path)
+            base_after = _apply(
+                outcome.baseline_after or "", chosen.fix.phase_one_edits, old_copy.path
+            )
             if after == outcome.after and base_after == outcome.baseline_after:
                 continue
             outcome.after, outcome.baseline_after = after, base_after
@@ -148,70 +175,25 @@ def _read(path: Path) -> str:
     return text
 
 
-def copy_nested(template: Path, copy: Path) -> None:
-    """The local templates ``template`` nests, copied beside ``copy`` where the loader looks."""
-    try:
-        stacks = load_side(template)
-    except InputError:
-        return
-    root = template.parent.resolve()
-    for stack in stacks:
-        source = stack.path.resolve()
-        if source == template.resolve():
-            continue
-        try:
-            relative = source.relative_to(root)
-        except ValueError:
-            continue
-        target = copy.parent / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-
-
-@contextmanager
-def _workspace(template: Path, baseline: Path) -> Iterator[tuple[Path, Path]]:
-    """Copies of the two files under their own names, so that stack names stay the same."""
-    holder = Path(tempfile.mkdtemp(prefix="latest-guard-fix-"))
-    new, old = holder / "new" / template.name, holder / "old" / baseline.name
-    try:
-        new.parent.mkdir()
-        old.parent.mkdir()
-        with _named_as_given({new: template, old: baseline}):
-            yield new, old
-    finally:
-        shutil.rmtree(holder, ignore_errors=True)
-
-
-@contextmanager
-def _named_as_given(copies: Mapping[Path, Path]) -> Iterator[None]:
-    """An input error found in a temporary copy names the user's file instead."""
-    try:
-        yield
-    except InputError as exc:
-        given = copies.get(Path(exc.path))
-        if given is None:
-            raise
-        raise InputError(given, exc.message, exc.line) from None
-
-
 # -- without a baseline: the wiring of every exposed function ------------------------------------
 
 
 def _wire_all(template: Path, text: str) -> Outcome:
     outcome = Outcome(template, text, text)
-    with _single(template) as copy:
+    with copies(template) as (copy,):
         for _ in range(MAX_ROUNDS):
-            copy.write_text(outcome.after, encoding="utf-8")
-            stacks = [s for s in load_side(copy) if s.path == copy]
+            copy.write(outcome.after)
+            stacks = [s for s in copy.load() if s.path == copy.path]
             if not stacks:
                 break
             stack = stacks[0]
             changed = False
             for function in _exposed_functions(stack):
-                after = _wire_one(stack, function)
-                if after is not None and after != outcome.after:
-                    outcome.after = after
+                wired = _wire_one(stack, function)
+                if wired is not None and wired.edits.result() != outcome.after:
+                    outcome.after = wired.edits.result()
                     outcome.fixed.append(f"wiring {stack.name}/{function}")
+                    outcome.notes.extend(n for n in wired.notes if n not in outcome.notes)
                     changed = True
                     break
             if not changed:
@@ -231,7 +213,7 @@ def _exposed_functions(stack: StackTemplate) -> list[str]:
     return exposed
 
 
-def _wire_one(stack: StackTemplate, function: str) -> str | None:
+def _wire_one(stack: StackTemplate, function: str) -> Wired | None:
     document = source_document(stack)
     wiring = ReferenceGraph(stack).functions[function]
     if document is None:
@@ -241,20 +223,9 @@ def _wire_one(stack: StackTemplate, function: str) -> str | None:
             wired = wire_sam(document, stack, wiring, SamOptions(False, False))
         else:
             wired = wire(document, stack, wiring, publish=False, fresh=set())
-        return wired.edits.result() if wired.changed else None
     except (OperationError, EditConflict, DocumentError):
         return None
-
-
-@contextmanager
-def _single(template: Path) -> Iterator[Path]:
-    holder = Path(tempfile.mkdtemp(prefix="latest-guard-fix-"))
-    copy = holder / template.name
-    try:
-        with _named_as_given({copy: template}):
-            yield copy
-    finally:
-        shutil.rmtree(holder, ignore_errors=True)
+    return wired if wired.changed else None
 
 
 def write(path: Path, text: str) -> None:

@@ -11,7 +11,7 @@ from reviewer.fixes.hidden import hidden_lines
 from reviewer.fixes.operations import OperationError
 from reviewer.fixes.source import display_path, source_document
 from reviewer.fixes.textedit import EditConflict, TextEdits
-from reviewer.fixes.wiring import Wired
+from reviewer.fixes.wired import Wired
 from reviewer.model.references import FunctionWiring, ReferenceGraph
 from reviewer.model.template import StackTemplate
 from reviewer.rules.base import StackContext

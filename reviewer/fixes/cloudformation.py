@@ -21,7 +21,8 @@ from reviewer.fixes.base import (
     wire_file,
 )
 from reviewer.fixes.source import display_path
-from reviewer.fixes.wiring import Wired, wire
+from reviewer.fixes.wired import Wired
+from reviewer.fixes.wiring import wire
 from reviewer.rules.base import StackContext
 
 
@@ -74,12 +75,10 @@ def describe(function: str, wired: Wired) -> str:
     for alias in wired.aliases_pointed:
         parts.append(f"points alias {alias} at version {wired.version_id}")
     for old, new in wired.renamed:
-        if wired.version_id in (old, new):
-            parts.append(f"renames version {old} to {new}, named after the code and configuration")
-        else:
-            parts.append(f"renames {old} to {new} so that the API stage is deployed again")
+        parts.append(f"renames version {old} to {new}, named after the code and configuration")
     if wired.repointed:
         parts.append(f"points {listing(wired.repointed)} at alias {wired.alias_id}")
+    parts.extend(wired.settled(function))
     if not parts:
         return "changes nothing"
     return "; ".join(parts)

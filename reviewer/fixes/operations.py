@@ -200,7 +200,7 @@ def rename_resource(document: Document, edits: TextEdits, old: str, new: str) ->
     if pair is None:
         raise OperationError(f"resource {old} is not written in this file")
     key = pair[0]
-    edits.replace(key.start, key.end, _requoted(document, key, new))
+    edits.replace(key.start, key.end, requoted(document, key, new))
     count = 1
     for node in document.naming_nodes:
         count += _rename_in(document, edits, node, old, new)
@@ -223,7 +223,7 @@ def _rename_in(document: Document, edits: TextEdits, node: Node, old: str, new: 
             names = depends.items if depends.kind == "seq" else [depends]
             for name in names:
                 if name.kind == "scalar" and name.value == old:
-                    edits.replace(name.start, name.end, _requoted(document, name, new))
+                    edits.replace(name.start, name.end, requoted(document, name, new))
                     count += 1
         return count
     function, argument = intrinsic
@@ -234,7 +234,7 @@ def _rename_in(document: Document, edits: TextEdits, node: Node, old: str, new: 
             return _replace_scalar_part(document, edits, argument, old, new, whole=False)
         if argument.kind == "seq" and argument.items and argument.items[0].value == old:
             first = argument.items[0]
-            edits.replace(first.start, first.end, _requoted(document, first, new))
+            edits.replace(first.start, first.end, requoted(document, first, new))
             return 1
     if function == "Fn::Sub":
         text = argument if argument.kind == "scalar" else (
@@ -267,7 +267,7 @@ def _rename_in_sub(document: Document, edits: TextEdits, node: Node, old: str, n
     return count
 
 
-def _requoted(document: Document, node: Node, text: str) -> str:
+def requoted(document: Document, node: Node, text: str) -> str:
     """``text`` written the way ``node`` is quoted."""
     if node.style == '"':
         return '"' + text + '"'

@@ -14,7 +14,11 @@ S3, SNS, function URL, event invoke config...) at the alias (facts sheet §4.1).
 - resources the user wrote beside the function (rules, permissions, OpenAPI bodies, state
   machines) are not re-pointed by SAM: their references become ``!Ref Fn.Alias`` (in a
   ``Fn::Sub``, the generated alias id ``FnAliaslive``);
-- a plain alias on ``$LATEST`` gets ``FunctionVersion: !GetAtt Fn.Version.Version``.
+- a plain alias on ``$LATEST`` gets ``FunctionVersion: !GetAtt Fn.Version.Version``;
+- SAM moves the permissions of the function's events to the alias: a caller that neither SAM
+  nor the fix points there (an API body in another file) keeps a plain permission on the
+  unqualified function (:mod:`reviewer.fixes.sam_permissions`); permissions written beside the
+  function move or stay as in plain templates (:mod:`reviewer.fixes.permissions`).
 
 Settings go on the function, never into ``Globals``: changing the hash of every function
 would give unchanged functions a new version id, and publishing an unchanged function fails.
@@ -41,9 +45,12 @@ from reviewer.fixes.document import Document, Node
 from reviewer.fixes.operations import OperationError, insert_entry, set_entry
 from reviewer.fixes.render import GetAtt, Style
 from reviewer.fixes.repoint import AliasTarget, repoint
+from reviewer.fixes.reroute import repoint_consumers
+from reviewer.fixes.sam_permissions import keep_generated_permissions
 from reviewer.fixes.source import display_path
 from reviewer.fixes.textedit import TextEdits
-from reviewer.fixes.wiring import ALIAS_NAME, Wired, function_names, repoint_consumers
+from reviewer.fixes.wired import Wired
+from reviewer.fixes.wiring import ALIAS_NAME, function_names
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.model.template import StackTemplate
@@ -150,10 +157,59 @@ def wire_sam(
     generated = frozenset(
         r.source for r in wiring.references if document.resource(r.source) is None
     )
-    repoint_consumers(document, stack, wiring, target, out, style, skip=generated | {function})
-    _repoint_owners(document, wiring, generated, target, out)
+    built: set[str] = set()
+
+    def settle_sam_callers() -> None:
+        _repoint_owners(document, wiring, generated, target, out)
+        built.update(_built_from_events(document, wiring, function, out))
+
+    repoint_consumers(
+        document, stack, wiring, target, out, style, skip=generated | {function},
+        also_repointed=lambda source: (
+            source in built or _repointed_by_sam(source, function, generated, out)
+        ),
+        before_permissions=settle_sam_callers,
+        # With AutoPublishAlias, SAM moves the function's event permissions to the alias.
+        generated_permissions=None if written is not None else (
+            lambda repointed: keep_generated_permissions(
+                document, stack, wiring, target, out, style, generated, repointed
+            )
+        ),
+    )
     _point_latest_aliases(document, wiring, out, style)
     return out
+
+
+#: The APIs SAM builds from the functions' events alone.
+IMPLICIT_APIS = ("ServerlessRestApi", "ServerlessHttpApi")
+
+
+def _repointed_by_sam(source: str, function: str, generated: frozenset[str], out: Wired) -> bool:
+    """Whether SAM points a generated caller at the alias: the function's own events, the
+    implicit APIs, and what SAM builds from a resource the fix re-points."""
+    if source not in generated:
+        return False
+    return source.startswith((function, *IMPLICIT_APIS, *out.repointed))
+
+
+def _built_from_events(
+    document: Document, wiring: FunctionWiring, function: str, out: Wired
+) -> set[str]:
+    """Callers written beside the function whose call of it SAM wrote: an Api event's
+    integration in an ``AWS::Serverless::Api``, an S3 event's notification in the bucket, a
+    Cognito event's trigger in the user pool. SAM points them at the alias itself; they are no
+    longer listed as not edited."""
+    built: set[str] = set()
+    for ref in wiring.references:
+        label = f"{ref.source} ({ref.consumer})"
+        node = document.resource(ref.source)
+        if label not in out.untouched or ref.source == function or node is None:
+            continue
+        properties = node.get("Properties")
+        if _is_sam_resource(node) or not document.find(properties, ref.path):
+            built.add(ref.source)
+            out.untouched = [other for other in out.untouched if other != label]
+    return built
 
 
 def _repoint_owners(
@@ -256,6 +312,7 @@ def describe(function: str, wired: Wired) -> str:
         parts.append(f"adds {listing(wired.added)} to {function}")
     if wired.repointed:
         parts.append(f"points {listing(wired.repointed)} at {function}.Alias")
+    parts.extend(wired.settled(function))
     return "; ".join(parts) or "changes nothing"
 
 

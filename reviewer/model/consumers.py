@@ -7,6 +7,7 @@ of a resource type decides; a reference from a listed type at an unlisted path i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -181,3 +182,40 @@ def classify(resource_type: str, path: PropertyPath) -> ConsumerRow:
         if _matches(row.pattern, path):
             return row
     return ConsumerRow((), Role.OTHER, f"{resource_type} property")
+
+
+#: Resource types that invoke a function under a service principal's permission, where the type
+#: does not name the service: the ``Principal`` of an ``AWS::Lambda::Permission`` without its
+#: domain (``logs`` for ``logs.amazonaws.com`` and ``logs.eu-west-1.amazonaws.com``). Any other
+#: type invokes under the service its namespace names (``AWS::SNS::Topic``: ``sns``,
+#: ``AWS::ApiGatewayV2::Integration``: ``apigateway``). Services that invoke with a role of
+#: their own (SQS mappings, Step Functions, Scheduler, Pipes) need no permission.
+PRINCIPAL_CONSUMERS: dict[str, frozenset[str]] = {
+    "cognito-idp": frozenset({"AWS::Cognito::UserPool"}),
+    "lambda.alarms.cloudwatch": frozenset({"AWS::CloudWatch::Alarm"}),
+    "elasticloadbalancing": frozenset({"AWS::ElasticLoadBalancingV2::TargetGroup"}),
+}
+
+_SERVICE_PRINCIPAL = re.compile(
+    r"^(?P<service>lambda\.alarms\.cloudwatch|[a-z0-9-]+)"
+    r"(?:\.(?:[a-z]{2}(?:-[a-z]+)+-\d|\$\{AWS::Region\}))?"
+    r"\.(?:amazonaws\.com(?:\.cn)?|amazon\.com|\$\{AWS::URLSuffix\})$"
+)
+
+
+def principal_service(principal: str) -> str | None:
+    """The service a permission's principal names (``sns`` for ``sns.amazonaws.com``), or None
+    for an account, an IAM principal or ``*``."""
+    match = _SERVICE_PRINCIPAL.match(principal)
+    return match.group("service") if match else None
+
+
+def invokes_under(resource_type: str, service: str) -> bool:
+    """Whether a resource of ``resource_type`` invokes through ``service``'s principal."""
+    if resource_type in PRINCIPAL_CONSUMERS.get(service, frozenset()):
+        return True
+    parts = resource_type.split("::")
+    if len(parts) != 3 or parts[0] != "AWS":
+        return False
+    namespace = parts[1].lower()
+    return bool(service) and "." not in service and namespace.startswith(service.replace("-", ""))

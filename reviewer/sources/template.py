@@ -41,9 +41,14 @@ def load_template(path: Path, stack_name: str | None) -> list[StackTemplate]:
 
 
 def load_directory(path: Path, stack_name: str | None) -> list[StackTemplate]:
-    """Every template directly in ``path``, as one app (nested templates under their parent)."""
+    """Every template directly in ``path``, as one app (nested templates under their parent).
+
+    Hidden files (``.name``) are not templates of the app: editors' and tools' working copies
+    (``latest-guard fix`` writes one next to a SAM template while it runs) live there.
+    """
     files = sorted(
-        p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES
+        p for p in path.iterdir()
+        if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES and not p.name.startswith(".")
     )
     if not files:
         raise InputError(path, "holds no template file (.yaml, .yml, .json, .template)")
