@@ -965,7 +965,9 @@ def test_known_type_at_an_unlisted_property_is_not_an_invocation(tmp_path: Path)
 # --------------------------------------------------------------------------------------------
 
 
-def test_outputs_are_external_paths(tmp_path: Path) -> None:
+def test_exports_are_external_paths_and_plain_outputs_are_not(tmp_path: Path) -> None:
+    """Other stacks reach a function through an export; an output that is not exported only
+    shows a value, so it is no caller (it was one of the false "consumers" on real stacks)."""
     graph = build_graph(tmp_path, outputs="""
         FnArn:
           Value: !GetAtt Fn.Arn
@@ -981,7 +983,8 @@ def test_outputs_are_external_paths(tmp_path: Path) -> None:
     named = single_ref(graph, "Outputs.FnName")
     live = single_ref(graph, "Outputs.LiveArn")
 
-    assert {exported.role, named.role, live.role} == {Role.EXTERNAL}
+    assert exported.role is Role.EXTERNAL
+    assert named.role is live.role is Role.OTHER
     assert exported.consumer == "stack export"
     assert named.consumer == "stack output"
     assert (exported.qualified, named.qualified, live.qualified) == (False, False, True)
@@ -1382,6 +1385,7 @@ def test_invoking_lists_only_invocation_paths(tmp_path: Path) -> None:
         outputs="""
         Name:
           Value: !Ref Fn
+          Export: {Name: orders-fn}
         """,
     )
     wiring = graph.functions["Fn"]
@@ -1626,3 +1630,16 @@ def test_form_describes_how_the_consumer_names_the_function(
         """))
 
     assert single_ref(graph, "Consumer").form == form
+
+
+def test_a_secret_that_names_a_function_does_not_invoke_it(tmp_path: Path) -> None:
+    graph = build_graph(
+        tmp_path,
+        consumer("AWS::SecretsManager::Secret", """
+            Name: !Sub "${Fn}-credentials"
+            Description: !GetAtt Fn.Arn
+            """, logical_id="Creds"),
+    )
+    wiring = graph.functions["Fn"]
+    assert wiring.invoking == []
+    assert {r.role for r in wiring.references if r.source == "Creds"} == {Role.OTHER}

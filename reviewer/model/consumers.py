@@ -22,7 +22,7 @@ class Role(StrEnum):
     GRANT = "grant"  # a permission to invoke (Lambda permission, IAM policy)
     CONFIGURE = "configure"  # settings attached to a qualifier (EventInvokeConfig)
     DEFINE = "define"  # a version or an alias of the function
-    EXTERNAL = "external"  # a stack output: callers outside the stack may use it
+    EXTERNAL = "external"  # a stack export: callers outside the stack may use it
     # CloudFormation itself invokes it during deployments (custom resources, macros): only after
     # the function's update has finished, or before it started, never in between.
     DEPLOYMENT = "deployment"
@@ -152,6 +152,9 @@ CONSUMERS: dict[str, tuple[ConsumerRow, ...]] = {
     "AWS::ApplicationAutoScaling::ScalingPolicy": (),
     "AWS::CodeDeploy::DeploymentGroup": (),
     "AWS::CloudFormation::WaitCondition": (),
+    # A secret names or describes a function (its rotation is AWS::SecretsManager::
+    # RotationSchedule's): no path of it invokes.
+    "AWS::SecretsManager::Secret": (),
 }
 
 #: A reference from a resource type the table does not know: treated as a possible caller.

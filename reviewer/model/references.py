@@ -194,15 +194,17 @@ class ReferenceGraph:
             for hit in _hits_with_names(resource, self._names):
                 self._add(source=logical_id, source_type=resource.type, resource=resource, hit=hit)
         for name, output in self.stack.outputs.items():
-            label = "stack export" if "Export" in output else "stack output"
+            # An export is how other stacks reach the function; an output that is not
+            # exported only shows a value (to a person, a script): it is not a caller.
+            exported = "Export" in output
             for hit in find_hits(output.get("Value"), ()):
                 self._add(
                     source=f"Outputs.{name}",
                     source_type="Output",
                     resource=None,
                     hit=hit,
-                    role=Role.EXTERNAL,
-                    label=label,
+                    role=Role.EXTERNAL if exported else Role.OTHER,
+                    label="stack export" if exported else "stack output",
                 )
 
     def forget_source(self, source: str) -> None:
