@@ -197,3 +197,19 @@ def test_cli_compares_with_the_same_template_at_a_git_ref(
     assert report["baseline"] == "git HEAD"
     assert report["findings"][0]["rule"] == "LG001"
     assert not list(private.glob("latest-guard-baseline-*"))
+
+
+def test_a_git_failure_is_named_by_its_error_not_its_progress_line(tmp_path: Path) -> None:
+    """git prints "Preparing worktree" before the error: the error is what the user reads."""
+    from reviewer.sources.git_baseline import _first_line
+
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "file").write_text("x", encoding="utf-8")
+    failed = subprocess.run(["git", "worktree", "add", "--detach", "busy", "HEAD"],
+                            cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert failed.returncode != 0
+    assert failed.stderr.startswith("Preparing worktree")
+    assert _first_line(failed.stderr) == "'busy' already exists"

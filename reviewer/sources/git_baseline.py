@@ -170,5 +170,11 @@ def run_git(
 
 
 def _first_line(text: str) -> str:
+    """What git says went wrong: its first ``fatal:`` or ``error:`` line (progress lines such
+    as "Preparing worktree" come first), else its last line."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0].removeprefix("fatal: ") if lines else "git failed"
+    for line in lines:
+        for prefix in ("fatal: ", "error: "):
+            if line.startswith(prefix):
+                return line.removeprefix(prefix)
+    return lines[-1] if lines else "git failed"
