@@ -395,3 +395,95 @@ def _sweep_other(
         pass  # the mutation may leave a reference dangling: a clean refusal is fine
     except Exception:
         sweep.crashes[path] = crash_text("mutated pair without a function")
+
+
+def respell(body: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    """``body`` with every function's literal environment values, ``Timeout`` and
+    ``MemorySize`` moved into new parameters whose defaults are those values, and each literal
+    ``Runtime`` wrapped in an ``Fn::If`` on a condition that always holds: the same deployed
+    values, spelled differently. Also how many values were respelled."""
+    document = json.loads(json.dumps(body))
+    parameters = document.setdefault("Parameters", {})
+    if not isinstance(parameters, dict):
+        return document, 0
+    conditions = document.setdefault("Conditions", {})
+    if not isinstance(conditions, dict):
+        return document, 0
+    conditions["LatestGuardAlways"] = {"Fn::Equals": ["same", "same"]}
+    count = 0
+
+    def parameter(value: str | int | float) -> dict[str, str]:
+        nonlocal count
+        count += 1
+        name = f"LatestGuardRespelled{count}"
+        kind = "String" if isinstance(value, str) else "Number"
+        parameters[name] = {"Type": kind, "Default": value}
+        return {"Ref": name}
+
+    for resource in (document.get("Resources") or {}).values():
+        if not isinstance(resource, dict) or resource.get("Type") != FUNCTION:
+            continue
+        properties = resource.get("Properties")
+        if not isinstance(properties, dict):
+            continue
+        for name in ("Timeout", "MemorySize"):
+            value = properties.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                properties[name] = parameter(value)
+        if isinstance(properties.get("Runtime"), str):
+            count += 1
+            properties["Runtime"] = {"Fn::If": ["LatestGuardAlways", properties["Runtime"],
+                                                "provided.al2023"]}
+        environment = properties.get("Environment")
+        variables = environment.get("Variables") if isinstance(environment, dict) else None
+        if isinstance(variables, dict):
+            for key, value in list(variables.items()):
+                if isinstance(value, str) and not value.startswith("{{resolve:"):
+                    variables[key] = parameter(value)
+    return document, count
+
+
+def test_corpus_templates_respelled_with_the_same_values_never_change(
+    corpus: list[Path], tmp_path: Path
+) -> None:
+    """Values compared as deployed: a literal and a parameter whose default is that literal,
+    a value and the same value behind a true condition, are one value on real templates."""
+    config = Config()
+    pairs = respelled = 0
+    changed: list[str] = []
+    crashes: dict[Path, str] = {}
+    start = perf_counter()
+    for index, path in enumerate(corpus):
+        try:
+            original = load_side(path)
+        except InputError:
+            continue
+        except Exception:
+            crashes[path] = crash_text("load_side original")
+            continue
+        stack = original[0]
+        if not stack.of_type(FUNCTION) or len(original) != 1:
+            continue
+        document, count = respell(stack.body)
+        if not count:
+            continue
+        copy = tmp_path / f"{index:04d}-{path.stem}.json"
+        copy.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        pairs += 1
+        respelled += count
+        try:
+            report = analyze(load_side(copy), original, config, f"template {path}")
+        except Exception:
+            crashes[path] = crash_text("respelled pair")
+            continue
+        for summary in report.stacks:
+            changed.extend(f"{path} ({name})" for name in summary.changed_functions)
+    summary = (
+        f"corpus respelled sweep: {pairs} templates, {respelled} values respelled in "
+        f"{perf_counter() - start:.1f} s, {len(changed)} functions read as changed, "
+        f"{len(crashes)} crashed"
+    )
+    print(f"\n{summary}")
+    assert pairs > 100, summary
+    assert not crashes, f"{summary}\n{clip(f'CRASH {p}: {t}' for p, t in crashes.items())}"
+    assert not changed, f"{summary}\n{clip(changed)}"
