@@ -211,7 +211,7 @@ def child(kind: str, directory: Path, stage: str) -> dict[str, Any]:
     from reviewer.report import REPORTERS
     from reviewer.rules.base import StackContext
     from reviewer.rules.registry import RULES
-    from reviewer.sources.files import load_template_file
+    from reviewer.sources.text.files import load_template_file
 
     def load(new_path: Path, old_path: Path) -> tuple[float, Any, Any]:
         start = time.process_time()

@@ -34,17 +34,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
 
 if TYPE_CHECKING:
-    from reviewer.engine import Report
+    from reviewer.contract.report import Report
     from reviewer.github.context import RunContext
     from reviewer.run import CheckOptions
 
 EXIT_INPUT = 2
 MODES = ("full", "analyze", "publish")
 COMMENTS = ("review", "summary", "off")
-FAIL_ON = ("error", "warning", "notice", "never")
 BOOLEANS = ("true", "false")
 DEFAULT_REPORT = "latest-guard-report.json"
 _STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}|arn:aws[-a-z]*:cloudformation:\S+")
@@ -107,7 +107,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     _choice("comment", inputs.comment, COMMENTS)
     _choice("fail-step", inputs.fail_step, BOOLEANS)
     if inputs.fail_on:
-        _choice("fail-on", inputs.fail_on, FAIL_ON)
+        _choice("fail-on", inputs.fail_on, tuple(FailOn))
     return replace(
         inputs, mode=inputs.mode.lower(), comment=inputs.comment.lower(),
         fail_on=inputs.fail_on.lower(), fail_step=inputs.fail_step.lower(),
@@ -177,7 +177,7 @@ def _withhold_token(env: MutableMapping[str, str], token: str) -> None:
 def _trust_workspace(env: MutableMapping[str, str], workspace: Path) -> None:
     """git refuses a repository owned by another user ("dubious ownership"): the case on
     self-hosted runners and in job containers. The workspace is the job's own checkout."""
-    from reviewer.sources.git_history import trust_repository
+    from reviewer.sources.git.history import trust_repository
 
     trust_repository(env, workspace.resolve())
 
@@ -291,8 +291,8 @@ def _merge_base(
 ) -> str:
     """The merge base of the checked-out commit and ``base``, fetched when missing."""
     from reviewer.github.workflow import log_line
-    from reviewer.sources.git_baseline import repository_root
-    from reviewer.sources.git_history import merge_base
+    from reviewer.sources.git.baseline import repository_root
+    from reviewer.sources.git.history import merge_base
 
     found = merge_base(
         repository_root(workdir.resolve()),
@@ -337,7 +337,7 @@ def _deliver(
         _write(workspace / inputs.report_path, json_v1.render(report))
     if inputs.sarif_file:
         _write(workspace / inputs.sarif_file, sarif.render(report, root=workspace))
-    from reviewer.findings import Severity
+    from reviewer.contract.enums import Severity
 
     outputs = {
         "findings": str(sum(1 for f in report.findings if not f.suppressed)),

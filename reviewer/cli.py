@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer import __version__
+from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="output format (default: text)")
     check.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
-    check.add_argument("--fail-on", choices=("error", "warning", "notice", "never"),
+    check.add_argument("--fail-on", choices=tuple(FailOn),
                        help="lowest severity that makes the exit status 1 (default: the "
                             "configuration file's fail-on, else error)")
     check.add_argument("--config", type=Path, metavar="FILE",
@@ -88,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     hook.add_argument("--base", default="HEAD", metavar="REV",
                       help="the revision to compare with (default: HEAD; in a repository "
                            "with no commit yet, every template is new)")
-    hook.add_argument("--fail-on", choices=("error", "warning", "notice", "never"),
+    hook.add_argument("--fail-on", choices=tuple(FailOn),
                       help="lowest severity that makes the exit status 1 (default: error)")
     hook.add_argument("--config", type=Path, metavar="FILE",
                       help="configuration file (default: .latest-guard.yml or pyproject.toml "
@@ -246,7 +247,7 @@ def _config(args: argparse.Namespace) -> Config:
     from reviewer.rules.registry import RULES_BY_ID
 
     config = load_config(args.config or find_config(Path.cwd()), frozenset(RULES_BY_ID))
-    return replace(config, fail_on=args.fail_on) if args.fail_on else config
+    return replace(config, fail_on=FailOn(args.fail_on)) if args.fail_on else config
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reviewer.contract.enums import FailOn
 from reviewer.errors import ConfigError
 
-FAIL_ON_CHOICES = ("error", "warning", "notice", "never")
 CONFIG_NAMES = (".latest-guard.yml", ".latest-guard.yaml")
 _KEYS = {"fail-on", "rules", "ignore-functions"}
 
 
 @dataclass(frozen=True)
 class Config:
-    fail_on: str = "error"
+    fail_on: FailOn = FailOn.ERROR
     enabled: frozenset[str] | None = None
     disabled: frozenset[str] = frozenset()
     ignore_functions: tuple[str, ...] = ()
@@ -108,9 +108,10 @@ def _parse(path: Path, raw: Any, known_rules: frozenset[str]) -> Config:
         raise ConfigError(
             path, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})"
         )
-    fail_on = str(raw.get("fail-on", "error")).lower()
-    if fail_on not in FAIL_ON_CHOICES:
-        raise ConfigError(path, f"fail-on must be one of {', '.join(FAIL_ON_CHOICES)}")
+    spelled = str(raw.get("fail-on", FailOn.ERROR)).lower()
+    if spelled not in FailOn.__members__.values():
+        raise ConfigError(path, f"fail-on must be one of {', '.join(FailOn)}")
+    fail_on = FailOn(spelled)
     rules = raw.get("rules", {}) or {}
     if not isinstance(rules, Mapping) or set(rules) - {"enable", "disable"}:
         raise ConfigError(path, "rules takes 'enable' and/or 'disable' lists of rule ids")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reviewer.config import Config
+from reviewer.contract.findings import Finding
 from reviewer.diff.function_changes import Status
-from reviewer.findings import Finding, Severity
 from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
 from reviewer.model.collector import existing_objects_frozen
@@ -16,58 +16,12 @@ from reviewer.model.resolve import Resolver, deployed_view, undecided_parameters
 from reviewer.model.template import FUNCTION, StackTemplate
 
 if TYPE_CHECKING:
-    from reviewer.sources.change_set import ChangeSetFacts
+    from reviewer.sources.aws.change_set import ChangeSetFacts
+from reviewer.contract.enums import StackStatus
+from reviewer.contract.report import Report, StackSummary
 from reviewer.rules.base import StackContext
 from reviewer.rules.latest_race import LatestRace, why_quiet
 from reviewer.rules.registry import RULES
-
-
-@dataclass(frozen=True)
-class StackSummary:
-    name: str
-    template: str
-    baseline: str | None
-    #: "compared", "new", "removed", or "baseline-missing": the stack's template exists on the
-    #: new side only because the baseline side's copy could not be found or made (build
-    #: output that was not synthesized there); it was not compared, and the verdict says so.
-    status: str
-    functions: int
-    changed_functions: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    #: Changed functions that have no finding, each with why (code only, configuration
-    #: only, published through an alias, created or replaced, a custom-resource provider).
-    quiet: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Report:
-    findings: tuple[Finding, ...]
-    stacks: tuple[StackSummary, ...]
-    baseline: str
-    fail_on: str
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity and not f.suppressed)
-
-    @property
-    def suppressed(self) -> int:
-        return sum(1 for f in self.findings if f.suppressed)
-
-    @property
-    def failing(self) -> bool:
-        if self.fail_on == "never":
-            return False
-        threshold = Severity(self.fail_on).rank
-        return any(f.severity.rank >= threshold for f in self.findings if not f.suppressed)
-
-    @property
-    def missing_baselines(self) -> list[str]:
-        """The stacks that could not be compared because their baseline is missing."""
-        return [s.name for s in self.stacks if s.status == "baseline-missing"]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failing else 0
 
 
 def pair_stacks(
@@ -145,7 +99,7 @@ def _analyze(
         stacks.append(_summary(context, len(stack.of_type(FUNCTION)), explained))
     paired = {b.name for _, b in pairs if b is not None}
     stacks.extend(
-        StackSummary(s.name, "", str(s.path), "removed", len(s.of_type(FUNCTION)))
+        StackSummary(s.name, "", str(s.path), StackStatus.REMOVED, len(s.of_type(FUNCTION)))
         for s in old or []
         if s.name not in paired
     )
@@ -210,7 +164,7 @@ def _new_stack(stack: StackTemplate, had_baseline: bool, missing: str | None) ->
     functions = len(stack.of_type(FUNCTION))
     if missing is not None:
         return StackSummary(
-            stack.name, str(stack.path), None, "baseline-missing", functions, (),
+            stack.name, str(stack.path), None, StackStatus.BASELINE_MISSING, functions, (),
             (*stack.notes, missing),
         )
     note = (
@@ -219,7 +173,7 @@ def _new_stack(stack: StackTemplate, had_baseline: bool, missing: str | None) ->
         else "no baseline given: pass --baseline to compare with what is deployed"
     )
     notes = (*stack.notes, note)
-    return StackSummary(stack.name, str(stack.path), None, "new", functions, (), notes)
+    return StackSummary(stack.name, str(stack.path), None, StackStatus.NEW, functions, (), notes)
 
 
 def _summary(
@@ -248,7 +202,7 @@ def _summary(
             + ": changes that arrive only through them cannot be seen"
         )
     return StackSummary(
-        context.new.name, str(context.new.path), str(context.old.path), "compared",
+        context.new.name, str(context.new.path), str(context.old.path), StackStatus.COMPARED,
         functions, changed, tuple(notes), quiet,
     )
 

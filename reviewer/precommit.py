@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer.config import Config
-from reviewer.engine import Report, analyze
+from reviewer.contract.report import Report
+from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.files import TEMPLATE_SUFFIXES, load_template_text, read_text
-from reviewer.sources.git_blob import read_at_revision
-from reviewer.sources.template import is_sam
+from reviewer.sources.cloudformation.template import is_sam
+from reviewer.sources.git.blob import read_at_revision
+from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_text, read_text
 
 NOT_A_TEMPLATE = "not a CloudFormation template"
 
@@ -67,7 +68,7 @@ def _load(path: Path, text: str) -> StackTemplate:
             raise
         raise _NotATemplate(NOT_A_TEMPLATE) from None
     if is_sam(stack.body):
-        from reviewer.sources.sam import expand
+        from reviewer.sources.cloudformation.sam import expand
 
         # Local code (CodeUri: src/) is hashed from the work tree for both sides, so the hook
         # sees configuration changes of SAM functions; code changes need --baseline-ref.

@@ -32,13 +32,14 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
+from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
 
 if TYPE_CHECKING:
     from reviewer.config import Config
-    from reviewer.engine import Report
+    from reviewer.contract.report import Report
     from reviewer.model.template import StackTemplate
-    from reviewer.sources.change_set import ChangeSetFacts
+    from reviewer.sources.aws.change_set import ChangeSetFacts
 
 T = TypeVar("T")
 
@@ -78,8 +79,8 @@ class CheckOptions:
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
     """The report for ``options`` (see the module doc)."""
     from reviewer.engine import analyze
-    from reviewer.sources.sam_artifacts import recording
-    from reviewer.sources.unread_code import UnreadSides
+    from reviewer.sources.cloudformation.sam_artifacts import recording
+    from reviewer.sources.cloudformation.unread_code import UnreadSides
 
     config = _config(options)
     with ExitStack() as stack:
@@ -157,7 +158,7 @@ def _baseline_tree(options: CheckOptions, stack: ExitStack) -> _Tree | None:
     """With ``baseline_ref``: a work tree of that commit, removed when ``stack`` closes."""
     if not options.baseline_ref:
         return None
-    from reviewer.sources.git_baseline import repository_root, worktree
+    from reviewer.sources.git.baseline import repository_root, worktree
 
     root = repository_root(options.working_directory.resolve())
     return _Tree(stack.enter_context(worktree(options.baseline_ref, root)), root)
@@ -177,7 +178,7 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
         return None
     from concurrent.futures import ThreadPoolExecutor
 
-    from reviewer.sources.git_baseline import baseline_paths
+    from reviewer.sources.git.baseline import baseline_paths
 
     base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
     base_label = f"base {_short(options.baseline_ref or '')}"
@@ -216,7 +217,7 @@ def _git_baseline(
     loaded (malformed, refused by the SAM translator) is missing too, with the error named
     the git way (``base (REF):path:line``): the change may well be the one that repairs it.
     """
-    from reviewer.sources.git_baseline import baseline_paths, is_tracked
+    from reviewer.sources.git.baseline import baseline_paths, is_tracked
 
     ref = _short(options.baseline_ref or "")
     paths = baseline_paths(templates, tree.path, tree.root)
@@ -376,8 +377,8 @@ def _change_set(
     if target is None or deployed is None:
         progress.write(f"latest-guard: no change set: stack {name} is not deployed\n")
         return None
-    from reviewer.sources.change_set import change_set_facts, make_client_factory
-    from reviewer.sources.files import read_text
+    from reviewer.sources.aws.change_set import change_set_facts, make_client_factory
+    from reviewer.sources.text.files import read_text
 
     keep = [p for p in target.parameters if p not in overrides and p in deployed.parameters]
     return change_set_facts(
@@ -400,7 +401,7 @@ def _config(options: CheckOptions) -> Config:
     start = options.working_directory.resolve()
     path = options.config or (find_config(start) if options.config_search else None)
     config = load_config(path, frozenset(RULES_BY_ID))
-    return replace(config, fail_on=options.fail_on) if options.fail_on else config
+    return replace(config, fail_on=FailOn(options.fail_on)) if options.fail_on else config
 
 
 def _baseline(
@@ -409,7 +410,7 @@ def _baseline(
     """The baseline stacks from deployed stacks or paths, and their label."""
     workdir = options.working_directory
     if options.baseline_stacks:
-        from reviewer.sources.deployed import fetch_deployed
+        from reviewer.sources.aws.deployed import fetch_deployed
 
         deployed = fetch_deployed(
             options.baseline_stacks,
@@ -475,7 +476,7 @@ def _settle_parameters(
     deployed stack, the values deployed. A git baseline takes the same overrides when they
     were given, else the ``samconfig`` of the base commit; a file baseline, the new side's.
     """
-    from reviewer.sources.parameters import apply_parameter_values
+    from reviewer.sources.cloudformation.parameters import apply_parameter_values
 
     overrides = _overrides(options, templates)
     old_overrides = overrides
@@ -494,7 +495,7 @@ def _base_overrides(
     """The parameter overrides the base commit deploys with: its own ``samconfig``, read from
     the base commit (each side deploys with its own settings). One that cannot be read there
     leaves the base with its defaults, and a note says so."""
-    from reviewer.sources.git_baseline import baseline_paths
+    from reviewer.sources.git.baseline import baseline_paths
 
     try:
         return _overrides(options, baseline_paths(templates, tree.path, tree.root)), old
@@ -509,7 +510,11 @@ def _base_overrides(
 
 def _overrides(options: CheckOptions, templates: Sequence[Path]) -> dict[str, str]:
     """``--parameter-overrides``; without them, a SAM project's ``samconfig`` overrides."""
-    from reviewer.sources.parameters import find_samconfig, load_samconfig, parse_overrides
+    from reviewer.sources.cloudformation.parameters import (
+        find_samconfig,
+        load_samconfig,
+        parse_overrides,
+    )
 
     if options.parameter_overrides:
         return parse_overrides(options.parameter_overrides, base=options.working_directory)

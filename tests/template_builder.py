@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.config import Config
-from reviewer.engine import Report, analyze
+from reviewer.contract.report import Report
+from reviewer.engine import analyze
 from reviewer.model.template import StackTemplate
-from reviewer.sources.files import load_template_text
+from reviewer.sources.text.files import load_template_text
 
 CODE_V1 = {"S3Bucket": "artifacts", "S3Key": "v1.zip"}
 CODE_V2 = {"S3Bucket": "artifacts", "S3Key": "v2.zip"}

@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import signal
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,27 +28,26 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.model import Shape
 from botocore.stub import ANY, Stubber
 from moto.server import ThreadedMotoServer
 
+from reviewer.contract.enums import FailOn, Side
+from reviewer.contract.findings import Finding, PropertyChange
+from reviewer.contract.report import Report, StackSummary
 from reviewer.diff.change_set_changes import (
     function_changes_from_change_set,
     recreated_resources,
 )
-from reviewer.diff.function_changes import FunctionChange, PropertyChange, Status
-from reviewer.diff.properties import Side
-from reviewer.engine import Report, StackSummary
+from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.errors import InputError
-from reviewer.findings import Finding
 from reviewer.model.app import AppGraph
 from reviewer.report import REPORTERS
 from reviewer.rules.base import StackContext
 from reviewer.rules.registry import RULES
 from reviewer.sources import load_side
-from reviewer.sources.change_set import (
+from reviewer.sources.aws.change_set import (
     MAX_TEMPLATE_BODY,
     ChangeSetFacts,
     ClientFactory,
@@ -62,10 +62,11 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 CANARY_BEFORE = "sk-live-CANARY-before-4f1d"
 CANARY_AFTER = "sk-live-CANARY-after-9c2e"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/orders"
 
 
-def orders_template(arch: str, key: str, layer: str, padding: int = 0) -> str:
+def orders_template(
+    arch: str, key: str, layer: str, *, bucket: str, role: str, padding: int = 0
+) -> str:
     """A function behind an SQS queue; ``padding`` adds comment lines to grow the body."""
     return f"""# Orders service
 Resources:
@@ -74,9 +75,9 @@ Resources:
     Properties:
       Runtime: python3.12
       Handler: app.handler
-      Role: {ROLE}
+      Role: {role}
       Architectures: [{arch}]
-      Code: {{S3Bucket: artifacts, S3Key: {key}}}
+      Code: {{S3Bucket: {bucket}, S3Key: {key}}}
       Layers: [arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{layer}]
   Queue:
     Type: AWS::SQS::Queue
@@ -88,40 +89,67 @@ Resources:
 """ + "# padding to grow the template past the inline limit\n" * padding
 
 
-OLD = orders_template("x86_64", "orders/1111.zip", "deps-x86_64:4")
-NEW = orders_template("arm64", "orders/2222.zip", "deps-arm64:1")
-
-
 # --- moto's server, over HTTP ---------------------------------------------------------------
+#
+# moto keeps its state per process, shared by every server in it and so by every test module
+# that a pytest-xdist worker runs: nothing here resets it, and every bucket, role and stack
+# has a name of its own (a per-module suffix for what the module seeds, a per-test one for
+# the stacks a test deploys), so that other modules' names and this module's never meet.
+
+
+def unique(prefix: str) -> str:
+    """``prefix`` with a random suffix: a name no other module or test uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the module's moto server holds: the buckets and the role a function needs."""
+
+    url: str
+    artifacts: str  # the bucket with the functions' code
+    templates: str  # the (empty) bucket large templates are uploaded to
+    role: str  # the ARN of the functions' role
 
 
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
+def seeded() -> Iterator[Seeded]:
     """One moto server for the module, with the bucket, role and code a function needs."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with pytest.MonkeyPatch.context() as env:
-        fake_credentials(env)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
-        # moto keeps its state per process, shared by every server in it: start from nothing.
-        requests.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
-        try:
-            s3 = boto3.client("s3", endpoint_url=url, region_name=REGION)
-            s3.create_bucket(Bucket="artifacts")
-            s3.create_bucket(Bucket="templates")
-            archive = io.BytesIO()
-            with zipfile.ZipFile(archive, "w") as zipped:
-                zipped.writestr("app.py", "def handler(event, context):\n    return 1\n")
-            for key in ("orders/1111.zip", "orders/2222.zip"):
-                s3.put_object(Bucket="artifacts", Key=key, Body=archive.getvalue())
-            boto3.client("iam", endpoint_url=url, region_name=REGION).create_role(
-                RoleName="orders", AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST)
-            )
-            yield url
-        finally:
-            server.stop()
+    werkzeug = logging.getLogger("werkzeug")  # one line per request otherwise
+    level = werkzeug.level
+    werkzeug.setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    artifacts, templates, role = unique("artifacts"), unique("templates"), unique("orders")
+    try:
+        s3 = _seeding_client(url, "s3")
+        s3.create_bucket(Bucket=artifacts)
+        s3.create_bucket(Bucket=templates)
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr("app.py", "def handler(event, context):\n    return 1\n")
+        for key in ("orders/1111.zip", "orders/2222.zip"):
+            s3.put_object(Bucket=artifacts, Key=key, Body=archive.getvalue())
+        _seeding_client(url, "iam").create_role(
+            RoleName=role, AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST)
+        )
+        yield Seeded(url, artifacts, templates, f"arn:aws:iam::{ACCOUNT}:role/{role}")
+    finally:
+        server.stop()
+        werkzeug.setLevel(level)
+
+
+def _seeding_client(url: str, service: str) -> Any:
+    """A client for seeding moto; explicit fake keys, so no environment is changed for it."""
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 _LAMBDA_TRUST = {
@@ -147,10 +175,33 @@ def fake_credentials(env: pytest.MonkeyPatch) -> None:
 class Moto:
     """Clients of the moto server, and hooks that make calls of our code fail on purpose."""
 
-    url: str
+    seeded: Seeded
     hooks: list[tuple[str, Callable[..., Any]]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     profile: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.seeded.url
+
+    def stack(self, name: str) -> str:
+        """A stack name of this test's own: ``name`` with a unique suffix."""
+        return unique(name)
+
+    def template(self, arch: str, key: str, layer: str, padding: int = 0) -> str:
+        """``orders_template`` with the module's bucket and role."""
+        return orders_template(arch, key, layer, bucket=self.seeded.artifacts,
+                               role=self.seeded.role, padding=padding)
+
+    @property
+    def old(self) -> str:
+        """The deployed template: an x86_64 function."""
+        return self.template("x86_64", "orders/1111.zip", "deps-x86_64:4")
+
+    @property
+    def new(self) -> str:
+        """The PR's template: the function switches to arm64, with new code and layer."""
+        return self.template("arm64", "orders/2222.zip", "deps-arm64:1")
 
     def client(self, service: str) -> Any:
         """A client of a fresh session: credentials are looked up now, not cached."""
@@ -190,9 +241,9 @@ class Moto:
 
 
 @pytest.fixture
-def moto(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Moto:
+def moto(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Moto:
     fake_credentials(monkeypatch)
-    return Moto(moto_url)
+    return Moto(seeded)
 
 
 def run(
@@ -205,17 +256,18 @@ def run(
 
 
 def test_change_set_is_read_and_deleted(moto: Moto, tmp_path: Path) -> None:
-    moto.deploy("orders", OLD)
-    facts, progress = run(moto.factory, "orders", NEW)
+    name = moto.stack("orders")
+    moto.deploy(name, moto.old)
+    facts, progress = run(moto.factory, name, moto.new)
 
-    assert moto.change_sets("orders") == []
+    assert moto.change_sets(name) == []
     assert moto.calls == [
         "CreateChangeSet", "DescribeChangeSet", "DescribeChangeSet", "DeleteChangeSet"
     ]
     assert facts.change_set_name.startswith("latest-guard-")
-    assert f"creating change set {facts.change_set_name} of stack orders" in progress
+    assert f"creating change set {facts.change_set_name} of stack {name}" in progress
     assert f"deleted change set {facts.change_set_name}" in progress
-    stack = facts.stack("orders")
+    stack = facts.stack(name)
     assert stack is not None
     function = stack.get("OrdersFn")
     assert function is not None
@@ -224,8 +276,8 @@ def test_change_set_is_read_and_deleted(moto: Moto, tmp_path: Path) -> None:
 
     # moto says only *that* the function changes (no Details): the template diff says how,
     # and the run ends in the finding a user sees.
-    context = compare(tmp_path, OLD, NEW, "orders")
-    changes = function_changes_from_change_set("orders", facts, context.changes)
+    context = compare(tmp_path, moto.old, moto.new, name)
+    changes = function_changes_from_change_set(name, facts, context.changes)
     assert changes["OrdersFn"] == context.changes["OrdersFn"]
     findings = check(replace(context, changes=changes))
     assert [(f.rule, f.resource, f.severity.value) for f in findings] == [
@@ -234,156 +286,169 @@ def test_change_set_is_read_and_deleted(moto: Moto, tmp_path: Path) -> None:
 
 
 def test_no_changes_is_an_answer_and_the_change_set_is_deleted(moto: Moto) -> None:
-    moto.deploy("quiet", OLD)
-    facts, progress = run(moto.factory, "quiet", OLD)
+    name = moto.stack("quiet")
+    moto.deploy(name, moto.old)
+    facts, progress = run(moto.factory, name, moto.old)
     assert facts.no_changes
     assert facts.no_changes_reason is not None
     assert "didn't contain changes" in facts.no_changes_reason
-    assert "no changes to stack quiet" in progress
-    assert moto.change_sets("quiet") == []
-    changes = function_changes_from_change_set("quiet", facts, {})
+    assert f"no changes to stack {name}" in progress
+    assert moto.change_sets(name) == []
+    changes = function_changes_from_change_set(name, facts, {})
     assert changes == {}
 
 
 def test_an_error_while_reading_still_deletes_the_change_set(moto: Moto) -> None:
-    moto.deploy("flaky", OLD)
+    name = moto.stack("flaky")
+    moto.deploy(name, moto.old)
     moto.fail_when_reading(EndpointConnectionError(endpoint_url="https://cloudformation"))
     with pytest.raises(InputError) as caught:
-        run(moto.factory, "flaky", NEW)
-    assert str(caught.value).startswith("stack flaky: cannot call AWS: Could not connect")
+        run(moto.factory, name, moto.new)
+    assert str(caught.value).startswith(f"stack {name}: cannot call AWS: Could not connect")
     assert "\n" not in str(caught.value)
     assert moto.calls[-1] == "DeleteChangeSet"
-    assert moto.change_sets("flaky") == []
+    assert moto.change_sets(name) == []
 
 
 def test_a_refused_call_names_the_operation_and_the_reason(moto: Moto) -> None:
-    moto.deploy("throttled", OLD)
+    name = moto.stack("throttled")
+    moto.deploy(name, moto.old)
     refusal = ClientError(
         {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "DescribeChangeSet"
     )
     moto.fail_when_reading(refusal)
     with pytest.raises(InputError) as caught:
-        run(moto.factory, "throttled", NEW)
+        run(moto.factory, name, moto.new)
     assert str(caught.value) == (
-        "stack throttled: DescribeChangeSet failed: Throttling: Rate exceeded"
+        f"stack {name}: DescribeChangeSet failed: Throttling: Rate exceeded"
     )
-    assert moto.change_sets("throttled") == []
+    assert moto.change_sets(name) == []
 
 
 def test_ctrl_c_while_reading_deletes_the_change_set(moto: Moto) -> None:
-    moto.deploy("interrupted", OLD)
+    name = moto.stack("interrupted")
+    moto.deploy(name, moto.old)
     moto.fail_when_reading(KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
-        run(moto.factory, "interrupted", NEW)
-    assert moto.change_sets("interrupted") == []
+        run(moto.factory, name, moto.new)
+    assert moto.change_sets(name) == []
 
 
 def test_sigterm_while_reading_deletes_the_change_set_and_exits(moto: Moto) -> None:
-    moto.deploy("cancelled", OLD)
+    name = moto.stack("cancelled")
+    moto.deploy(name, moto.old)
     before = signal.getsignal(signal.SIGTERM)
     moto.fail_when_reading(lambda: signal.raise_signal(signal.SIGTERM))
     with pytest.raises(SystemExit) as caught:
-        run(moto.factory, "cancelled", NEW)
+        run(moto.factory, name, moto.new)
     assert caught.value.code == 128 + signal.SIGTERM
     assert moto.calls[-1] == "DeleteChangeSet"
-    assert moto.change_sets("cancelled") == []
+    assert moto.change_sets(name) == []
     assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_a_second_sigterm_does_not_stop_the_deletion(moto: Moto) -> None:
-    moto.deploy("cancelled-twice", OLD)
+    name = moto.stack("cancelled-twice")
+    moto.deploy(name, moto.old)
     moto.hooks.append((
         "provide-client-params.cloudformation.DeleteChangeSet",
         lambda **_: signal.raise_signal(signal.SIGTERM),
     ))
     with pytest.raises(SystemExit) as caught:
-        run(moto.factory, "cancelled-twice", NEW)
+        run(moto.factory, name, moto.new)
     assert caught.value.code == 128 + signal.SIGTERM
-    assert moto.change_sets("cancelled-twice") == []
+    assert moto.change_sets(name) == []
 
 
 def test_missing_credentials_are_one_line(
     moto: Moto, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name)
+    name = moto.stack("orders")
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(variable)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(InputError) as caught:
-        run(moto.factory, "orders", NEW)
-    assert str(caught.value) == "stack orders: cannot call AWS: Unable to locate credentials"
+        run(moto.factory, name, moto.new)
+    assert str(caught.value) == f"stack {name}: cannot call AWS: Unable to locate credentials"
 
 
 def test_an_unknown_profile_is_one_line(moto: Moto) -> None:
+    name = moto.stack("orders")
     moto.profile = "ci"
     with pytest.raises(InputError) as caught:
-        run(moto.factory, "orders", NEW)
+        run(moto.factory, name, moto.new)
     assert str(caught.value) == (
-        "stack orders: cannot call AWS: The config profile (ci) could not be found"
+        f"stack {name}: cannot call AWS: The config profile (ci) could not be found"
     )
 
 
 def test_the_region_may_come_from_aws_region(
     moto: Moto, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    moto.deploy("regional", OLD)
+    name = moto.stack("regional")
+    moto.deploy(name, moto.old)
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.setenv("AWS_REGION", REGION)
-    facts, _ = run(moto.factory, "regional", OLD)
+    facts, _ = run(moto.factory, name, moto.old)
     assert facts.no_changes
 
 
 def test_large_template_goes_through_the_bucket_and_is_deleted(moto: Moto) -> None:
-    moto.deploy("large", OLD)
-    body = orders_template("arm64", "orders/2222.zip", "deps-arm64:1", padding=1000)
+    name = moto.stack("large")
+    moto.deploy(name, moto.old)
+    body = moto.template("arm64", "orders/2222.zip", "deps-arm64:1", padding=1000)
     assert len(body.encode()) > MAX_TEMPLATE_BODY
-    facts, progress = run(moto.factory, "large", body, template_bucket="templates")
+    facts, progress = run(moto.factory, name, body, template_bucket=moto.seeded.templates)
 
     assert f"uploading the template ({len(body.encode()):,} bytes)" in progress
     assert "PutObject" in moto.calls
     assert moto.calls[-2:] == ["DeleteChangeSet", "DeleteObject"]
     # CloudFormation read the uploaded template: it sees the function change.
-    stack = facts.stack("large")
+    stack = facts.stack(name)
     assert stack is not None
     function = stack.get("OrdersFn")
     assert function is not None
     assert function.action == "Modify"
-    assert moto.change_sets("large") == []
-    listing = moto.client("s3").list_objects_v2(Bucket="templates")
+    assert moto.change_sets(name) == []
+    listing = moto.client("s3").list_objects_v2(Bucket=moto.seeded.templates)
     assert listing.get("Contents", []) == []
 
 
 def test_large_template_without_a_bucket_is_refused_before_anything_is_created(
     moto: Moto,
 ) -> None:
-    moto.deploy("large-nobucket", OLD)
-    body = NEW + "#\n" * MAX_TEMPLATE_BODY
+    name = moto.stack("large-nobucket")
+    moto.deploy(name, moto.old)
+    body = moto.new + "#\n" * MAX_TEMPLATE_BODY
     with pytest.raises(InputError) as caught:
-        run(moto.factory, "large-nobucket", body)
+        run(moto.factory, name, body)
     message = str(caught.value)
     assert "CloudFormation takes at most 51,200 bytes inline" in message
     assert "--template-bucket" in message
     assert moto.calls == []
-    assert moto.change_sets("large-nobucket") == []
+    assert moto.change_sets(name) == []
 
 
 def test_upload_to_a_missing_bucket_leaves_nothing_behind(moto: Moto) -> None:
-    moto.deploy("large-missing", OLD)
-    body = NEW + "#\n" * MAX_TEMPLATE_BODY
+    name = moto.stack("large-missing")
+    moto.deploy(name, moto.old)
+    body = moto.new + "#\n" * MAX_TEMPLATE_BODY
     progress = io.StringIO()
     with pytest.raises(InputError, match="PutObject failed: NoSuchBucket"):
-        change_set_facts("large-missing", body, parameters={}, template_bucket="no-such-bucket",
+        change_set_facts(name, body, parameters={}, template_bucket=unique("no-such-bucket"),
                          client_factory=moto.factory, progress=progress)
     assert "CreateChangeSet" not in moto.calls
     assert "warning" not in progress.getvalue()
-    assert moto.change_sets("large-missing") == []
+    assert moto.change_sets(name) == []
 
 
 def test_a_stack_that_does_not_exist(moto: Moto) -> None:
+    name = moto.stack("ghost")
     with pytest.raises(InputError) as caught:
-        run(moto.factory, "ghost", NEW)
+        run(moto.factory, name, moto.new)
     message = str(caught.value)
-    assert message.startswith("stack ghost: CreateChangeSet failed: ValidationError:")
-    assert "ghost" in message.partition(":")[2]
+    assert message.startswith(f"stack {name}: CreateChangeSet failed: ValidationError:")
+    assert name in message.partition(":")[2]
     assert "\n" not in message
 
 
@@ -622,7 +687,7 @@ def check(context: StackContext) -> list[Finding]:
 
 def render(context: StackContext, findings: list[Finding]) -> dict[str, str]:
     stack = StackSummary(context.new.name, str(context.new.path), "change set", "compared", 1)
-    report = Report(tuple(findings), (stack,), "change set", "error")
+    report = Report(tuple(findings), (stack,), "change set", FailOn.ERROR)
     return {name: reporter(report) for name, reporter in REPORTERS.items()}
 
 

@@ -28,7 +28,8 @@ from support import validate
 
 from reviewer.cli import main
 from reviewer.config import Config
-from reviewer.engine import Report, analyze
+from reviewer.contract.report import Report
+from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph

@@ -12,9 +12,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import socket
 import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,18 +28,18 @@ from xml.etree import ElementTree as ET
 
 import boto3
 import pytest
-import requests
 from moto.server import ThreadedMotoServer
 from support import FIXTURES
 
 from reviewer.config import Config
-from reviewer.engine import Report, analyze
+from reviewer.contract.report import Report
+from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.report import REPORTERS
 from reviewer.sources import load_side
-from reviewer.sources.deployed import DeployedSide, fetch_deployed
-from reviewer.sources.parameters import apply_parameter_values, parse_overrides
+from reviewer.sources.aws.deployed import DeployedSide, fetch_deployed
+from reviewer.sources.cloudformation.parameters import apply_parameter_values, parse_overrides
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -120,10 +122,44 @@ Resources:
 
 
 # --- moto ----------------------------------------------------------------------------------
+#
+# moto keeps its state per process, shared by every server in it and so by every test module
+# that a pytest-xdist worker runs: nothing here resets it, and the buckets, roles and stacks
+# this module seeds carry a suffix of its own, so that no other module's names meet them.
+# The templates here and in tests/fixtures name the bucket ``artifacts`` and the roles
+# ``orders`` and ``fn``; ``Moto.localize`` gives them the module's names, on both sides.
+
+_NAMED = re.compile(r"(?<=S3Bucket: )(artifacts)\b|(?<=:role/)(orders|fn)\b")
+
+
+@dataclass(frozen=True)
+class Moto:
+    """moto's server, and the suffix of every name the module seeded in it."""
+
+    url: str
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+
+    def name(self, name: str) -> str:
+        """The module's name for ``name``: of a bucket, a role or a stack (deployed or not)."""
+        return f"{name}-{self.suffix}"
+
+    def stack(self, name: str) -> str:
+        return self.name(name)
+
+    def localize(self, template: str) -> str:
+        """``template`` with the module's bucket and role names (its lines unchanged)."""
+        localized, count = _NAMED.subn(lambda m: f"{m.group(0)}-{self.suffix}", template)
+        assert count, "the template names no bucket or role to localize"
+        return localized
+
+    def fixture(self, tmp_path: Path, name: str) -> Path:
+        """``tests/fixtures/arm64-layer/<name>``, localized, as a file in ``tmp_path``."""
+        text = (FIXTURES / "arm64-layer" / name).read_text(encoding="utf-8")
+        return write(tmp_path, self.localize(text), name)
 
 
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
+def moto() -> Iterator[Moto]:
     """moto's server with the stacks the tests compare against, deployed once."""
     requests_log = logging.getLogger("werkzeug")  # one line per request otherwise
     level = requests_log.level
@@ -131,12 +167,10 @@ def moto_url() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    # moto keeps its state per process, shared by every server in it: start from nothing.
-    requests.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
     try:
-        _deploy(url)
-        yield url
+        seeded = Moto(f"http://{host}:{port}")
+        _deploy(seeded)
+        yield seeded
     finally:
         server.stop()
         requests_log.setLevel(level)
@@ -160,32 +194,34 @@ def _zip() -> bytes:
     return buffer.getvalue()
 
 
-def _deploy(url: str) -> None:
+def _deploy(moto: Moto) -> None:
     """moto creates functions only when their role and code objects exist: those first."""
+    url = moto.url
     s3, iam, cfn = _client(url, "s3"), _client(url, "iam"), _client(url, "cloudformation")
-    for bucket in ("artifacts", "templates"):
+    artifacts, templates = moto.name("artifacts"), moto.name("templates")
+    for bucket in (artifacts, templates):
         s3.create_bucket(Bucket=bucket)
     for key in ("orders/1111.zip", "fn/1111.zip", "worker/1111.zip"):
-        s3.put_object(Bucket="artifacts", Key=key, Body=_zip())
-    s3.put_object(Bucket="templates", Key="child.yaml", Body=CHILD.encode())
+        s3.put_object(Bucket=artifacts, Key=key, Body=_zip())
+    s3.put_object(Bucket=templates, Key="child.yaml", Body=moto.localize(CHILD).encode())
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
              "Principal": {"Service": "lambda.amazonaws.com"}}]}
     for role in ("orders", "fn"):
-        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.create_role(RoleName=moto.name(role), AssumeRolePolicyDocument=json.dumps(trust))
     baseline = (FIXTURES / "arm64-layer" / "baseline.yaml").read_text(encoding="utf-8")
-    cfn.create_stack(StackName="orders", TemplateBody=baseline)
+    cfn.create_stack(StackName=moto.stack("orders"), TemplateBody=moto.localize(baseline))
     cfn.create_stack(
-        StackName="layers",
-        TemplateBody=LAYER_STACK,
+        StackName=moto.stack("layers"),
+        TemplateBody=moto.localize(LAYER_STACK),
         Parameters=[{"ParameterKey": "DepsLayerArn", "ParameterValue": f"{LAYER}:7"}],
     )
     cfn.create_stack(
-        StackName="secrets",
-        TemplateBody=SECRET_STACK,
+        StackName=moto.stack("secrets"),
+        TemplateBody=moto.localize(SECRET_STACK),
         Parameters=[{"ParameterKey": "DbPassword", "ParameterValue": SECRET}],
     )
-    parent = PARENT % "https://templates.s3.amazonaws.com/child.yaml"
-    cfn.create_stack(StackName="app", TemplateBody=parent)
+    parent = PARENT % f"https://{templates}.s3.amazonaws.com/child.yaml"
+    cfn.create_stack(StackName=moto.stack("app"), TemplateBody=parent)
 
 
 @pytest.fixture(autouse=True)
@@ -230,88 +266,94 @@ def json_report(report: Report) -> dict[str, Any]:
     return document
 
 
-def test_the_arm64_switch_races_against_the_deployed_stack(moto_url: str) -> None:
-    side, progress = fetch(moto_url, "orders")
+def test_the_arm64_switch_races_against_the_deployed_stack(moto: Moto, tmp_path: Path) -> None:
+    orders = moto.stack("orders")
+    side, progress = fetch(moto.url, orders)
     (deployed,) = side.stacks
-    assert (deployed.name, str(deployed.path)) == ("orders", "stack:orders")
-    assert side.states["orders"].status == "CREATE_COMPLETE"
+    assert (deployed.name, str(deployed.path)) == (orders, f"stack:{orders}")
+    assert side.states[orders].status == "CREATE_COMPLETE"
     assert deployed.template_location("OrdersFn").line == 3  # lines of the stored template
-    new = load_side(FIXTURES / "arm64-layer" / "template.yaml", "orders")
+    new = load_side(moto.fixture(tmp_path, "template.yaml"), orders)
     (finding,) = check(new, side).findings
     assert (finding.rule, finding.severity.value) == ("LG001", "error")
     assert finding.resource == "OrdersFn"
     assert {c.resource for c in finding.consumers} == {"GetOrders", "QueueMapping", "Nightly"}
     assert progress.splitlines()[0] == (
-        f"latest-guard: fetching 1 deployed stack from {REGION} at {moto_url} ..."
+        f"latest-guard: fetching 1 deployed stack from {REGION} at {moto.url} ..."
     )
-    assert "orders: CREATE_COMPLETE, 6 resources" in progress
+    assert f"{orders}: CREATE_COMPLETE, 6 resources" in progress
 
 
-def test_a_layer_changed_only_through_an_override_races(moto_url: str, tmp_path: Path) -> None:
-    side, _ = fetch(moto_url, "layers")
-    pr = write(tmp_path, LAYER_STACK.replace("fn/1111.zip", "fn/2222.zip"))
-    new = load_side(pr, "layers")
+def test_a_layer_changed_only_through_an_override_races(moto: Moto, tmp_path: Path) -> None:
+    layers = moto.stack("layers")
+    side, _ = fetch(moto.url, layers)
+    pr = write(tmp_path, moto.localize(LAYER_STACK.replace("fn/1111.zip", "fn/2222.zip")))
+    new = load_side(pr, layers)
     overridden = apply_parameter_values(new, parse_overrides([f"DepsLayerArn={LAYER}:8"]),
                                         side.stacks)
     (finding,) = json_report(check(overridden, side))["findings"]
     assert (finding["rule"], finding["severity"]) == ("LG001", "error")
-    (layers,) = finding["changes"]["config"]
-    assert (layers["property"], layers["how"], layers["cause"]) == (
+    (changed_layers,) = finding["changes"]["config"]
+    assert (changed_layers["property"], changed_layers["how"], changed_layers["cause"]) == (
         "Layers", "by parameter", "DepsLayerArn"
     )
 
 
 def test_a_parameter_not_overridden_keeps_its_deployed_value(
-    moto_url: str, tmp_path: Path
+    moto: Moto, tmp_path: Path
 ) -> None:
     """The PR moves the Default to :8, but a deploy keeps the value the stack has (:7)."""
-    side, _ = fetch(moto_url, "layers")
+    layers = moto.stack("layers")
+    side, _ = fetch(moto.url, layers)
     text = LAYER_STACK.replace("fn/1111.zip", "fn/2222.zip").replace(":7", ":8")
-    new = load_side(write(tmp_path, text), "layers")
+    new = load_side(write(tmp_path, moto.localize(text)), layers)
     assert check(new, side).findings != ()  # compared with the Default alone: a race
     kept = apply_parameter_values(new, {}, side.stacks)
     assert check(kept, side).findings == ()  # as deployed: code only
 
 
-def test_a_stack_that_does_not_exist_is_a_new_stack(moto_url: str) -> None:
-    side, progress = fetch(moto_url, "orders", "checkout")
-    state = side.states["checkout"]
+def test_a_stack_that_does_not_exist_is_a_new_stack(moto: Moto) -> None:
+    orders, checkout = moto.stack("orders"), moto.stack("checkout")
+    side, progress = fetch(moto.url, orders, checkout)
+    state = side.states[checkout]
     assert state.missing and state.status is None and not state.compared
     assert "new stack" in (state.note or "")
-    assert [s.name for s in side.stacks] == ["orders"]
-    assert "checkout: does not exist: a new stack" in progress
-    new = load_side(FIXTURES / "arm64-layer" / "template.yaml", "checkout")
-    report = analyze(new, [s for s in side.stacks if s.name == "checkout"], Config(), "stack")
+    assert [s.name for s in side.stacks] == [orders]
+    assert f"{checkout}: does not exist: a new stack" in progress
+    new = load_side(FIXTURES / "arm64-layer" / "template.yaml", checkout)
+    report = analyze(new, [s for s in side.stacks if s.name == checkout], Config(), "stack")
     assert report.findings == ()
     assert report.stacks[0].status == "new"
 
 
-def test_a_nested_stack_comes_with_its_parent_link(moto_url: str, tmp_path: Path) -> None:
-    side, progress = fetch(moto_url, "app")
+def test_a_nested_stack_comes_with_its_parent_link(moto: Moto, tmp_path: Path) -> None:
+    app = moto.stack("app")
+    side, progress = fetch(moto.url, app)
     parent, child = side.stacks
-    assert (parent.name, parent.parent) == ("app", None)
-    assert (child.name, child.parent) == ("app.Child", ("app", "Child"))
-    assert str(child.path).startswith("stack:app-Child-")  # the nested stack's own name
+    assert (parent.name, parent.parent) == (app, None)
+    assert (child.name, child.parent) == (f"{app}.Child", (app, "Child"))
+    assert str(child.path).startswith(f"stack:{app}-Child-")  # the nested stack's own name
     assert child.parameter_values == {"Stage": "prod"}
-    assert "app.Child: CREATE_COMPLETE" in progress
+    assert f"{app}.Child: CREATE_COMPLETE" in progress
     # The PR changes the nested function's code and environment: the race is in the child.
     write(tmp_path, PARENT % "child.yaml", "app.yaml")
     changed = CHILD.replace("worker/1111.zip", "worker/2222.zip").replace(
         "STAGE: !Ref Stage", "STAGE: !Ref Stage, MODE: fast"
     )
-    write(tmp_path, changed, "child.yaml")
-    new = apply_parameter_values(load_side(tmp_path / "app.yaml", "app"), {}, side.stacks)
+    write(tmp_path, moto.localize(changed), "child.yaml")
+    new = apply_parameter_values(load_side(tmp_path / "app.yaml", app), {}, side.stacks)
     (finding,) = check(new, side).findings
-    assert (finding.rule, finding.stack, finding.resource) == ("LG001", "app.Child", "Worker")
+    assert (finding.rule, finding.stack, finding.resource) == ("LG001", f"{app}.Child", "Worker")
 
 
-def test_noecho_values_never_reach_any_output(moto_url: str, tmp_path: Path) -> None:
+def test_noecho_values_never_reach_any_output(moto: Moto, tmp_path: Path) -> None:
     """moto 5.2 returns NoEcho values unmasked: the worst case, and nothing may print them."""
-    side, progress = fetch(moto_url, "secrets")
+    secrets = moto.stack("secrets")
+    side, progress = fetch(moto.url, secrets)
     text = SECRET_STACK.replace("fn/1111.zip", "fn/2222.zip").replace(
         "DB_PASSWORD: !Ref DbPassword", "DB_PASSWORD: !Ref DbPassword, DB_USER: !Ref DbPassword"
     )
-    new = apply_parameter_values(load_side(write(tmp_path, text), "secrets"), {},
+    new = apply_parameter_values(load_side(write(tmp_path, moto.localize(text)), secrets), {},
                                  side.stacks)
     report = check(new, side)
     assert [f.rule for f in report.findings] == ["LG001"]
@@ -320,14 +362,16 @@ def test_noecho_values_never_reach_any_output(moto_url: str, tmp_path: Path) -> 
     assert all(SECRET not in output for output in outputs)
 
 
-def test_many_stacks_are_fetched_together(moto_url: str) -> None:
-    side, progress = fetch(moto_url, "orders", "layers", "secrets", "app", "gone", concurrency=3)
+def test_many_stacks_are_fetched_together(moto: Moto) -> None:
+    names = [moto.stack(name) for name in ("orders", "layers", "secrets", "app", "gone")]
+    orders, layers, secrets, app, gone = names
+    side, progress = fetch(moto.url, *names, concurrency=3)
     assert [s.name for s in side.stacks] == [
-        "orders", "layers", "secrets", "app", "app.Child"
+        orders, layers, secrets, app, f"{app}.Child"
     ]
-    assert list(side.states) == ["orders", "layers", "secrets", "app", "gone"]
-    assert side.missing == ("gone",)
-    assert side.label == f"deployed stacks orders, layers, secrets, app, gone ({REGION})"
+    assert list(side.states) == [orders, layers, secrets, app, gone]
+    assert side.missing == (gone,)
+    assert side.label == f"deployed stacks {orders}, {layers}, {secrets}, {app}, {gone} ({REGION})"
     assert progress.startswith(f"latest-guard: fetching 5 deployed stacks from {REGION}")
     assert len(progress.splitlines()) == 7  # the header and one line per stack
     assert SECRET not in progress
@@ -620,12 +664,13 @@ def test_an_unknown_profile_is_an_input_error() -> None:
 
 
 def test_an_endpoint_that_cannot_be_reached_is_one_line() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
+    # A port bound but not listening refuses connections; held for the whole test, so no
+    # other test or process can start listening on it in between.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    with pytest.raises(InputError) as caught:
-        fetch(url, "orders", max_attempts=1)
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+        with pytest.raises(InputError) as caught:
+            fetch(url, "orders", max_attempts=1)
     assert str(caught.value) == (
         f"--baseline-stack: cannot reach CloudFormation at {url}; check the region and the network"
     )
@@ -635,37 +680,38 @@ def test_an_endpoint_that_cannot_be_reached_is_one_line() -> None:
 
 
 def test_cli_compares_with_the_deployed_stack(
-    moto_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    moto: Moto, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from reviewer.cli import main
 
-    template = FIXTURES / "arm64-layer" / "template.yaml"
-    code = main(["check", "-t", str(template), "--baseline-stack", "orders", "--region", REGION,
-                 "--endpoint-url", moto_url, "-f", "json"])
+    orders = moto.stack("orders")
+    template = moto.fixture(tmp_path, "template.yaml")
+    code = main(["check", "-t", str(template), "--baseline-stack", orders, "--region", REGION,
+                 "--endpoint-url", moto.url, "-f", "json"])
     captured = capsys.readouterr()
     assert code == 1, captured.err
     report = json.loads(captured.out)
-    assert report["baseline"] == f"deployed stack orders ({REGION})"
+    assert report["baseline"] == f"deployed stack {orders} ({REGION})"
     (finding,) = report["findings"]
-    assert (finding["stack"], finding["resource"]) == ("orders", "OrdersFn")
+    assert (finding["stack"], finding["resource"]) == (orders, "OrdersFn")
     assert finding["rule"] == "LG001"
     assert "fetching 1 deployed stack" in captured.err
 
 
 def test_cli_overrides_and_a_missing_stack(
-    moto_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    moto: Moto, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from reviewer.cli import main
 
-    pr = write(tmp_path, LAYER_STACK.replace("fn/1111.zip", "fn/2222.zip"))
-    code = main(["check", "-t", str(pr), "--baseline-stack", "layers", "--region", REGION,
-                 "--endpoint-url", moto_url, "--parameter-overrides",
+    pr = write(tmp_path, moto.localize(LAYER_STACK.replace("fn/1111.zip", "fn/2222.zip")))
+    code = main(["check", "-t", str(pr), "--baseline-stack", moto.stack("layers"), "--region",
+                 REGION, "--endpoint-url", moto.url, "--parameter-overrides",
                  f"DepsLayerArn={LAYER}:8", "-f", "json"])
     captured = capsys.readouterr()
     assert code == 1, captured.err
     assert f"{LAYER}:8" not in captured.out + captured.err
-    code = main(["check", "-t", str(pr), "--baseline-stack", "not-deployed-yet", "--region",
-                 REGION, "--endpoint-url", moto_url, "-f", "json"])
+    code = main(["check", "-t", str(pr), "--baseline-stack", moto.stack("not-deployed-yet"),
+                 "--region", REGION, "--endpoint-url", moto.url, "-f", "json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     (stack,) = json.loads(captured.out)["stacks"]

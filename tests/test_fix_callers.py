@@ -33,7 +33,7 @@ from support import FIXTURES, Run, run_cli, validate
 from reviewer.fixes.apply import Outcome, fix_files
 from reviewer.model.consumers import principal_service
 from reviewer.sources import load_side
-from reviewer.sources.files import parse_text
+from reviewer.sources.text.files import parse_text
 
 CALLERS = FIXTURES / "callers"
 HASHED = re.compile(r"[0-9a-f]{10}$")

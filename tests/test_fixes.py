@@ -30,9 +30,9 @@ import pytest
 from support import FIXTURES, run_cli, validate
 
 from reviewer.config import Config
+from reviewer.contract.findings import Finding
 from reviewer.engine import analyze
 from reviewer.errors import InputError
-from reviewer.findings import Finding
 from reviewer.fixes.apply import copy_nested, fix_files
 from reviewer.fixes.document import Document, DocumentError
 from reviewer.fixes.operations import OperationError, append_item, set_entry
@@ -40,7 +40,7 @@ from reviewer.fixes.render import Style
 from reviewer.fixes.textedit import EditConflict, TextEdits, apply_line_edits
 from reviewer.model.template import FUNCTION
 from reviewer.sources import load_side
-from reviewer.sources.template import is_sam
+from reviewer.sources.cloudformation.template import is_sam
 
 RULES = ("LG001", "LG002", "LG003")
 SAM_APP = Path(__file__).parent / "apps" / "sam"
@@ -228,7 +228,7 @@ def fix_of(case: str) -> dict[str, Any]:
 def test_yaml_edits_keep_comments_tags_and_flow_style(tmp_path: Path) -> None:
     fix = fix_of("arm64-layer")["fix"]
     original = (FIXTURES / "arm64-layer" / "template.yaml").read_text(encoding="utf-8")
-    patched = apply_line_edits(original, fix.edits)
+    patched = apply_line_edits(original, fix.change.edits)
     removed = set(original.splitlines()) - set(patched.splitlines())
     assert removed == {
         "        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
@@ -239,8 +239,9 @@ def test_yaml_edits_keep_comments_tags_and_flow_style(tmp_path: Path) -> None:
     assert "# x86_64 function behind" in patched or patched.startswith("# arm64")
     assert "functions/${OrdersFnAliasLive}/invocations" in patched
     assert "        - {Id: orders, Arn: !Ref OrdersFnAliasLive}" in patched
-    assert fix.two_phase and fix.phase_one_patch and fix.phase_one_path.endswith("baseline.yaml")
-    for edit in (*fix.edits, *fix.phase_one_edits):
+    assert fix.two_phase and fix.phase_one and fix.phase_one.patch
+    assert fix.phase_one.path.endswith("baseline.yaml")
+    for edit in (*fix.change.edits, *fix.phase_one.edits):
         assert 1 <= edit.start_line <= edit.end_line
         assert edit.replacement.endswith("\n")
 
@@ -249,7 +250,7 @@ def test_json_edits_keep_key_order_and_indentation() -> None:
     fix = fix_of("code-env")["fix"]
     path = FIXTURES / "code-env" / "template.json"
     original = path.read_text(encoding="utf-8")
-    patched = apply_line_edits(original, fix.edits)
+    patched = apply_line_edits(original, fix.change.edits)
     before, after = json.loads(original), json.loads(patched)
     old_ids = list(before["Resources"])
     new_ids = [i for i in after["Resources"] if i in before["Resources"]]
@@ -277,16 +278,16 @@ def test_values_of_the_environment_never_appear_in_the_fix_words() -> None:
 def test_a_stale_version_is_renamed_with_every_reference() -> None:
     fix = fix_of("stale-version")["fix"]
     original = (FIXTURES / "stale-version" / "template.yaml").read_text(encoding="utf-8")
-    patched = apply_line_edits(original, fix.edits)
+    patched = apply_line_edits(original, fix.change.edits)
     assert "FnVersion:" not in patched
     assert "FnVersion.Version" not in patched
-    assert not fix.two_phase and fix.phase_one_patch is None
+    assert not fix.two_phase and fix.phase_one is None
 
 
 def test_an_alias_on_latest_gets_a_version() -> None:
     fix = fix_of("alias-on-latest")["fix"]
     original = (FIXTURES / "alias-on-latest" / "template.yaml").read_text(encoding="utf-8")
-    patched = apply_line_edits(original, fix.edits)
+    patched = apply_line_edits(original, fix.change.edits)
     assert "FunctionVersion: $LATEST" not in patched
     assert "FunctionVersion: !GetAtt FnVersion" in patched
 
@@ -297,12 +298,12 @@ def test_sam_fix_is_auto_publish_alias_as_the_first_properties() -> None:
     (finding,) = report.findings
     fix = finding.fix
     assert fix is not None and fix.framework == "sam"
-    (edit,) = fix.edits
+    (edit,) = fix.change.edits
     assert edit.replacement == (
         "      AutoPublishAlias: live\n      AutoPublishAliasAllProperties: true\n"
         "      CodeUri: s3://orders-app-artifacts/e4d909c290d0fb1ca068ffaddf22cbd0\n"
     )
-    assert fix.two_phase and fix.phase_one_patch is not None
+    assert fix.two_phase and fix.phase_one is not None and fix.phase_one.patch is not None
 
 
 def test_a_parameter_fed_stale_version_gets_the_language_extensions_transform(
@@ -323,10 +324,11 @@ def test_a_parameter_fed_stale_version_gets_the_language_extensions_transform(
     new.write_text(text.replace("layer:x:1", "layer:x:2"), encoding="utf-8")
     report = analyze(load_side(new), load_side(old), Config(), "b")
     (finding,) = [f for f in report.findings if f.rule == "LG002"]
-    assert finding.fix is not None and finding.fix.patch is not None
-    assert "+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]" in finding.fix.patch
-    assert "AutoPublishAliasAllProperties: true" in finding.fix.patch
-    patched = apply_line_edits(new.read_text(encoding="utf-8"), finding.fix.edits)
+    change = finding.fix.change if finding.fix is not None else None
+    assert change is not None and change.patch is not None
+    assert "+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]" in change.patch
+    assert "AutoPublishAliasAllProperties: true" in change.patch
+    patched = apply_line_edits(new.read_text(encoding="utf-8"), change.edits)
     new.write_text(patched, encoding="utf-8")
     load_side(new)  # still translates
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reviewer.contract.enums import Side
 from reviewer.diff.function_changes import Status, function_changes
-from reviewer.diff.properties import Side
 from reviewer.diff.stack_diff import StackDiff
-from reviewer.sources.files import load_template_text
+from reviewer.sources.text.files import load_template_text
 
 BEFORE = """\
 Resources:

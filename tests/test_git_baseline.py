@@ -15,7 +15,7 @@ from reviewer.config import Config
 from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.sources import load_side
-from reviewer.sources.git_baseline import baseline_paths, repository_root, worktree
+from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
 
 CASE = FIXTURES / "arm64-layer"
 
@@ -201,7 +201,7 @@ def test_cli_compares_with_the_same_template_at_a_git_ref(
 
 def test_a_git_failure_is_named_by_its_error_not_its_progress_line(tmp_path: Path) -> None:
     """git prints "Preparing worktree" before the error: the error is what the user reads."""
-    from reviewer.sources.git_baseline import _first_line
+    from reviewer.sources.git.baseline import _first_line
 
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],

@@ -35,6 +35,7 @@ from github_server import (
 )
 
 from reviewer.action import main
+from reviewer.contract.enums import FailOn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -435,8 +436,8 @@ def _many_functions(count: int, arm64: bool) -> str:
 def _many_report(tmp: Path, path: str, count: int) -> str:
     """A report@1 with ``count`` findings on ``path``: the arm64-layer finding, once per
     function of ``_many_functions``, each on its function's line."""
-    from reviewer.engine import Report
-    from reviewer.model.template import Location
+    from reviewer.contract.findings import Location
+    from reviewer.contract.report import Report
     from reviewer.report import json_v1
     from reviewer.run import CheckOptions, run_check
 
@@ -446,11 +447,11 @@ def _many_report(tmp: Path, path: str, count: int) -> str:
     (finding,) = report.findings
     findings = tuple(
         replace(finding, resource=f"Fn{n:03d}", location=Location(path, 2 + 14 * n),
-                fix=replace(finding.fix, edits=()) if finding.fix else None)
+                fix=replace(finding.fix, change=None) if finding.fix else None)
         for n in range(count)
     )
     document = tmp / "report.json"
-    document.write_text(json_v1.render(Report(findings, report.stacks, "git main", "error")))
+    document.write_text(json_v1.render(Report(findings, report.stacks, "git main", FailOn.ERROR)))
     return document.name
 
 

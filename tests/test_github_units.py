@@ -11,11 +11,18 @@ from pathlib import Path
 import pytest
 
 from reviewer.action import read_inputs
-from reviewer.diff.function_changes import PropertyChange
-from reviewer.diff.properties import Side
-from reviewer.engine import Report
+from reviewer.contract.enums import (
+    ChangeHow,
+    ConsumerView,
+    FailOn,
+    FixNeed,
+    Framework,
+    Severity,
+    Side,
+)
+from reviewer.contract.findings import Edit, FileChange, Finding, Fix, Location, PropertyChange
+from reviewer.contract.report import Report
 from reviewer.errors import InputError
-from reviewer.findings import Edit, Finding, Fix, Severity
 from reviewer.github.artifact import report_from_document
 from reviewer.github.context import from_environment
 from reviewer.github.diff_lines import parse_files, right_side_lines
@@ -23,7 +30,6 @@ from reviewer.github.markers import DEFAULT
 from reviewer.github.plan import plan_review
 from reviewer.github.review import comment_body, review_body
 from reviewer.github.workflow import annotation, fit_bytes, log_annotations
-from reviewer.model.template import Location
 from reviewer.report import json_v1
 
 PATCH = """@@ -1,4 +1,4 @@
@@ -46,9 +52,11 @@ def _finding(
     base = Finding(
         "LG001", "latest-race", Severity.ERROR, "stack", resource, "code and config change",
         Location(path, line),
-        changes=(PropertyChange("Architectures", Side.CODE, "modified", "x86_64 → arm64"),
-                 PropertyChange("Layers", Side.CONFIG, "modified")),
+        changes=(PropertyChange("Architectures", Side.CODE, ChangeHow.MODIFIED, "x86_64 → arm64"),
+                 PropertyChange("Layers", Side.CONFIG, ChangeHow.MODIFIED)),
         fix=Fix("route callers through an alias"),
+        view=ConsumerView.EXPOSED,
+        needs=FixNeed.ALIAS_WIRING,
     )
     return replace(base, **kw)  # type: ignore[arg-type]
 
@@ -97,7 +105,7 @@ def test_a_fix_whose_edits_are_in_one_hunk_is_one_suggestion() -> None:
     diff = parse_files([("t.yaml", "modified", PATCH)])
     edits = (Edit("t.yaml", 21, 21, "      Architectures: [x86_64]\n"),
              Edit("t.yaml", 23, 23, "      AutoPublishAlias: live\n\n"))
-    finding = _finding(fix=Fix("revert the switch", edits=edits))
+    finding = _finding(fix=Fix("revert the switch", change=FileChange(edits[0].path, edits)))
     (comment,) = plan_review([finding], diff, set()).line_comments
     assert (comment.start_line, comment.line) == (21, 23)
     body = comment_body(comment, "pointer")
@@ -114,19 +122,20 @@ def test_a_fix_that_reaches_outside_the_diff_gets_no_partial_suggestion() -> Non
     diff = parse_files([("t.yaml", "modified", PATCH)])
     edits = (Edit("t.yaml", 21, 21, "      Architectures: [x86_64]\n"),
              Edit("t.yaml", 40, 40, "      FunctionName: !Ref Alias\n"))
-    finding = _finding(fix=Fix("move the consumers", edits=edits))
+    finding = _finding(fix=Fix("move the consumers", change=FileChange(edits[0].path, edits)))
     (comment,) = plan_review([finding], diff, set()).line_comments
     assert comment.suggestion is None and comment.line == 21
     assert "```suggestion" not in comment_body(comment, "pointer")
 
 
 def _report(*findings: Finding) -> Report:
-    return Report(tuple(findings), (), "git main", "error")
+    return Report(tuple(findings), (), "git main", FailOn.ERROR)
 
 
 def test_the_artifact_reads_back_into_the_same_findings() -> None:
     edits = (Edit("t.yaml", 21, 21, "      Architectures: [x86_64]\n"),)
-    fixed = _finding(fix=Fix("revert", framework="cloudformation", edits=edits, patch="--- a"))
+    fixed = _finding(fix=Fix("revert", framework=Framework.CLOUDFORMATION,
+                                 change=FileChange(edits[0].path, edits, "--- a")))
     report = _report(fixed, _finding("Other", severity=Severity.WARNING))
     document = json.loads(json_v1.render(report))
     back = report_from_document(document)

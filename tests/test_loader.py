@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.errors import InputError
-from reviewer.sources.files import load_template_file
+from reviewer.sources.text.files import load_template_file
 
 SHORT_FORMS = """\
 Conditions:

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from reviewer.config import Config
-from reviewer.diff.function_changes import PropertyChange
-from reviewer.diff.properties import Side
-from reviewer.engine import Report, StackSummary, analyze
-from reviewer.findings import Consumer, Finding, Fix, Severity
-from reviewer.model.template import Location
+from reviewer.contract.enums import ChangeHow, ConsumerView, FailOn, FixNeed, Severity, Side
+from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
+from reviewer.contract.report import Report, StackSummary
+from reviewer.engine import analyze
 from reviewer.report import REPORTERS, markdown
 from reviewer.report.markdown import finding_body, render, truncate
 from reviewer.sources import load_side
@@ -78,8 +77,8 @@ def hostile_finding(**changes: object) -> Finding:
         message="code (Code) and configuration (Layers) change; see @octocat",
         location=Location(path="stacks/we|rd `x` <b>.yaml", line=7),
         changes=(
-            PropertyChange("Code", Side.CODE, "modified", "(S3Key)"),
-            PropertyChange("Layers", Side.CONFIG, "by parameter", None, "Deps;Arn"),
+            PropertyChange("Code", Side.CODE, ChangeHow.MODIFIED, "(S3Key)"),
+            PropertyChange("Layers", Side.CONFIG, ChangeHow.BY_PARAMETER, None, "Deps;Arn"),
         ),
         consumers=(
             Consumer("evil;\nend %% `x` #1", "Custom::Thing", "<img src=x onerror=alert(1)>",
@@ -87,13 +86,15 @@ def hostile_finding(**changes: object) -> Finding:
         ),
         why="because | reasons",
         fix=Fix("route the consumers through an alias", two_phase=True),
+        view=ConsumerView.EXPOSED,
+        needs=FixNeed.ALIAS_WIRING,
     )
     return replace(finding, **changes)  # type: ignore[arg-type]
 
 
 def report_of(*findings: Finding) -> Report:
     stack = StackSummary("prod", "t.yaml", "b.yaml", "compared", 1, ("OrdersFn",))
-    return Report(tuple(findings), (stack,), "deployed stack prod", "error")
+    return Report(tuple(findings), (stack,), "deployed stack prod", FailOn.ERROR)
 
 
 # --- the summary comment ------------------------------------------------------------------
@@ -240,7 +241,7 @@ def test_a_link_that_is_not_a_plain_url_is_left_out() -> None:
 def test_stack_notes_are_shown() -> None:
     stack = StackSummary("prod", "t", "b", "compared", 1, (),
                          ("values not known for parameter(s) DepsArn",))
-    body = render(Report((), (stack,), "deployed stack prod", "error"))
+    body = render(Report((), (stack,), "deployed stack prod", FailOn.ERROR))
     assert "> **note** (prod): values not known for parameter(s) DepsArn" in body
 
 

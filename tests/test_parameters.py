@@ -9,13 +9,13 @@ import pytest
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.files import load_template_text
-from reviewer.sources.parameters import (
+from reviewer.sources.cloudformation.parameters import (
     apply_parameter_values,
     find_samconfig,
     load_samconfig,
     parse_overrides,
 )
+from reviewer.sources.text.files import load_template_text
 
 SECRET = "hunter2-canary"
 

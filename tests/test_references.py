@@ -17,7 +17,7 @@ import pytest
 
 from reviewer.model.consumers import Role, classify
 from reviewer.model.references import AliasInfo, Reference, ReferenceGraph
-from reviewer.sources.files import load_template_file, parse_text
+from reviewer.sources.text.files import load_template_file, parse_text
 
 if TYPE_CHECKING:
     from pathlib import Path

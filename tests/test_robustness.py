@@ -36,11 +36,12 @@ from hypothesis import strategies as st
 from support import run_cli, validate
 
 from reviewer.config import Config
+from reviewer.contract.enums import FailOn
 from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.report import REPORTERS
-from reviewer.sources.files import load_template_text, parse_text
+from reviewer.sources.text.files import load_template_text, parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -252,7 +253,7 @@ def _load(name: str, text: str) -> StackTemplate | None:
 
 
 def _analyse_everything(new: StackTemplate, old: StackTemplate) -> None:
-    report = analyze([new], [old], Config(fail_on="never"), "generated")
+    report = analyze([new], [old], Config(fail_on=FailOn.NEVER), "generated")
     for name, render in sorted(REPORTERS.items()):
         output = render(report)
         if name == "json":

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from reviewer.sources.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY, content_hash
+from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY, content_hash
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31

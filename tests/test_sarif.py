@@ -14,8 +14,10 @@ import jsonschema
 import pytest
 
 from reviewer.config import Config
-from reviewer.engine import Report, StackSummary, analyze
-from reviewer.model.template import Location
+from reviewer.contract.enums import FailOn
+from reviewer.contract.findings import Location
+from reviewer.contract.report import Report, StackSummary
+from reviewer.engine import analyze
 from reviewer.report import sarif
 from reviewer.rules.registry import RULES
 from reviewer.sources import load_side
@@ -81,7 +83,7 @@ def test_hand_built_edge_cases_are_valid_too() -> None:
         replace(finding, rule="LG999", suppressed=False),
     ]
     stack = StackSummary("s", "t", "b", "compared", 1)
-    document = json.loads(sarif.render(Report(tuple(edge), (stack,), "b", "error")))
+    document = json.loads(sarif.render(Report(tuple(edge), (stack,), "b", FailOn.ERROR)))
     errors = list(_validator().iter_errors(document))
     assert not errors, [e.message for e in errors]
 
@@ -155,7 +157,7 @@ def test_a_file_outside_the_repository_keeps_a_usable_uri(tmp_path: Path) -> Non
 def test_an_unknown_line_leaves_the_region_out() -> None:
     [finding] = report_for("arm64-layer").findings
     moved = replace(finding, location=Location(path=finding.location.path, line=None))
-    report = Report((moved,), (), "b", "error")
+    report = Report((moved,), (), "b", FailOn.ERROR)
     [result] = json.loads(sarif.render(report, root=REPO_ROOT))["runs"][0]["results"]
     assert "region" not in result["locations"][0]["physicalLocation"]
 

@@ -43,10 +43,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from reviewer.diff.function_changes import FunctionChange, PropertyChange, Status
+from reviewer.contract.enums import ChangeHow
+from reviewer.contract.findings import PropertyChange
+from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.properties import side_of
 from reviewer.model.template import FUNCTION
-from reviewer.sources.change_set import ChangeSetFacts, PropertyFact, ResourceChangeFacts
+from reviewer.sources.aws.change_set import ChangeSetFacts, PropertyFact, ResourceChangeFacts
 
 _MODIFY = frozenset({"Modify", "Dynamic", "SyncWithActual"})
 _DIRECT = "DirectModification"
@@ -148,15 +150,17 @@ def _property_change(name: str, fact: PropertyFact, seen: PropertyChange | None)
     detail = seen.detail if seen is not None else None
     source = fact.change_source
     if source == _PARAMETER:
-        return PropertyChange(name, side_of(name), "by parameter", detail, fact.causing_entity)
+        return PropertyChange(
+            name, side_of(name), ChangeHow.BY_PARAMETER, detail, fact.causing_entity
+        )
     if source in _REFERENCES:
         cause = _logical_id(fact.causing_entity)
-        return PropertyChange(name, side_of(name), "by reference", detail, cause)
-    how = "modified"
-    if seen is not None and seen.how in ("added", "removed"):
+        return PropertyChange(name, side_of(name), ChangeHow.BY_REFERENCE, detail, cause)
+    how = ChangeHow.MODIFIED
+    if seen is not None and seen.how in (ChangeHow.ADDED, ChangeHow.REMOVED):
         how = seen.how
     elif fact.path == f"/Properties/{name}" and fact.change_type in ("Add", "Remove"):
-        how = "added" if fact.change_type == "Add" else "removed"
+        how = ChangeHow.ADDED if fact.change_type == "Add" else ChangeHow.REMOVED
     return PropertyChange(name, side_of(name), how, detail)
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from reviewer.diff.properties import DEFAULTS, SHOW_VALUES, Side, side_of
-from reviewer.diff.stack_diff import StackDiff
+from reviewer.contract.enums import ChangeHow, Side
+from reviewer.contract.findings import PropertyChange
+from reviewer.diff.properties import DEFAULTS, SHOW_VALUES, side_of
+from reviewer.diff.stack_diff import CauseKind, StackDiff
 from reviewer.model.collector import collector_paused
 from reviewer.model.intrinsics import find_hits
 from reviewer.model.template import FUNCTION, VERSION, StackTemplate
@@ -23,27 +25,6 @@ class Status(StrEnum):
     UNCHANGED = "unchanged"
 
 
-@dataclass(frozen=True)
-class PropertyChange:
-    """One property of a function that changes; names and safe details only, never values."""
-
-    name: str
-    side: Side
-    how: str  # "modified", "added", "removed", "by reference", "by parameter"
-    detail: str | None = None
-    cause: str | None = None
-
-    def describe(self) -> str:
-        text = self.name
-        if self.detail:
-            text += f" {self.detail}"
-        if self.how == "by reference":
-            text += f" (through replaced {self.cause})"
-        elif self.how == "by parameter":
-            text += f" (through parameter {self.cause})"
-        elif self.how in ("added", "removed"):
-            text += f" ({self.how})"
-        return text
 
 
 @dataclass(frozen=True)
@@ -119,13 +100,17 @@ def _property_changes(
         if differs:
             through = _parameter_through(diff, before.get(name), after.get(name))
             if through is not None:
-                changes.append(PropertyChange(name, side_of(name), "by parameter", None, through))
+                how = ChangeHow.BY_PARAMETER
+                changes.append(PropertyChange(name, side_of(name), how, None, through))
             else:
                 changes.append(_describe(name, old_value, new_value))
             continue
         causes = diff.causes(new_value)
         if causes:
-            how = "by reference" if causes[0].kind == "resource" else "by parameter"
+            how = (
+                ChangeHow.BY_REFERENCE if causes[0].kind is CauseKind.RESOURCE
+                else ChangeHow.BY_PARAMETER
+            )
             changes.append(PropertyChange(name, side_of(name), how, None, causes[0].name))
     return changes
 
@@ -185,9 +170,9 @@ def _code_identity(hashes: Mapping[str, tuple[str, ...]], function: str, code: A
 def _describe(name: str, old: Any, new: Any) -> PropertyChange:
     side = side_of(name)
     if old is None:
-        return PropertyChange(name, side, "added")
+        return PropertyChange(name, side, ChangeHow.ADDED)
     if new is None:
-        return PropertyChange(name, side, "removed")
+        return PropertyChange(name, side, ChangeHow.REMOVED)
     detail: str | None = None
     if name in SHOW_VALUES and _plain(old) and _plain(new):
         detail = f"{_show(old)} → {_show(new)}"
@@ -200,7 +185,7 @@ def _describe(name: str, old: Any, new: Any) -> PropertyChange:
     elif name == "Code" and isinstance(old, Mapping) and isinstance(new, Mapping):
         keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         detail = f"({', '.join(keys)})" if keys else None
-    return PropertyChange(name, side, "modified", detail)
+    return PropertyChange(name, side, ChangeHow.MODIFIED, detail)
 
 
 def _plain(value: Any) -> bool:

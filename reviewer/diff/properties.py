@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
-
-class Side(StrEnum):
-    """The separate calls CloudFormation makes when it updates a function."""
-
-    CODE = "code"  # UpdateFunctionCode
-    CONFIG = "config"  # UpdateFunctionConfiguration
-    TAGS = "tags"  # TagResource / UntagResource
-    FUNCTION_LEVEL = "function-level"  # concurrency, code signing, recursion, runtime management
-    REPLACEMENT = "replacement"  # create-only: the function is replaced
-
+from reviewer.contract.enums import Side
 
 PROPERTY_SIDE: dict[str, Side] = {
     "Code": Side.CODE,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -30,11 +31,16 @@ _LAYER = "AWS::Lambda::LayerVersion"
 _COMPUTED_ATTRIBUTES = ("Custom::", "AWS::CloudFormation::CustomResource")
 
 
+class CauseKind(StrEnum):
+    RESOURCE = "resource"  # a replaced resource, or a computed attribute that changes
+    PARAMETER = "parameter"  # a parameter whose value changes
+
+
 @dataclass(frozen=True)
 class Cause:
     """Why a value that reads the same in both templates changes when deployed."""
 
-    kind: str  # "resource" (a replaced resource) or "parameter"
+    kind: CauseKind
     name: str
 
 
@@ -161,9 +167,9 @@ class StackDiff:
                 continue
             computed = hit.attribute is not None and hit.target in self._attribute_changes
             if hit.target in self.replaced or computed:
-                found.append(Cause("resource", hit.target))
+                found.append(Cause(CauseKind.RESOURCE, hit.target))
             elif hit.attribute is None and hit.target in self.changed_parameters:
-                found.append(Cause("parameter", hit.target))
+                found.append(Cause(CauseKind.PARAMETER, hit.target))
         return found
 
     def _hits_of(self, value: Any) -> tuple[Hit, ...]:

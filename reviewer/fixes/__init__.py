@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from reviewer.findings import Finding, Fix
+from reviewer.contract.findings import Finding, Fix
 from reviewer.fixes import cdk, cloudformation, sam, serverless
 from reviewer.fixes.base import Builder
 from reviewer.rules.base import StackContext

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer.config import Config
+from reviewer.contract.findings import Edit, Finding
 from reviewer.engine import analyze
 from reviewer.errors import InputError
-from reviewer.findings import Edit, Finding
 from reviewer.fixes.document import DocumentError
 from reviewer.fixes.hidden import hidden_lines_of
 from reviewer.fixes.operations import OperationError
@@ -35,7 +35,7 @@ from reviewer.fixes.workspace import copies, copy_nested
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import StackTemplate
-from reviewer.sources.git_baseline import baseline_paths, repository_root, worktree
+from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
 
 __all__ = ["MAX_ROUNDS", "Outcome", "copy_nested", "fix_files", "write"]
 
@@ -131,7 +131,7 @@ def _fix_against(
             pending = [
                 f for f in open_findings
                 if (f.stack, f.resource) not in tried and f.fix is not None
-                and (f.fix.edits or f.fix.phase_one_edits)
+                and (f.fix.change is not None or f.fix.phase_one is not None)
             ]
             if not pending:
                 outcome.remaining = open_findings
@@ -142,9 +142,10 @@ def _fix_against(
             group = [f for f in open_findings if (f.stack, f.resource) == key]
             if chosen.fix is None:  # pragma: no cover - filtered above
                 continue
-            after = _apply(outcome.after, chosen.fix.edits, new_copy.path)
+            change, first = chosen.fix.change, chosen.fix.phase_one
+            after = _apply(outcome.after, change.edits if change else (), new_copy.path)
             base_after = _apply(
-                outcome.baseline_after or "", chosen.fix.phase_one_edits, old_copy.path
+                outcome.baseline_after or "", first.edits if first else (), old_copy.path
             )
             if after == outcome.after and base_after == outcome.baseline_after:
                 continue

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from reviewer.findings import Edit, Finding, Fix
+from reviewer.contract.enums import FixNeed, Framework
+from reviewer.contract.findings import Edit, Finding, Fix
+from reviewer.contract.findings import FileChange as Change
 from reviewer.fixes.document import Document
 from reviewer.fixes.hidden import hidden_lines
 from reviewer.fixes.operations import OperationError
@@ -32,6 +34,11 @@ class FileChange:
     patch: str | None
     text: str
     note: str | None = None
+
+    @property
+    def contract(self) -> Change:
+        """The change as the report carries it: path, line edits and patch."""
+        return Change(self.path, self.edits, self.patch)
 
     @classmethod
     def of(cls, document: Document, edits: TextEdits) -> FileChange:
@@ -74,13 +81,14 @@ def listing(items: Iterable[str], limit: int = 6) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def rules_of(findings: Sequence[Finding]) -> set[str]:
-    return {f.rule for f in findings}
+def needs(findings: Sequence[Finding]) -> set[FixNeed]:
+    """What the findings about one function need from its fix."""
+    return {f.needs for f in findings if f.needs is not None}
 
 
 def file_fix(
     *,
-    framework: str,
+    framework: Framework,
     summary: str,
     steps: Sequence[str],
     staged: bool,
@@ -94,11 +102,8 @@ def file_fix(
         two_phase=staged,
         steps=tuple(steps),
         framework=framework,
-        edits=change.edits if change else (),
-        patch=change.patch if change else None,
-        phase_one_path=first.path if first else None,
-        phase_one_edits=first.edits if first else (),
-        phase_one_patch=first.patch if first else None,
+        change=change.contract if change else None,
+        phase_one=first.contract if first else None,
         notes=tuple(dict.fromkeys([
             *notes, *(c.note for c in (change, first) if c is not None and c.note)
         ])),
@@ -106,5 +111,6 @@ def file_fix(
 
 
 def two_phase(findings: Sequence[Finding]) -> bool:
-    """LG001 judges the deployed stack: its fix is always deployed first, on its own."""
-    return any(f.rule == "LG001" or (f.fix is not None and f.fix.two_phase) for f in findings)
+    """Whether the fix must be deployed in two phases: a finding judged on the deployed stack
+    (its rule's fix is two-phase) makes the whole fix of the function two-phase."""
+    return any(f.fix is not None and f.fix.two_phase for f in findings)

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reviewer.findings import Finding, Fix
-from reviewer.fixes.base import listing, rules_of, two_phase
+from reviewer.contract.enums import FixNeed, Framework
+from reviewer.contract.findings import Finding, Fix, Snippet
+from reviewer.fixes.base import listing, needs, two_phase
 from reviewer.model.consumers import Role
 from reviewer.rules.base import StackContext
 
@@ -117,7 +118,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         "currentVersion needs lambda.Code.fromAsset or fromInline; for other code sources "
         "define a lambda.Version yourself, with a logical id that changes with the code",
     ]
-    if "LG002" in rules_of(findings):
+    if FixNeed.REPUBLISH in needs(findings):
         notes.append(
             "CDK hashes the function's properties into its version id; a CfnParameter or "
             "another token in the environment is hashed as written, not as its value: change "
@@ -136,9 +137,8 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         summary=summary,
         two_phase=staged,
         steps=tuple(steps),
-        framework="cdk",
-        snippet=snippet,
-        snippet_language=language,
+        framework=Framework.CDK,
+        snippet=Snippet(snippet, language),
         notes=tuple(notes),
     )
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reviewer.findings import Finding, Fix
+from reviewer.contract.enums import FixNeed, Framework
+from reviewer.contract.findings import Finding, Fix
 from reviewer.fixes.base import (
     FIX_COMMAND,
     FileChange,
     file_fix,
     listing,
-    rules_of,
+    needs,
     two_phase,
     wire_file,
 )
@@ -51,7 +52,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         ) or (None, None)
     template = display_path(context.new.path)
     return file_fix(
-        framework="cloudformation",
+        framework=Framework.CLOUDFORMATION,
         summary=_summary(function, findings, new, staged, template),
         steps=_steps(function, new, staged, first, first_wired, template),
         staged=staged,
@@ -94,8 +95,7 @@ def _summary(
             "after its code and configuration, and deploy that wiring first, without the code "
             f"and configuration change: this change cannot be made safe on its own {command}"
         )
-    rules = rules_of(findings)
-    if "LG002" in rules and new.renamed:
+    if FixNeed.REPUBLISH in needs(findings) and new.renamed:
         old, renamed = new.renamed[0]
         return (
             f"rename version {old} to {renamed}: a logical id that carries a hash of the code "

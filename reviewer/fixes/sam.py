@@ -29,15 +29,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reviewer.diff.function_changes import PropertyChange
-from reviewer.diff.properties import Side
-from reviewer.findings import Finding, Fix
+from reviewer.contract.enums import ChangeHow, FixNeed, Framework, Side
+from reviewer.contract.findings import Finding, Fix, PropertyChange
 from reviewer.fixes.base import (
     FIX_COMMAND,
     FileChange,
     file_fix,
     listing,
-    rules_of,
+    needs,
     two_phase,
     wire_file,
 )
@@ -81,8 +80,8 @@ def options_for(findings: Sequence[Finding]) -> SamOptions:
     outside_hash = any(
         c.side in (Side.CODE, Side.CONFIG) and c.name not in DEFAULT_HASHED for c in changes
     )
-    stale = "LG002" in rules_of(findings)
-    by_parameter = any(c.how == "by parameter" for c in changes)
+    stale = FixNeed.REPUBLISH in needs(findings)
+    by_parameter = any(c.how is ChangeHow.BY_PARAMETER for c in changes)
     return SamOptions(
         all_properties=outside_hash or stale, language_extensions=stale and by_parameter
     )
@@ -110,7 +109,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         ) or (None, None)
     template = display_path(context.new.path)
     return file_fix(
-        framework="sam",
+        framework=Framework.SAM,
         summary=_summary(function, new, staged, options, template),
         steps=_steps(function, new, first, first_wired, staged, template),
         staged=staged,

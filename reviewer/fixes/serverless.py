@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reviewer.findings import Finding, Fix
+from reviewer.contract.enums import Framework
+from reviewer.contract.findings import FileChange as Change
+from reviewer.contract.findings import Finding, Fix, Snippet
 from reviewer.fixes.base import FileChange, two_phase
 from reviewer.fixes.document import Document, DocumentError, Node
 from reviewer.fixes.operations import OperationError, append_item, insert_entry
@@ -22,7 +24,7 @@ from reviewer.fixes.render import Style
 from reviewer.fixes.source import read_file
 from reviewer.fixes.textedit import EditConflict, TextEdits
 from reviewer.rules.base import StackContext
-from reviewer.sources.serverless_config import CONFIG_NAMES, PARSED_SUFFIXES
+from reviewer.sources.serverless.config import CONFIG_NAMES, PARSED_SUFFIXES
 
 PLUGIN = "serverless-plugin-canary-deployments"
 SETTINGS: dict[str, Any] = {"type": "AllAtOnce", "alias": "Live"}
@@ -73,11 +75,9 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         summary=summary,
         two_phase=staged,
         steps=tuple(steps),
-        framework="serverless",
-        edits=edits,
-        patch=patch,
-        snippet=_snippet(key),
-        snippet_language="yaml",
+        framework=Framework.SERVERLESS,
+        change=Change(location.path, edits, patch) if edits else None,
+        snippet=Snippet(_snippet(key), "yaml"),
         notes=tuple(notes),
     )
 

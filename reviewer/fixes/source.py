@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reviewer.fixes.document import Document, DocumentError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.files import text_digest
+from reviewer.sources.text.files import text_digest
 
 
 def display_path(path: Path) -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from reviewer.findings import Edit
+from reviewer.contract.findings import Edit
 
 #: Lines of context around a change in a patch, as ``git diff`` writes it.
 CONTEXT = 3

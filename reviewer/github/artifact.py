@@ -21,27 +21,39 @@ from __future__ import annotations
 
 import json
 import re
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
-from reviewer.diff.function_changes import PropertyChange
-from reviewer.diff.properties import Side
-from reviewer.engine import Report, StackSummary
+from reviewer.contract.enums import (
+    ChangeHow,
+    Confidence,
+    FailOn,
+    Framework,
+    Severity,
+    Side,
+    StackStatus,
+)
+from reviewer.contract.findings import (
+    Consumer,
+    Edit,
+    FileChange,
+    Finding,
+    Fix,
+    Location,
+    PropertyChange,
+    Snippet,
+)
+from reviewer.contract.report import Report, StackSummary
 from reviewer.errors import InputError
-from reviewer.findings import Consumer, Edit, Finding, Fix, Severity
-from reviewer.model.template import Location
 from reviewer.report.json_v1 import SCHEMA_ID
+from reviewer.rules.registry import traits_of
 
 _SIDES = {"code": Side.CODE, "config": Side.CONFIG, "tags": Side.TAGS,
           "function_level": Side.FUNCTION_LEVEL}
-_HOW = ("modified", "added", "removed", "by reference", "by parameter")
 _RULE = re.compile(r"LG[0-9]{3}")
 _NAME = re.compile(r"[a-z0-9-]+")
-_FAIL_ON = ("error", "warning", "notice", "never")
-_STATUS = ("compared", "new", "removed", "baseline-missing")
-_CONFIDENCE = ("exact", "likely", "guess", None)
-_FRAMEWORKS = ("cloudformation", "sam", "cdk", "serverless", None)
-_FIX_TEXTS = ("patch", "snippet", "snippet_language", "phase_one_path", "phase_one_patch")
+E = TypeVar("E", bound=StrEnum)
 #: A report larger than this is not a report latest-guard wrote.
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -86,11 +98,15 @@ class _Reader:
             raise self._fail(key, "true or false")
         return value
 
-    def choice(self, key: str, choices: tuple[str | None, ...]) -> Any:
-        value = self.value.get(key) if None in choices else self._get(key)
-        if value not in choices:
-            raise self._fail(key, "one of " + ", ".join(str(c) for c in choices))
-        return value
+    def member(self, key: str, kind: type[E]) -> E:
+        """The member of the enum ``kind`` that the field spells."""
+        value = self._get(key)
+        if value not in {m.value for m in kind}:
+            raise self._fail(key, "one of " + ", ".join(m.value for m in kind))
+        return kind(value)
+
+    def optional_member(self, key: str, kind: type[E]) -> E | None:
+        return None if self.value.get(key) is None else self.member(key, kind)
 
     def matching(self, key: str, pattern: re.Pattern[str]) -> str:
         value = self.text(key)
@@ -141,14 +157,14 @@ def report_from_document(document: Any, source: str = "report") -> Report:
     if document.get("schema") != SCHEMA_ID:
         raise InputError(source, f"is not a {SCHEMA_ID} document")
     summary = top.child("summary")
-    fail_on = summary.choice("fail_on", _FAIL_ON)
+    fail_on = summary.member("fail_on", FailOn)
     findings = tuple(
         _finding(top.element("findings", n, item)) for n, item in enumerate(top.items("findings"))
     )
     stacks = tuple(
         _stack(top.element("stacks", n, item)) for n, item in enumerate(top.items("stacks"))
     )
-    return Report(findings, stacks, top.text("baseline"), str(fail_on))
+    return Report(findings, stacks, top.text("baseline"), fail_on)
 
 
 def _finding(item: _Reader) -> Finding:
@@ -165,7 +181,7 @@ def _finding(item: _Reader) -> Finding:
             change = sides.element(key, n, raw)
             changes.append(
                 PropertyChange(
-                    change.text("property"), side, str(change.choice("how", _HOW)),
+                    change.text("property"), side, change.member("how", ChangeHow),
                     change.optional_text("detail"), change.optional_text("cause"),
                 )
             )
@@ -178,21 +194,25 @@ def _finding(item: _Reader) -> Finding:
                 consumer.text("property"), consumer.text("reference"),
             )
         )
+    rule = item.matching("rule", _RULE)
+    view, needs = traits_of(rule)
     finding = Finding(
-        rule=item.matching("rule", _RULE),
+        rule=rule,
         name=item.matching("name", _NAME),
-        severity=Severity(item.choice("severity", ("error", "warning", "notice"))),
+        severity=item.member("severity", Severity),
         stack=item.text("stack"),
         resource=item.text("resource"),
         message=item.text("message"),
         location=Location(
-            path, line, location.choice("confidence", _CONFIDENCE),
+            path, line, location.optional_member("confidence", Confidence),
             location.optional_text("symbol"),
         ),
         changes=tuple(changes),
         consumers=tuple(consumers),
         why=item.text("why"),
         fix=_fix(item),
+        view=view,
+        needs=needs,
         suppressed=item.flag("suppressed"),
         suppression_reason=item.optional_text("suppression_reason"),
     )
@@ -209,16 +229,22 @@ def _fix(item: _Reader) -> Fix | None:
     if item.value.get("fix") is None:
         return None
     fix = item.child("fix")
-    optional = {key: fix.optional_text(key) for key in _FIX_TEXTS}
+    edits, patch = _edits(fix, "edits"), fix.optional_text("patch")
+    first_edits, first_patch = _edits(fix, "phase_one_edits"), fix.optional_text("phase_one_patch")
+    first_path = fix.optional_text("phase_one_path")
+    snippet, language = fix.optional_text("snippet"), fix.optional_text("snippet_language")
     return Fix(
         fix.text("summary"),
         fix.flag("two_phase"),
         fix.texts("steps"),
-        framework=fix.choice("framework", _FRAMEWORKS),
-        edits=_edits(fix, "edits"),
-        phase_one_edits=_edits(fix, "phase_one_edits"),
+        framework=fix.optional_member("framework", Framework),
+        change=FileChange(edits[0].path, edits, patch) if edits else None,
+        snippet=Snippet(snippet, language or "") if snippet is not None else None,
+        phase_one=(
+            FileChange(first_path or "", first_edits, first_patch)
+            if first_path or first_edits or first_patch else None
+        ),
         notes=fix.texts("notes") if "notes" in fix.value else (),
-        **optional,
     )
 
 
@@ -241,7 +267,7 @@ def _stack(item: _Reader) -> StackSummary:
         name=item.text("name"),
         template=item.text("template"),
         baseline=item.optional_text("baseline"),
-        status=str(item.choice("status", _STATUS)),
+        status=item.member("status", StackStatus),
         functions=item.integer("functions"),
         changed_functions=item.texts("changed_functions"),
         notes=item.texts("notes"),
@@ -294,9 +320,10 @@ def relative_report(report: Report, root: Path) -> Report:
     findings = []
     for finding in report.findings:
         fix = finding.fix
-        if fix is not None and fix.edits:
-            edits = tuple(replace(e, path=relative(e.path)) for e in fix.edits)
-            fix = replace(fix, edits=edits)
+        if fix is not None and fix.change is not None:
+            edits = tuple(replace(e, path=relative(e.path)) for e in fix.change.edits)
+            change = replace(fix.change, path=relative(fix.change.path), edits=edits)
+            fix = replace(fix, change=change)
         location = replace(finding.location, path=relative(finding.location.path))
         findings.append(replace(finding, location=location, fix=fix))
     return replace(report, findings=tuple(findings))

@@ -18,8 +18,9 @@ from typing import Any
 from github.CheckRun import CheckRun
 from github.Repository import Repository
 
-from reviewer.engine import Report
-from reviewer.findings import Finding, Severity
+from reviewer.contract.enums import Severity
+from reviewer.contract.findings import Finding
+from reviewer.contract.report import Report
 from reviewer.github.artifact import repository_path
 from reviewer.github.verdict import conclusion, title
 from reviewer.report.markdown import truncate

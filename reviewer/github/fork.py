@@ -24,12 +24,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
 from reviewer.github.workflow import log_line
 
 if TYPE_CHECKING:
     from reviewer.action import Inputs
-    from reviewer.engine import Report
+    from reviewer.contract.report import Report
     from reviewer.github.context import RunContext
 
 _REANALYSED_BASELINES = ("git", "none")
@@ -60,7 +61,7 @@ def publish_report(
             return report, None
     uploaded = read_report(workspace / inputs.report_path)
     if inputs.fail_on:
-        uploaded = replace(uploaded, fail_on=inputs.fail_on)
+        uploaded = replace(uploaded, fail_on=FailOn(inputs.fail_on))
     return _unverified(uploaded, reason, log)
 
 
@@ -84,8 +85,8 @@ def reanalyse(
     from reviewer.action import check_options
     from reviewer.github.artifact import relative_report
     from reviewer.run import run_check
-    from reviewer.sources.git_baseline import repository_root, worktree
-    from reviewer.sources.git_history import merge_base
+    from reviewer.sources.git.baseline import repository_root, worktree
+    from reviewer.sources.git.history import merge_base
 
     root = repository_root(workspace.resolve())
     token = inputs.github_token or None

@@ -22,10 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from reviewer.diff.properties import Side
-from reviewer.findings import Finding
+from reviewer.contract.enums import Side
+from reviewer.contract.findings import Finding
 from reviewer.github.diff_lines import FileDiff, PullRequestDiff
 
 MAX_COMMENTS = 30
@@ -77,29 +76,19 @@ class ReviewPlan:
 
 
 def edits_of(finding: Finding) -> tuple[LineEdit, ...]:
-    """The line edits a finding's fix carries: the hook for fix builders.
+    """The line edits of the user's file that a finding's fix carries (``Fix.change``).
 
-    A fix builder that can express its fix as line edits gives its ``Fix`` an ``edits``
-    sequence of objects with ``path``, ``start_line``, ``end_line`` and ``replacement``
-    (``reviewer.findings.Edit``, or anything shaped like one). Fixes without edits get no
-    suggestion block; an edit of lines that are not all in one hunk of the diff neither.
+    Fixes without them get no suggestion block; an edit of lines that are not all in one hunk
+    of the diff neither.
     """
-    raw: Any = getattr(finding.fix, "edits", ()) if finding.fix is not None else ()
-    edits: list[LineEdit] = []
-    for item in raw or ():
-        path = getattr(item, "path", None)
-        start = getattr(item, "start_line", None)
-        end = getattr(item, "end_line", None)
-        text = getattr(item, "replacement", None)
-        if (
-            isinstance(path, str)
-            and isinstance(start, int)
-            and isinstance(end, int)
-            and isinstance(text, str)
-            and 1 <= start <= end
-        ):
-            edits.append(LineEdit(path, start, end, text))
-    return tuple(edits)
+    change = finding.fix.change if finding.fix is not None else None
+    if change is None:
+        return ()
+    return tuple(
+        LineEdit(e.path, e.start_line, e.end_line, e.replacement)
+        for e in change.edits
+        if 1 <= e.start_line <= e.end_line
+    )
 
 
 def plan_review(

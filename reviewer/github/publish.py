@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from github.GithubException import GithubException
 
-from reviewer.engine import Report
+from reviewer.contract.report import Report
 from reviewer.github.api import is_permission_error, listed, message_of
 from reviewer.github.checks import check_name, publish_check
 from reviewer.github.client import RetrySettings, connect

@@ -27,7 +27,7 @@ from github.GithubException import GithubException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from reviewer.findings import Finding
+from reviewer.contract.findings import Finding
 from reviewer.github.api import is_unprocessable, listed, message_of
 from reviewer.github.diff_lines import PullRequestDiff, parse_files
 from reviewer.github.markers import DEFAULT, Markers

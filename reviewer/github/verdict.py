@@ -8,8 +8,8 @@
 
 from __future__ import annotations
 
-from reviewer.engine import Report
-from reviewer.findings import Severity
+from reviewer.contract.enums import Severity
+from reviewer.contract.report import Report
 
 
 def conclusion(report: Report) -> str:

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from reviewer.findings import Finding, Severity
+from reviewer.contract.enums import Severity
+from reviewer.contract.findings import Finding
 
 #: GitHub refuses a step summary above 1 MiB; stay a little below.
 STEP_SUMMARY_LIMIT = 1024 * 1024 - 1024

@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewer.contract.findings import Location
+
 if TYPE_CHECKING:
     from reviewer.model.intrinsics import Hit
 
@@ -18,20 +20,6 @@ VERSION = "AWS::Lambda::Version"
 ALIAS = "AWS::Lambda::Alias"
 
 
-@dataclass(frozen=True)
-class Location:
-    """A place in a source file; ``line`` is 1-based and None when unknown.
-
-    When the place is in the user's source rather than in the template that was analysed (the
-    SAM template, a CDK construct, a ``serverless.yml`` entry), ``confidence`` says how sure the
-    mapping is (``exact``, ``likely`` or ``guess``) and ``symbol`` names what was mapped (a CDK
-    construct path, a Serverless function key).
-    """
-
-    path: str
-    line: int | None = None
-    confidence: str | None = None
-    symbol: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reviewer.engine import Report
+from reviewer.contract.report import Report
 from reviewer.report import json_v1, markdown, sarif, text
 
 Reporter = Callable[[Report], str]

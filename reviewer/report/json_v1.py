@@ -10,10 +10,9 @@ import json
 from typing import Any
 
 from reviewer import __version__
-from reviewer.diff.function_changes import PropertyChange
-from reviewer.diff.properties import Side
-from reviewer.engine import Report, StackSummary
-from reviewer.findings import Edit, Finding, Fix, Severity
+from reviewer.contract.enums import Severity, Side
+from reviewer.contract.findings import Edit, Finding, Fix, PropertyChange
+from reviewer.contract.report import Report, StackSummary
 
 SCHEMA_ID = "latest-guard/report@1"
 
@@ -93,13 +92,13 @@ def _fix(fix: Fix) -> dict[str, Any]:
         "two_phase": fix.two_phase,
         "steps": list(fix.steps),
         "framework": fix.framework,
-        "edits": [_edit(e) for e in fix.edits],
-        "patch": fix.patch,
-        "snippet": fix.snippet,
-        "snippet_language": fix.snippet_language,
-        "phase_one_path": fix.phase_one_path,
-        "phase_one_edits": [_edit(e) for e in fix.phase_one_edits],
-        "phase_one_patch": fix.phase_one_patch,
+        "edits": [_edit(e) for e in fix.change.edits] if fix.change else [],
+        "patch": fix.change.patch if fix.change else None,
+        "snippet": fix.snippet.text if fix.snippet else None,
+        "snippet_language": fix.snippet.language if fix.snippet else None,
+        "phase_one_path": fix.phase_one.path if fix.phase_one else None,
+        "phase_one_edits": [_edit(e) for e in fix.phase_one.edits] if fix.phase_one else [],
+        "phase_one_patch": fix.phase_one.patch if fix.phase_one else None,
         "notes": list(fix.notes),
     }
 

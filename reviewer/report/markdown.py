@@ -17,10 +17,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from reviewer import __version__
-from reviewer.diff.function_changes import PropertyChange
-from reviewer.diff.properties import Side
-from reviewer.engine import Report
-from reviewer.findings import Consumer, Finding, Severity
+from reviewer.contract.enums import ConsumerView, Severity, Side
+from reviewer.contract.findings import Consumer, Finding, PropertyChange
+from reviewer.contract.report import Report
 
 #: GitHub rejects an issue or review comment body longer than this many characters.
 GITHUB_BODY_LIMIT = 65536
@@ -35,8 +34,6 @@ _CALLS = (
     (Side.TAGS, "TagResource"),
     (Side.FUNCTION_LEVEL, "function-level call"),
 )
-#: The rule whose finding is a race between those calls: only it gets a sequence diagram.
-_RACE_RULE = "LG001"
 _DIAGRAM_CONSUMERS = 3
 _LISTED_CONSUMERS = 20
 
@@ -78,7 +75,7 @@ def finding_body(finding: Finding) -> str:
     if changes:
         lines.append(f"- **changes:** {changes}")
     if finding.consumers:
-        label = "exposed" if finding.rule == _RACE_RULE else "traffic"
+        label = finding.view.value
         lines.append(f"- **{label}:** {_consumer_list(finding.consumers, _LISTED_CONSUMERS)}")
     if finding.why:
         lines.append(f"- **why:** {_text(finding.why)}")
@@ -133,7 +130,7 @@ def _table(findings: Sequence[Finding]) -> str:
 def _exposure(finding: Finding) -> str:
     """``3 (API Gateway method GET, SQS event source mapping, ...)``: count and kinds."""
     if not finding.consumers:
-        if finding.rule == _RACE_RULE:
+        if finding.view is ConsumerView.EXPOSED:
             return "every caller (no version or alias)"
         return "—"
     kinds = Counter(c.label for c in finding.consumers)
@@ -199,7 +196,7 @@ def _section(finding: Finding) -> str:
     facts = list(_facts(finding))
     if facts:
         parts.append("\n".join(facts))
-    if finding.rule == _RACE_RULE:
+    if finding.view is ConsumerView.EXPOSED:  # a race between calls: drawn as one
         parts.append(race_diagram(finding))
     fix = _fix(finding)
     if fix:
@@ -223,7 +220,7 @@ def _facts(finding: Finding) -> Iterator[str]:
         if described:
             yield f"- **{label}:** " + "; ".join(described)
     if finding.consumers:
-        label = "exposed" if finding.rule == _RACE_RULE else "traffic"
+        label = finding.view.value
         yield f"- **{label}:** {_consumer_list(finding.consumers, _LISTED_CONSUMERS)}"
     if finding.why:
         yield f"- **why:** {_text(finding.why)}"

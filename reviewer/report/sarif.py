@@ -18,8 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewer import __version__
-from reviewer.engine import Report
-from reviewer.findings import Finding, Severity
+from reviewer.contract.enums import Severity
+from reviewer.contract.findings import Finding
+from reviewer.contract.report import Report
 from reviewer.rules.base import Rule
 from reviewer.rules.registry import RULES
 

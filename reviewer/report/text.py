@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from itertools import groupby
 
 from reviewer import __version__
-from reviewer.diff.properties import Side
-from reviewer.engine import Report
-from reviewer.findings import Finding, Severity
+from reviewer.contract.enums import Severity, Side
+from reviewer.contract.findings import Finding
+from reviewer.contract.report import Report
 
 _MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.NOTICE: "●"}
 _SIDES = (
@@ -72,7 +72,7 @@ def _finding(finding: Finding) -> Iterator[str]:
             for more in described[1:]:
                 yield f"{_INDENT}{more}"
     for index, consumer in enumerate(finding.consumers):
-        label = "exposed" if finding.rule == "LG001" else "traffic"
+        label = finding.view.value
         head = f"      {label:<12} " if index == 0 else _INDENT
         yield f"{head}{consumer.resource}  ({consumer.label}, {consumer.form})"
     if finding.why:

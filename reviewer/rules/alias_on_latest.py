@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from reviewer.diff.properties import Side
-from reviewer.findings import Finding, Fix, Severity
+from reviewer.contract.enums import Severity, Side
+from reviewer.contract.findings import Finding, Fix
 from reviewer.model.consumers import Role
 from reviewer.rules.base import Rule, StackContext, consumers_of, names
 
@@ -62,10 +62,7 @@ class AliasOnLatest(Rule):
             refs = [
                 r for r in wiring.with_role(Role.INVOKE, Role.EXTERNAL) if r.via in on_latest
             ]
-            yield Finding(
-                rule=self.id,
-                name=self.name,
-                severity=self.default_severity,
+            yield self.finding(
                 stack=change.stack,
                 resource=change.function,
                 message=(

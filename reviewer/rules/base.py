@@ -7,9 +7,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from reviewer.contract.enums import ConsumerView, FixNeed, Severity
+from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
 from reviewer.diff.function_changes import FunctionChange, Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
-from reviewer.findings import Consumer, Finding, Severity
 from reviewer.model.references import Reference, ReferenceGraph
 from reviewer.model.template import StackTemplate
 
@@ -46,15 +47,52 @@ class StackContext:
 
 
 class Rule:
-    """A check over one stack context. Subclasses document themselves in their docstring."""
+    """A check over one stack context. Subclasses document themselves in their docstring.
+
+    Besides its identity, a rule says how reporters label the consumers of its findings
+    (``view``) and what a fix builder must do for them (``needs``): fixes and reporters act on
+    those, never on rule ids.
+    """
 
     id: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
     default_severity: ClassVar[Severity]
+    view: ClassVar[ConsumerView] = ConsumerView.TRAFFIC
+    needs: ClassVar[FixNeed | None] = None
 
     def check(self, context: StackContext) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def finding(
+        self,
+        *,
+        stack: str,
+        resource: str,
+        message: str,
+        location: Location,
+        severity: Severity | None = None,
+        changes: tuple[PropertyChange, ...] = (),
+        consumers: tuple[Consumer, ...] = (),
+        why: str = "",
+        fix: Fix | None = None,
+    ) -> Finding:
+        """A finding of this rule: its id, name, default severity and traits filled in."""
+        return Finding(
+            rule=self.id,
+            name=self.name,
+            severity=severity or self.default_severity,
+            stack=stack,
+            resource=resource,
+            message=message,
+            location=location,
+            changes=changes,
+            consumers=consumers,
+            why=why,
+            fix=fix,
+            view=self.view,
+            needs=self.needs,
+        )
 
     @classmethod
     def doc(cls) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import ClassVar
 
-from reviewer.diff.function_changes import FunctionChange, PropertyChange, Status
-from reviewer.diff.properties import RUNTIME_CRITICAL, Side
-from reviewer.findings import Consumer, Finding, Fix, Severity
+from reviewer.contract.enums import ConsumerView, FixNeed, Severity, Side
+from reviewer.contract.findings import Consumer, Finding, Fix, PropertyChange
+from reviewer.diff.function_changes import FunctionChange, Status
+from reviewer.diff.properties import RUNTIME_CRITICAL
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.rules.base import Rule, StackContext, consumers_of, names
-from reviewer.sources.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY
+from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY
 
 
 class LatestRace(Rule):
@@ -88,6 +89,8 @@ class LatestRace(Rule):
     name: ClassVar[str] = "latest-race"
     summary: ClassVar[str] = "code and configuration change together while traffic reaches $LATEST"
     default_severity: ClassVar[Severity] = Severity.ERROR
+    view: ClassVar[ConsumerView] = ConsumerView.EXPOSED
+    needs: ClassVar[FixNeed | None] = FixNeed.ALIAS_WIRING
 
     def check(self, context: StackContext) -> Iterator[Finding]:
         for change in context.updated_functions():
@@ -162,9 +165,7 @@ class LatestRace(Rule):
             f"CloudFormation applies UpdateFunctionCode and {call} one after the other; until "
             f"both finish, $LATEST runs the new code with the old settings or the reverse."
         )
-        return Finding(
-            rule=self.id,
-            name=self.name,
+        return self.finding(
             severity=severity,
             stack=change.stack,
             resource=fn,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from reviewer.contract.enums import FixNeed, Severity, Side
+from reviewer.contract.findings import Finding, Fix
 from reviewer.diff.function_changes import Status
-from reviewer.diff.properties import Side
-from reviewer.findings import Finding, Fix, Severity
 from reviewer.model.consumers import Role
 from reviewer.model.references import Reference
 from reviewer.rules.base import Rule, StackContext, consumers_of, names
@@ -59,6 +59,7 @@ class ProtectionRemoved(Rule):
     name: ClassVar[str] = "protection-removed"
     summary: ClassVar[str] = "a consumer moves from a version or alias back to $LATEST"
     default_severity: ClassVar[Severity] = Severity.WARNING
+    needs: ClassVar[FixNeed | None] = FixNeed.ALIAS_WIRING
 
     def check(self, context: StackContext) -> Iterator[Finding]:
         for function, old in context.old_graph.functions.items():
@@ -94,9 +95,7 @@ class ProtectionRemoved(Rule):
                 message += f" ({', '.join(deleted)} deleted)"
             if changed:
                 message += f", in the same deployment that changes its {names(changed)}"
-            yield Finding(
-                rule=self.id,
-                name=self.name,
+            yield self.finding(
                 severity=severity,
                 stack=context.new.name,
                 resource=function,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from reviewer.diff.properties import Side
-from reviewer.findings import Finding, Fix, Severity
+from reviewer.contract.enums import FixNeed, Severity, Side
+from reviewer.contract.findings import Finding, Fix
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.rules.base import Rule, StackContext, consumers_of, names
@@ -51,6 +51,7 @@ class StaleVersion(Rule):
     name: ClassVar[str] = "stale-version"
     summary: ClassVar[str] = "aliased traffic keeps the old version: no new version is published"
     default_severity: ClassVar[Severity] = Severity.WARNING
+    needs: ClassVar[FixNeed | None] = FixNeed.REPUBLISH
 
     def check(self, context: StackContext) -> Iterator[Finding]:
         fresh = context.diff.added | context.diff.replaced
@@ -64,10 +65,7 @@ class StaleVersion(Rule):
                 continue
             refs = [r for r in wiring.with_role(Role.INVOKE, Role.EXTERNAL) if r.via in stale]
             listed = ", ".join(sorted(stale))
-            yield Finding(
-                rule=self.id,
-                name=self.name,
-                severity=self.default_severity,
+            yield self.finding(
                 stack=change.stack,
                 resource=change.function,
                 message=(

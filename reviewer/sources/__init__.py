@@ -44,21 +44,25 @@ def _template_file(path: Path) -> bool:
 
 
 def _template_directory(path: Path) -> bool:
-    from reviewer.sources.template import is_template_directory
+    from reviewer.sources.cloudformation.template import is_template_directory
 
     return is_template_directory(path)
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("CDK cloud assembly", _cloud_assembly, "reviewer.sources.cdk:load_assembly"),
+    Source("CDK cloud assembly", _cloud_assembly, "reviewer.sources.cdk.stacks:load_assembly"),
     Source(
         "Serverless Framework package",
         _serverless_package,
-        "reviewer.sources.serverless:load_package",
+        "reviewer.sources.serverless.package:load_package",
     ),
-    Source("template file", _template_file, "reviewer.sources.template:load_template"),
     Source(
-        "directory of templates", _template_directory, "reviewer.sources.template:load_directory"
+        "template file", _template_file, "reviewer.sources.cloudformation.template:load_template"
+    ),
+    Source(
+        "directory of templates",
+        _template_directory,
+        "reviewer.sources.cloudformation.template:load_directory",
     ),
 )
 

@@ -15,8 +15,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from reviewer.sources.files import load_template_file
-from reviewer.sources.sam import expand
+from reviewer.sources.cloudformation.sam import expand
+from reviewer.sources.text.files import load_template_file
 
 HERE = Path(__file__).resolve().parent
 REGION = "us-east-1"

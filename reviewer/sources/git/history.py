@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reviewer.errors import InputError
-from reviewer.sources.git_baseline import add_config, run_git
+from reviewer.sources.git.baseline import add_config, run_git
 
 #: Depths tried in turn for the history of both commits; a full fetch comes last.
 FETCH_DEPTHS = (64, 1024)

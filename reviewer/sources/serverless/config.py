@@ -24,7 +24,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import LineLookup, PropertyPath
-from reviewer.sources.files import json_line_lookup, parse_text, read_text, yaml_line_lookup
+from reviewer.sources.text.files import json_line_lookup, parse_text, read_text, yaml_line_lookup
 
 PARSED_SUFFIXES = (".yml", ".yaml", ".json")
 CODE_SUFFIXES = (".js", ".ts", ".mjs", ".cjs")

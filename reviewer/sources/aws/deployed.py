@@ -18,9 +18,10 @@ CloudFormation reports, and says so in a note.
 
 Parameter values are what ``DescribeStacks`` reports (``ResolvedValue`` for SSM parameter
 types). A ``NoEcho`` value comes back masked as ``****`` and stays that mask: it names no value
-(so nothing secret is kept), and ``reviewer.sources.parameters.apply_parameter_values`` gives a
-new side that keeps the previous value the same mask, so the two compare equal. Parameter
-values are never printed.
+(so nothing secret is kept), and
+``reviewer.sources.cloudformation.parameters.apply_parameter_values`` gives a new side that
+keeps the previous value the same mask, so the two compare equal. Parameter values are never
+printed.
 
 Stacks are fetched concurrently, each call retried by botocore in adaptive mode. boto3 is
 imported only when ``fetch_deployed`` runs.
@@ -37,7 +38,7 @@ from typing import Any, TextIO
 
 from reviewer.errors import InputError
 from reviewer.model.template import LineLookup, PropertyPath, StackTemplate
-from reviewer.sources.files import (
+from reviewer.sources.text.files import (
     check_template_shape,
     json_line_lookup,
     parse_text,
@@ -341,7 +342,7 @@ class _Api:
         max_attempts: int,
         concurrency: int,
     ) -> _Api:
-        from reviewer.sources.deployed_errors import CONFIG, untyped
+        from reviewer.sources.aws.deployed_errors import CONFIG, untyped
 
         try:
             boto3 = untyped("boto3")
@@ -421,7 +422,7 @@ class _Api:
 
     def _call(self, operation: str, ref: str, **kwargs: Any) -> Any:
         """Call ``operation``; None when the stack does not exist."""
-        from reviewer.sources.deployed_errors import does_not_exist
+        from reviewer.sources.aws.deployed_errors import does_not_exist
 
         method = getattr(self.client, _snake(operation))
         try:
@@ -433,7 +434,7 @@ class _Api:
 
     def _explained(self, exc: Exception, operation: str, ref: str) -> Exception:
         """The InputError for a botocore error; any other exception unchanged."""
-        from reviewer.sources.deployed_errors import explain, is_botocore_error
+        from reviewer.sources.aws.deployed_errors import explain, is_botocore_error
 
         if not is_botocore_error(exc):
             return exc

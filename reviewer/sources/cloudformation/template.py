@@ -14,7 +14,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.files import TEMPLATE_SUFFIXES, load_template_file
+from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_file
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 NESTED_STACK = "AWS::CloudFormation::Stack"
@@ -84,7 +84,7 @@ def _load(
     stack = load_template_file(path, stack_name)
     stack.parent = parent
     if is_sam(stack.body):
-        from reviewer.sources.sam import expand
+        from reviewer.sources.cloudformation.sam import expand
 
         stack = expand(stack)
         stack.parent = parent

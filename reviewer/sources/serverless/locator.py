@@ -28,9 +28,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewer.contract.enums import Confidence
+from reviewer.contract.findings import Location
 from reviewer.model.intrinsics import find_hits
-from reviewer.model.template import Location, PropertyPath, Resource
-from reviewer.sources.serverless_config import Place, ServiceConfig
+from reviewer.model.template import PropertyPath, Resource
+from reviewer.sources.serverless.config import Place, ServiceConfig
 
 #: What follows the normalised function name in the logical ids the framework (and
 #: serverless-plugin-canary-deployments) generates for a function.
@@ -129,7 +131,7 @@ class ServerlessLocator:
             return None
         entry = self.config.functions[key]
         exact = self.config.exact and logical_id == function_logical_id(key)
-        confidence = "exact" if exact else "likely"
+        confidence = Confidence.EXACT if exact else Confidence.LIKELY
         place = self._property(entry, path) if exact and path else None
         line = (place or entry).line()
         return Location(_shown((place or entry).path), line, confidence, key)
@@ -187,7 +189,7 @@ class ServerlessLocator:
         entry = self.config.layers[key]
         name = LAYER_KEYS.get(str(path[0])) if path else None
         place = (entry.child(name) if name else None) or entry
-        return Location(_shown(place.path), place.line(), "exact", key)
+        return Location(_shown(place.path), place.line(), Confidence.EXACT, key)
 
     def _resource(self, logical_id: str, entry: Place, path: PropertyPath) -> Location:
         line = entry.line()
@@ -198,7 +200,7 @@ class ServerlessLocator:
                 if found is not None:
                     line = found
                     break
-        return Location(_shown(entry.path), line, "exact", logical_id)
+        return Location(_shown(entry.path), line, Confidence.EXACT, logical_id)
 
 
 def _shown(path: Path) -> str:

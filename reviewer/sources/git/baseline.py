@@ -1,6 +1,6 @@
 """The baseline side from a git revision: a temporary work tree of the repository at that ref.
 
-``git show REF:path`` is enough for one template file (see ``git_blob``), but a baseline that
+``git show REF:path`` is enough for one template file (see ``blob``), but a baseline that
 has to be synthesized (``npx cdk synth``, ``serverless package``) or that spans a directory
 needs the whole project as it was. ``worktree(ref, repo)`` checks the revision out into a
 temporary directory with ``git worktree add --detach`` (the user's work tree, index and

@@ -8,7 +8,7 @@ like the framework names it: ``provider.stackName``, else ``<service>-<stage>``;
 after the folder (the service folder for ``.serverless``).
 
 Findings point at the service configuration rather than at the generated template (see
-:mod:`reviewer.sources.serverless_locator`). The configuration is the file the state names
+:mod:`reviewer.sources.serverless.locator`). The configuration is the file the state names
 (``serviceFilename``; else ``serverless.yml`` and the other names the framework reads), looked
 for in the folder that holds the package and then in each folder above it, up to the root of
 the repository: that finds ``<service>/.serverless/`` as well as ``--package`` folders
@@ -30,10 +30,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from reviewer.model.template import FUNCTION, StackTemplate
-from reviewer.sources.files import load_template_file
-from reviewer.sources.serverless_config import CONFIG_NAMES, ServiceConfig, load_service_config
-from reviewer.sources.serverless_locator import ServerlessLocator, function_logical_id
-from reviewer.sources.serverless_state import PackageState, read_state
+from reviewer.sources.serverless.config import CONFIG_NAMES, ServiceConfig, load_service_config
+from reviewer.sources.serverless.locator import ServerlessLocator, function_logical_id
+from reviewer.sources.serverless.state import PackageState, read_state
+from reviewer.sources.text.files import load_template_file
 
 PACKAGE_TEMPLATE = "cloudformation-template-update-stack.json"
 DEFAULT_PACKAGE_DIR = ".serverless"

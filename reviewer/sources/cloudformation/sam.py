@@ -68,8 +68,8 @@ from samtranslator.utils.py27hash_fix import (  # type: ignore[import-untyped]
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.sam_artifacts import localise_artifacts, record, unread_note
-from reviewer.sources.sam_locations import SamSourceMap
+from reviewer.sources.cloudformation.sam_artifacts import localise_artifacts, record, unread_note
+from reviewer.sources.cloudformation.sam_locations import SamSourceMap
 
 #: The region used when the AWS configuration names none.
 DEFAULT_REGION = "us-east-1"

@@ -14,8 +14,8 @@ import yaml
 from reviewer.errors import InputError
 from reviewer.model.collector import collector_paused
 from reviewer.model.template import PropertyPath, StackTemplate
-from reviewer.sources.json_lines import JsonLines, duplicate_key_line, first_token_line
-from reviewer.sources.yaml_loader import LineDict, LineList, load_yaml
+from reviewer.sources.text.json_lines import JsonLines, duplicate_key_line, first_token_line
+from reviewer.sources.text.yaml_loader import LineDict, LineList, load_yaml
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.sources.files import TEMPLATE_SUFFIXES
+from reviewer.sources.text.files import TEMPLATE_SUFFIXES
 
 LOCAL_BUCKET = "latest-guard-local-artifacts"
 #: The S3 key, and the image tag, of code that could not be read: the same on every side, so

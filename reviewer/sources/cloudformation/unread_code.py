@@ -23,7 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from reviewer.model.template import StackTemplate
-from reviewer.sources.sam_artifacts import ResourceKey, UnreadCode, unread_elsewhere, unread_note
+from reviewer.sources.cloudformation.sam_artifacts import (
+    ResourceKey,
+    UnreadCode,
+    unread_elsewhere,
+    unread_note,
+)
 
 
 @dataclass

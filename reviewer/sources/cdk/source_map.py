@@ -11,7 +11,7 @@ Three steps, each a fallback for the one before:
    the ``new lambda.Function(...)`` call. Confidence ``exact`` (``likely`` when the trace
    passes through a construct library first). Python, Java, Go and .NET apps run CDK through
    jsii, so their traces hold no user frame and step 3 applies.
-3. **A search of the app's source** (:mod:`reviewer.sources.cdk_app`) for the construct id:
+3. **A search of the app's source** (:mod:`reviewer.sources.cdk.app`) for the construct id:
    the last segment of the path that is not one CDK generates (``Resource``, ``Default``,
    ``ServiceRole``, ...), in a ``new X(this, 'Id'`` / ``X(self, "Id"`` call. Confidence
    ``likely`` for one call whose scope chain is consistent (the class that holds it is
@@ -33,9 +33,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from reviewer.model.template import Location, PropertyPath, StackTemplate
-from reviewer.sources.cdk_app import AppSource, ConstructCall
-from reviewer.sources.cdk_assembly import CREATION_STACK, LOGICAL_ID, StackArtifact
+from reviewer.contract.enums import Confidence
+from reviewer.contract.findings import Location
+from reviewer.model.template import PropertyPath, StackTemplate
+from reviewer.sources.cdk.app import AppSource, ConstructCall
+from reviewer.sources.cdk.assembly import CREATION_STACK, LOGICAL_ID, StackArtifact
 
 CDK_PATH = "aws:cdk:path"
 
@@ -54,7 +56,7 @@ _POSITION = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::\d+)?$")
 class SourceLine:
     path: Path
     line: int
-    confidence: str
+    confidence: Confidence
 
 
 def symbol_of(construct_path: str) -> str:
@@ -145,7 +147,8 @@ class CdkSourceLocator:
             path = self.app.resolve(recorded) if self.app else _existing(recorded)
             if path is None:
                 return None  # the user's file is not here: search the source instead
-            return SourceLine(path, line, "likely" if through_library else "exact")
+            confidence = Confidence.LIKELY if through_library else Confidence.EXACT
+            return SourceLine(path, line, confidence)
         return None
 
     # -- step 3: search the app's source ------------------------------------------------
@@ -165,9 +168,9 @@ class CdkSourceLocator:
             parent = _construct_id(segments[index - 1]) if index > 0 else None
             fitting = [c for c in calls if self._fits(c, parent)]
             if len(fitting) == 1:
-                return SourceLine(fitting[0].path, fitting[0].line, "likely")
+                return SourceLine(fitting[0].path, fitting[0].line, Confidence.LIKELY)
             chosen = (fitting or calls)[0]
-            return SourceLine(chosen.path, chosen.line, "guess")
+            return SourceLine(chosen.path, chosen.line, Confidence.GUESS)
         return None
 
     def _fits(self, call: ConstructCall, parent: str | None) -> bool:

@@ -14,7 +14,7 @@ It yields one stack template (``framework="cdk"``) per stack:
   known ``parameter_values``.
 
 Each template is loaded with line positions, and its ``source_locator`` maps a logical id to
-the construct that made it (:mod:`reviewer.sources.cdk_source_map`).
+the construct that made it (:mod:`reviewer.sources.cdk.source_map`).
 
 What is metadata and not deployment (``aws:cdk:path``, ``aws:asset:path``, the
 ``CDKMetadata`` resource's analytics) never makes a function change: the diff compares resource
@@ -30,15 +30,15 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.cdk_app import AppSource
-from reviewer.sources.cdk_assembly import (
+from reviewer.sources.cdk.app import AppSource
+from reviewer.sources.cdk.assembly import (
     MANIFEST,
     TEMPLATE_FILE,
     StackArtifact,
     stack_artifacts,
 )
-from reviewer.sources.cdk_source_map import CDK_PATH, CdkSourceLocator
-from reviewer.sources.files import load_template_file
+from reviewer.sources.cdk.source_map import CDK_PATH, CdkSourceLocator
+from reviewer.sources.text.files import load_template_file
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
 ASSET_PATH = "aws:asset:path"

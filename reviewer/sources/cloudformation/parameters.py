@@ -37,7 +37,7 @@ import yaml
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.deployed import MASKED
+from reviewer.sources.aws.deployed import MASKED
 
 OPTION = "--parameter-overrides"
 SAMCONFIG_NAMES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")

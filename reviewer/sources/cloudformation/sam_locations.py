@@ -29,7 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reviewer.model.template import Location, PropertyPath, StackTemplate
+from reviewer.contract.enums import Confidence
+from reviewer.contract.findings import Location
+from reviewer.model.template import PropertyPath, StackTemplate
 
 SERVERLESS_PREFIX = "AWS::Serverless::"
 
@@ -72,7 +74,7 @@ class _Origin:
     """A place in the SAM source: a path from the document root, and how sure it is."""
 
     path: PropertyPath
-    confidence: str
+    confidence: Confidence
     symbol: str
 
 
@@ -119,7 +121,7 @@ class SamSourceMap:
 
     def _origin(self, logical_id: str, path: PropertyPath) -> _Origin | None:
         if logical_id in self._sam:
-            return self._property(logical_id, path, base_confidence="exact")
+            return self._property(logical_id, path, base_confidence=Confidence.EXACT)
         if logical_id in self._resources:
             return self._carried(logical_id, path)
         for sam_id in self._sam_ids:
@@ -129,7 +131,7 @@ class SamSourceMap:
                     return origin
         longest = next((s for s in self._sam_ids if logical_id.startswith(s)), None)
         if longest is not None:
-            return _Origin(("Resources", longest), "guess", longest)
+            return _Origin(("Resources", longest), Confidence.GUESS, longest)
         return self._shared(logical_id)
 
     def _carried(self, logical_id: str, path: PropertyPath) -> _Origin:
@@ -137,9 +139,9 @@ class SamSourceMap:
         full: PropertyPath = ("Resources", logical_id, *(("Properties", *path) if path else ()))
         for depth in range(len(full), 1, -1):
             if self._lines(full[:depth]) is not None:
-                confidence = "exact" if depth == len(full) else "likely"
+                confidence = Confidence.EXACT if depth == len(full) else Confidence.LIKELY
                 return _Origin(full[:depth], confidence, _symbol(full[:depth]))
-        return _Origin(full[:2], "likely", logical_id)
+        return _Origin(full[:2], Confidence.LIKELY, logical_id)
 
     def _generated(self, sam_id: str, rest: str, path: PropertyPath) -> _Origin | None:
         """A resource SAM generated for ``sam_id``, named ``sam_id + rest``."""
@@ -159,12 +161,12 @@ class SamSourceMap:
                 return self._under(sam_id, base, path)
         for suffix, prop in FEATURE_SUFFIXES:
             if rest.startswith(suffix):
-                feature = self._property(sam_id, (prop,), "likely")
+                feature = self._property(sam_id, (prop,), Confidence.LIKELY)
                 if path:
-                    found = self._property(sam_id, path, "likely")
+                    found = self._property(sam_id, path, Confidence.LIKELY)
                     if found.path != ("Resources", sam_id):
                         return found
-                return _Origin(feature.path, "likely", feature.symbol)
+                return _Origin(feature.path, Confidence.LIKELY, feature.symbol)
         return None
 
     def _under(self, sam_id: str, base: PropertyPath, path: PropertyPath) -> _Origin:
@@ -173,17 +175,17 @@ class SamSourceMap:
         for depth in range(len(path), 0, -1):
             candidate: PropertyPath = (*root, "Properties", *path[:depth])
             if self._lines(candidate) is not None:
-                return _Origin(candidate, "likely", _symbol(candidate))
-        return _Origin(root, "likely", _symbol(root))
+                return _Origin(candidate, Confidence.LIKELY, _symbol(candidate))
+        return _Origin(root, Confidence.LIKELY, _symbol(root))
 
-    def _property(self, sam_id: str, path: PropertyPath, base_confidence: str) -> _Origin:
+    def _property(self, sam_id: str, path: PropertyPath, base_confidence: Confidence) -> _Origin:
         """The SAM property behind ``path``: on the resource, else in its ``Globals`` section.
 
         Returns the deepest part of the path found (the resource itself when none is), marked
         ``exact`` only when the whole path was found on a resource traced exactly.
         """
         resource: PropertyPath = ("Resources", sam_id)
-        best = _Origin(resource, base_confidence if not path else "likely", sam_id)
+        best = _Origin(resource, base_confidence if not path else Confidence.LIKELY, sam_id)
         if not path:
             return best
         best_depth = 0
@@ -195,7 +197,7 @@ class SamSourceMap:
                 depth = self._depth((*root, *keys))
                 if depth > best_depth:
                     found: PropertyPath = (*root, *keys[:depth])
-                    confidence = base_confidence if depth == len(keys) else "likely"
+                    confidence = base_confidence if depth == len(keys) else Confidence.LIKELY
                     best, best_depth = _Origin(found, confidence, _symbol(found)), depth
         return best
 
@@ -245,7 +247,8 @@ class SamSourceMap:
         if not placed:
             return None
         _, first = min(placed)
-        return _Origin(first, "likely" if len(placed) == 1 else "guess", _symbol(first))
+        confidence = Confidence.LIKELY if len(placed) == 1 else Confidence.GUESS
+        return _Origin(first, confidence, _symbol(first))
 
     def _line_of(self, path: PropertyPath) -> int | None:
         for depth in range(len(path), 0, -1):

@@ -1,0 +1,157 @@
+"""What a rule reports: a finding with its location, the changes and consumers it is about, and
+the fix, as frozen values."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from reviewer.contract.enums import (
+    ChangeHow,
+    Confidence,
+    ConsumerView,
+    FixNeed,
+    Framework,
+    Severity,
+    Side,
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file; ``line`` is 1-based and None when unknown.
+
+    When the place is in the user's source rather than in the template that was analysed (the
+    SAM template, a CDK construct, a ``serverless.yml`` entry), ``confidence`` says how sure the
+    mapping is and ``symbol`` names what was mapped (a CDK construct path, a Serverless
+    function key).
+    """
+
+    path: str
+    line: int | None = None
+    confidence: Confidence | None = None
+    symbol: str | None = None
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    """One property of a function that changes; names and safe details only, never values."""
+
+    name: str
+    side: Side
+    how: ChangeHow
+    detail: str | None = None
+    #: The replaced resource (``BY_REFERENCE``) or the parameter (``BY_PARAMETER``).
+    cause: str | None = None
+
+    def describe(self) -> str:
+        text = self.name
+        if self.detail:
+            text += f" {self.detail}"
+        if self.how is ChangeHow.BY_REFERENCE:
+            text += f" (through replaced {self.cause})"
+        elif self.how is ChangeHow.BY_PARAMETER:
+            text += f" (through parameter {self.cause})"
+        elif self.how in (ChangeHow.ADDED, ChangeHow.REMOVED):
+            text += f" ({self.how})"
+        return text
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A resource whose invocations are affected, and how it names the function."""
+
+    resource: str
+    type: str
+    label: str
+    property: str
+    form: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace lines ``start_line``..``end_line`` (1-based, inclusive) of the file at ``path``.
+
+    ``replacement`` is the full text of the lines that take their place, each ending with a
+    newline (empty to delete them). Every edit replaces at least one line, so that it can be
+    offered as a GitHub suggestion on that range: an insertion carries the line it is anchored
+    on (the line after the inserted text when there is one) unchanged in its replacement.
+    """
+
+    path: str
+    start_line: int
+    end_line: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A change of one file: its line edits and the same change as one unified diff."""
+
+    path: str
+    edits: tuple[Edit, ...] = ()
+    patch: str | None = None
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Code the user writes or pastes (a CDK escape hatch, a ``serverless.yml`` block)."""
+
+    text: str
+    language: str  # "typescript", "python", "yaml", ...
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What to do about a finding: in words, and as a change the user can apply.
+
+    ``summary`` and ``steps`` say it in words; ``two_phase`` when one deployment cannot be safe.
+    The rest is filled by the framework's fix builder when it can: ``change``, the edit of the
+    user's file (the SAM or plain template, ``serverless.yml``); ``snippet``, where the change
+    is code the user writes; ``phase_one``, for a two-phase fix, the alias wiring applied to
+    the *baseline* template with no function change, to deploy first; ``framework``, the
+    builder that made it; ``notes``, what the change also does or could not do.
+    """
+
+    summary: str
+    two_phase: bool = False
+    steps: tuple[str, ...] = ()
+    framework: Framework | None = None
+    change: FileChange | None = None
+    snippet: Snippet | None = None
+    phase_one: FileChange | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on one function.
+
+    ``view`` and ``needs`` come from the rule that made it: how its consumers are labelled,
+    and what its fix must do; reporters and fix builders act on them, never on rule ids.
+    """
+
+    rule: str
+    name: str
+    severity: Severity
+    stack: str
+    resource: str
+    message: str
+    location: Location
+    changes: tuple[PropertyChange, ...] = ()
+    consumers: tuple[Consumer, ...] = ()
+    why: str = ""
+    fix: Fix | None = None
+    view: ConsumerView = ConsumerView.TRAFFIC
+    needs: FixNeed | None = None
+    suppressed: bool = False
+    suppression_reason: str | None = None
+    #: Where the suppression came from: "metadata" (the resource) or "config" (a config file).
+    suppression_source: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs for the same rule, function and changed properties."""
+        names = ",".join(sorted({c.name for c in self.changes}))
+        text = f"{self.rule}|{self.stack}|{self.resource}|{names}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]

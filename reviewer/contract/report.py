@@ -1,0 +1,50 @@
+"""The report of one check: every finding, and what became of each stack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reviewer.contract.enums import FailOn, Severity, StackStatus
+from reviewer.contract.findings import Finding
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    name: str
+    template: str
+    baseline: str | None
+    status: StackStatus
+    functions: int
+    changed_functions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    #: Changed functions that have no finding, each with why (code only, configuration
+    #: only, published through an alias, created or replaced, a custom-resource provider).
+    quiet: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    stacks: tuple[StackSummary, ...]
+    baseline: str
+    fail_on: FailOn
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity and not f.suppressed)
+
+    @property
+    def suppressed(self) -> int:
+        return sum(1 for f in self.findings if f.suppressed)
+
+    @property
+    def failing(self) -> bool:
+        return any(self.fail_on.fails(f.severity) for f in self.findings if not f.suppressed)
+
+    @property
+    def missing_baselines(self) -> list[str]:
+        """The stacks that could not be compared because their baseline is missing."""
+        return [s.name for s in self.stacks if s.status is StackStatus.BASELINE_MISSING]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failing else 0

@@ -1,0 +1,4 @@
+"""A side from a git revision: a temporary work tree of the repository at a ref (``baseline``),
+the merge base a pull request is compared with, fetched when a shallow checkout lacks it
+(``history``), and one file as it is at a revision (``blob``).
+"""
