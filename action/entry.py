@@ -1,4 +1,4 @@
-"""The composite action's entry point: run ``reviewer.action`` from the action's own folder.
+"""The composite action's entry point: run ``reviewer.commands.action`` from the action's folder.
 
 The interpreter is the one of the virtual environment that holds the locked dependencies, run
 with ``-P`` so that the checked-out repository (the working directory) is never on the import
@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reviewer.action import main
+from reviewer.commands.action import main
 
 if __name__ == "__main__":
     sys.exit(main())

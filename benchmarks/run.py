@@ -17,13 +17,13 @@ is measured in a fresh child process, so that no cache is warm.
 ``analysis_over_parse_json`` / ``analysis_over_parse_yaml``
     Their ratio; the target is at most 1.0.
 ``engine_yaml_s``
-    All of ``reviewer.engine.analyze`` on the loaded YAML pair: the analysis above plus
+    All of ``reviewer.pipeline.analyze`` on the loaded YAML pair: the analysis above plus
     suppressions, summaries and the fixes the engine builds for the findings.
 ``cli_yaml_s`` / ``cli_json_s`` (and ``cli_yaml_wall_s``)
     End to end: ``python -m reviewer check --template NEW --baseline OLD --format json`` on the
     big pair (interpreter start-up included).
 ``cli_yaml_nofix_s``
-    The same with the engine's fix builder switched off (``reviewer.engine.attach_fixes``
+    The same with the engine's fix builder switched off (``reviewer.pipeline.analysis.attach_fixes``
     replaced by the identity in the child), to show what the fixes cost.
 ``cfn_lint_s`` (and ``cfn_lint_wall_s``)
     ``cfn-lint template.yaml`` on the new big template, as its users run it, in a subprocess.
@@ -74,10 +74,10 @@ TINY = ROOT / "tests" / "fixtures" / "arm64-layer"
 HEAVY = ("boto3", "botocore", "github", "samtranslator", "cfnlint")
 #: A run that takes longer than this many seconds is measured once, not best of N.
 SLOW_S = 30.0
-#: Runs the CLI with the engine's fix builder switched off (arguments follow ``-c`` code).
+#: Runs the CLI with the fix builder switched off (arguments follow ``-c`` code).
 NO_FIXES = (
-    "import sys, reviewer.engine as engine\n"
-    "engine.attach_fixes = lambda findings, contexts: list(findings)\n"
+    "import sys, reviewer.pipeline.analysis as analysis\n"
+    "analysis.attach_fixes = lambda findings, contexts: list(findings)\n"
     "from reviewer.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
@@ -206,8 +206,8 @@ def child(kind: str, directory: Path, stage: str) -> dict[str, Any]:
     fixes the engine attaches to findings). Times are CPU seconds of this process.
     """
     from reviewer.config import Config
-    from reviewer.engine import analyze
     from reviewer.model.app import AppGraph
+    from reviewer.pipeline.analysis import analyze
     from reviewer.report import REPORTERS
     from reviewer.rules.base import StackContext
     from reviewer.rules.registry import RULES

@@ -251,8 +251,8 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from reviewer.commands.check import CheckOptions, run_check
     from reviewer.report import REPORTERS
-    from reviewer.run import CheckOptions, run_check
 
     if args.change_set and not args.baseline_stack:
         raise InputError("--change-set", "needs --baseline-stack: the deployed stack to compare")
@@ -287,7 +287,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _pre_commit(args: argparse.Namespace) -> int:
-    from reviewer.precommit import check_files
+    from reviewer.commands.precommit import check_files
     from reviewer.report import REPORTERS
 
     if not args.files:

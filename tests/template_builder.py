@@ -8,8 +8,8 @@ from typing import Any
 
 from reviewer.config import Config
 from reviewer.contract.report import Report
-from reviewer.engine import analyze
 from reviewer.model.template import StackTemplate
+from reviewer.pipeline.analysis import analyze
 from reviewer.sources.text.files import load_template_text
 
 CODE_V1 = {"S3Bucket": "artifacts", "S3Key": "v1.zip"}

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reviewer.action import Inputs
+from reviewer.commands.action import Inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))

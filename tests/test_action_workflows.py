@@ -531,7 +531,7 @@ def test_a_fork_needing_a_synth_gets_an_unverified_verdict(tmp_path: Path) -> No
     and a clean one is neutral, not success."""
     import io
 
-    from reviewer.action import Inputs
+    from reviewer.commands.action import Inputs
     from reviewer.github.artifact import read_report
     from reviewer.github.fork import _unverified, _why_not_reanalysed
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from support import Run, run_cli, validate
 
-from reviewer.action import main as action_main
+from reviewer.commands.action import main as action_main
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'

@@ -29,12 +29,12 @@ from support import validate
 from reviewer.cli import main
 from reviewer.config import Config
 from reviewer.contract.report import Report
-from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
 from reviewer.model.resolve import Resolver
 from reviewer.model.template import ALIAS, FUNCTION, VERSION, StackTemplate
+from reviewer.pipeline.analysis import analyze
 from reviewer.report import REPORTERS
 from reviewer.sources import load_side
 

@@ -33,9 +33,9 @@ from support import FIXTURES
 
 from reviewer.config import Config
 from reviewer.contract.report import Report
-from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
+from reviewer.pipeline.analysis import analyze
 from reviewer.report import REPORTERS
 from reviewer.sources import load_side
 from reviewer.sources.aws.deployed import DeployedSide, fetch_deployed

@@ -27,10 +27,10 @@ from support import run_cli
 from test_fixes import FIXTURE_PAIRS, open_findings
 
 from reviewer.config import Config
-from reviewer.engine import analyze
 from reviewer.fixes.apply import fix_files
 from reviewer.fixes.hidden import hidden_lines_of
 from reviewer.fixes.textedit import TextEdits, unified_diff
+from reviewer.pipeline.analysis import analyze
 from reviewer.sources import load_side
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "arm64-switch"

@@ -31,7 +31,6 @@ from support import FIXTURES, run_cli, validate
 
 from reviewer.config import Config
 from reviewer.contract.findings import Finding
-from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.fixes.apply import copy_nested, fix_files
 from reviewer.fixes.document import Document, DocumentError
@@ -39,6 +38,7 @@ from reviewer.fixes.operations import OperationError, append_item, set_entry
 from reviewer.fixes.render import Style
 from reviewer.fixes.textedit import EditConflict, TextEdits, apply_line_edits
 from reviewer.model.template import FUNCTION
+from reviewer.pipeline.analysis import analyze
 from reviewer.sources import load_side
 from reviewer.sources.cloudformation.template import is_sam
 

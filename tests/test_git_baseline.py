@@ -12,8 +12,8 @@ import pytest
 from support import FIXTURES
 
 from reviewer.config import Config
-from reviewer.engine import analyze
 from reviewer.errors import InputError
+from reviewer.pipeline.analysis import analyze
 from reviewer.sources import load_side
 from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
 

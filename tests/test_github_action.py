@@ -1,4 +1,4 @@
-"""The Action end to end: ``reviewer.action`` against the stand-in GitHub API.
+"""The Action end to end: ``reviewer.commands.action`` against the stand-in GitHub API.
 
 Each test builds a git repository whose base commit holds the deployed templates and whose
 head commit holds the pull request's, writes a real webhook payload (from
@@ -34,7 +34,7 @@ from github_server import (
     webhook_example,
 )
 
-from reviewer.action import main
+from reviewer.commands.action import main
 from reviewer.contract.enums import FailOn
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -181,7 +181,7 @@ class Scenario:
         if subprocess_run:
             full = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.tmp), **env}
             done = subprocess.run(
-                [sys.executable, "-P", "-m", "reviewer.action"], env=full,
+                [sys.executable, "-P", "-m", "reviewer.commands.action"], env=full,
                 cwd=workspace or self.workspace, capture_output=True, text=True, timeout=120,
                 check=False,
             )
@@ -436,10 +436,10 @@ def _many_functions(count: int, arm64: bool) -> str:
 def _many_report(tmp: Path, path: str, count: int) -> str:
     """A report@1 with ``count`` findings on ``path``: the arm64-layer finding, once per
     function of ``_many_functions``, each on its function's line."""
+    from reviewer.commands.check import CheckOptions, run_check
     from reviewer.contract.findings import Location
     from reviewer.contract.report import Report
     from reviewer.report import json_v1
-    from reviewer.run import CheckOptions, run_check
 
     folder = FIXTURES / "arm64-layer"
     template, baseline = (next(folder.glob(f"{side}.*")) for side in ("template", "baseline"))

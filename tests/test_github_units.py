@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.action import read_inputs
+from reviewer.commands.action import read_inputs
 from reviewer.contract.enums import (
     ChangeHow,
     ConsumerView,
@@ -213,7 +213,7 @@ def test_the_job_summary_is_cut_to_bytes_not_characters() -> None:
 
 
 def test_an_unusable_input_fails_the_step_with_an_annotation(tmp_path: Path) -> None:
-    from reviewer.action import main
+    from reviewer.commands.action import main
 
     out = io.StringIO()
     outputs = tmp_path / "output"

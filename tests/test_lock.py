@@ -227,7 +227,7 @@ def test_the_lock_installs_and_runs_the_cli_in_a_clean_venv(tmp_path: Path) -> N
     assert done.returncode == 1, done.stdout + done.stderr
     assert "LG001 error   OrdersFn" in done.stdout
     probe = (
-        "import importlib.util, boto3, github, samtranslator, yaml, reviewer.action\n"
+        "import importlib.util, boto3, github, samtranslator, yaml, reviewer.commands.action\n"
         "assert importlib.util.find_spec('cfnlint') is None, 'cfn-lint is installed'\n"
         f"assert reviewer.__file__.startswith({str(ROOT)!r}), reviewer.__file__\n"
     )

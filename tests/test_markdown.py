@@ -12,7 +12,7 @@ from reviewer.config import Config
 from reviewer.contract.enums import ChangeHow, ConsumerView, FailOn, FixNeed, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
 from reviewer.contract.report import Report, StackSummary
-from reviewer.engine import analyze
+from reviewer.pipeline.analysis import analyze
 from reviewer.report import REPORTERS, markdown
 from reviewer.report.markdown import finding_body, render, truncate
 from reviewer.sources import load_side

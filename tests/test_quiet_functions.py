@@ -10,9 +10,9 @@ from typing import Any
 from support import validate
 from template_builder import CODE_V1, CODE_V2, compare, template
 
+from reviewer.commands.check import CheckOptions, run_check
 from reviewer.config import Config
 from reviewer.report import json_v1, markdown, text
-from reviewer.run import CheckOptions, run_check
 
 ENV_A = {"Variables": {"MODE": "a"}}
 ENV_B = {"Variables": {"MODE": "b"}}

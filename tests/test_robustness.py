@@ -37,9 +37,9 @@ from support import run_cli, validate
 
 from reviewer.config import Config
 from reviewer.contract.enums import FailOn
-from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
+from reviewer.pipeline.analysis import analyze
 from reviewer.report import REPORTERS
 from reviewer.sources.text.files import load_template_text, parse_text
 

@@ -17,7 +17,7 @@ from reviewer.config import Config
 from reviewer.contract.enums import FailOn
 from reviewer.contract.findings import Location
 from reviewer.contract.report import Report, StackSummary
-from reviewer.engine import analyze
+from reviewer.pipeline.analysis import analyze
 from reviewer.report import sarif
 from reviewer.rules.registry import RULES
 from reviewer.sources import load_side

@@ -12,7 +12,6 @@ from reviewer.contract.enums import ChangeHow, Side
 from reviewer.contract.findings import PropertyChange
 from reviewer.diff.properties import DEFAULTS, SHOW_VALUES, side_of
 from reviewer.diff.stack_diff import CauseKind, StackDiff
-from reviewer.model.collector import collector_paused
 from reviewer.model.intrinsics import find_hits
 from reviewer.model.template import FUNCTION, VERSION, StackTemplate
 
@@ -47,11 +46,6 @@ class FunctionChange:
 
 def function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
     """A change record for every function of the new template (and removed ones)."""
-    with collector_paused():  # builds live objects only (see collector_paused)
-        return _function_changes(diff)
-
-
-def _function_changes(diff: StackDiff) -> dict[str, FunctionChange]:
     old, new = diff.old, diff.new
     out: dict[str, FunctionChange] = {}
     hashes = (_code_hashes(old), _code_hashes(new))

@@ -20,7 +20,6 @@ from functools import cached_property
 from typing import Any
 
 from reviewer.diff.schemas import PropertyPointer, create_only
-from reviewer.model.collector import collector_paused
 from reviewer.model.intrinsics import Hit, find_hits
 from reviewer.model.resolve import NO_VALUE, PSEUDO, Resolver, undecided_parameters
 from reviewer.model.template import Resource, StackTemplate
@@ -71,13 +70,12 @@ class StackDiff:
     ) -> StackDiff:
         """``passed``: parameters a parent stack passes in, and whether their value changes."""
         diff = cls(old, new)
-        with collector_paused():  # builds live objects only (see collector_paused)
-            diff._pair()
-            diff._parameters(passed or {})
-            symbolic = diff.unknown_parameters | set(passed or {})
-            diff.old_values = Resolver(old, symbolic)
-            diff.new_values = Resolver(new, symbolic)
-            diff._replacements()
+        diff._pair()
+        diff._parameters(passed or {})
+        symbolic = diff.unknown_parameters | set(passed or {})
+        diff.old_values = Resolver(old, symbolic)
+        diff.new_values = Resolver(new, symbolic)
+        diff._replacements()
         return diff
 
     def _pair(self) -> None:

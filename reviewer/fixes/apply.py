@@ -21,7 +21,6 @@ from pathlib import Path
 
 from reviewer.config import Config
 from reviewer.contract.findings import Edit, Finding
-from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.fixes.document import DocumentError
 from reviewer.fixes.hidden import hidden_lines_of
@@ -35,6 +34,7 @@ from reviewer.fixes.workspace import copies, copy_nested
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import StackTemplate
+from reviewer.pipeline.analysis import analyze
 from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
 
 __all__ = ["MAX_ROUNDS", "Outcome", "copy_nested", "fix_files", "write"]

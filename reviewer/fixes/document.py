@@ -21,7 +21,6 @@ from typing import Literal
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from reviewer.model.collector import collector_paused
 from reviewer.model.template import PropertyPath
 
 Kind = Literal["map", "seq", "scalar"]
@@ -110,8 +109,7 @@ class Document:
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         try:
             build = _json_tree if self.kind == "json" else _yaml_tree
-            with collector_paused():  # a tree of live nodes: collections would be in vain
-                self.root = build(text, self)
+            self.root = build(text, self)
         except (yaml.YAMLError, ValueError, RecursionError) as exc:
             raise DocumentError(f"{path}: {exc}") from None
 

@@ -29,7 +29,7 @@ from reviewer.errors import InputError
 from reviewer.github.workflow import log_line
 
 if TYPE_CHECKING:
-    from reviewer.action import Inputs
+    from reviewer.commands.action import Inputs
     from reviewer.contract.report import Report
     from reviewer.github.context import RunContext
 
@@ -82,9 +82,9 @@ def reanalyse(
 ) -> Report:
     """Analyse the head commit's templates against the merge base with the checked-out
     base branch, reading the head commit as data (see the module doc)."""
-    from reviewer.action import check_options
+    from reviewer.commands.action import check_options
+    from reviewer.commands.check import run_check
     from reviewer.github.artifact import relative_report
-    from reviewer.run import run_check
     from reviewer.sources.git.baseline import repository_root, worktree
     from reviewer.sources.git.history import merge_base
 
@@ -169,6 +169,8 @@ def _unverified(report: Report, reason: str, log: TextIO) -> tuple[Report, str]:
         "a fork can change that workflow, so a clean result is neutral, not success"
     )
     log_line(log, note)
-    stacks = tuple(replace(s, notes=(note, *s.notes)) for s in report.stacks)
+    # The names of changed functions without a finding are the fork run's to invent (or to
+    # read from wherever its templates point): not published on its word.
+    stacks = tuple(replace(s, notes=(note, *s.notes), quiet=()) for s in report.stacks)
     verdict = conclusion(report)
     return replace(report, stacks=stacks), ("neutral" if verdict == "success" else verdict)

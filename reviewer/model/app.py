@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from reviewer.model.collector import collector_paused
 from reviewer.model.intrinsics import Hit, find_hits, qualifier_in_suffix
 from reviewer.model.references import ReferenceGraph, Resolution
 from reviewer.model.template import StackTemplate
@@ -28,10 +27,6 @@ class AppGraph:
     """Reference graphs of every stack of one side of a deployment."""
 
     def __init__(self, stacks: Sequence[StackTemplate]) -> None:
-        with collector_paused():  # builds live objects only (see collector_paused)
-            self._build(stacks)
-
-    def _build(self, stacks: Sequence[StackTemplate]) -> None:
         self.stacks = {stack.name: stack for stack in stacks}
         self.graphs = {stack.name: ReferenceGraph(stack) for stack in stacks}
         self._exports = self._collect_exports()

@@ -35,7 +35,7 @@ SOURCE_ROOT = "%SRCROOT%"
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
 _TAGS = ("aws-lambda", "cloudformation", "deployment", "reliability")
-#: The engine's reason for a finding suppressed through the configuration file's
+#: The pipeline's reason for a finding suppressed through the configuration file's
 #: ``ignore-functions``; any other reason came from the resource's own Metadata.
 
 

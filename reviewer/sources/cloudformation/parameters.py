@@ -264,7 +264,7 @@ def apply_parameter_values(
     """The stacks with each parameter's value settled as a deployment would settle it.
 
     ``values`` are the overrides; ``previous`` the deployed stacks (``fetch_deployed``), paired
-    as the engine pairs stacks (one top-level stack on each side, else by name). For each
+    as the pipeline pairs stacks (one top-level stack on each side, else by name). For each
     parameter of a top-level stack: the override; else the value the deployed stack holds;
     else whatever the source already knew, or the ``Default`` (left to ``parameter_value``).
     Nested stacks are returned as they are: their parent passes their values. Each stack gets

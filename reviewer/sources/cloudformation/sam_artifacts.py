@@ -21,7 +21,7 @@ outside git are hashed whole, hidden files aside. Never hashed, at any depth of 
 **Code that cannot be read is unknown, never unchanged in silence.** A path that does not
 exist (build output that nothing built, a folder missing on one side) is replaced by the same
 ``unread`` placeholder on whichever side lacks it, and :func:`localise_artifacts` returns an
-:class:`UnreadCode` for it. With both sides at hand (``reviewer.run``), the other side is
+:class:`UnreadCode` for it. With both sides at hand (``reviewer.commands.check``), the other side is
 loaded with that function's artifact treated as unread too (:func:`unread_elsewhere`), so the
 function's code counts as unknown on both sides rather than changed, whatever path each side
 names; the run then writes a note that names the functions and how to build their code on

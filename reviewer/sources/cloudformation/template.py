@@ -14,7 +14,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_file
+from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_file, load_template_text
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 NESTED_STACK = "AWS::CloudFormation::Stack"
@@ -38,6 +38,22 @@ def is_sam(body: Mapping[str, Any]) -> bool:
 def load_template(path: Path, stack_name: str | None) -> list[StackTemplate]:
     """A template file and the local templates it nests."""
     return _load(path, stack_name, None, 0)
+
+
+def load_template_from_text(path: Path, text: str) -> StackTemplate:
+    """The template held in ``text`` (``path`` at another revision, say), SAM expanded as
+    for a file; local paths (``CodeUri: src/``) are read next to ``path``."""
+    return _expanded(load_template_text(path, text), None)
+
+
+def _expanded(stack: StackTemplate, parent: tuple[str, str] | None) -> StackTemplate:
+    stack.parent = parent
+    if is_sam(stack.body):
+        from reviewer.sources.cloudformation.sam import expand
+
+        stack = expand(stack)
+        stack.parent = parent
+    return stack
 
 
 def load_directory(path: Path, stack_name: str | None) -> list[StackTemplate]:
@@ -81,13 +97,7 @@ def is_template_directory(path: Path) -> bool:
 def _load(
     path: Path, stack_name: str | None, parent: tuple[str, str] | None, depth: int
 ) -> list[StackTemplate]:
-    stack = load_template_file(path, stack_name)
-    stack.parent = parent
-    if is_sam(stack.body):
-        from reviewer.sources.cloudformation.sam import expand
-
-        stack = expand(stack)
-        stack.parent = parent
+    stack = _expanded(load_template_file(path, stack_name), parent)
     stacks = [stack]
     if depth >= _MAX_DEPTH:
         return stacks

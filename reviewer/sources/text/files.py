@@ -12,7 +12,6 @@ from typing import Any
 import yaml
 
 from reviewer.errors import InputError
-from reviewer.model.collector import collector_paused
 from reviewer.model.template import PropertyPath, StackTemplate
 from reviewer.sources.text.json_lines import JsonLines, duplicate_key_line, first_token_line
 from reviewer.sources.text.yaml_loader import LineDict, LineList, load_yaml
@@ -43,11 +42,6 @@ def read_text(path: Path) -> str:
 
 def parse_text(path: Path, text: str) -> tuple[Any, str]:
     """Parse JSON or YAML text; returns the document and ``"json"`` or ``"yaml"``."""
-    with collector_paused():  # parsing only builds live objects: collections would be in vain
-        return _parse_text(path, text)
-
-
-def _parse_text(path: Path, text: str) -> tuple[Any, str]:
     if text.lstrip().startswith("{"):
         return _parse_json(path, text), "json"
     try:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from reviewer.config import Config
 from reviewer.contract.report import Report
-from reviewer.engine import analyze
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.cloudformation.template import is_sam
+from reviewer.pipeline.analysis import analyze
+from reviewer.pipeline.sides import load_text
 from reviewer.sources.git.blob import read_at_revision
-from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_text, read_text
+from reviewer.sources.text.files import TEMPLATE_SUFFIXES, read_text
 
 NOT_A_TEMPLATE = "not a CloudFormation template"
 
@@ -56,7 +56,7 @@ def _looks_like_template(path: Path, text: str) -> bool:
 def _load(path: Path, text: str) -> StackTemplate:
     """The template in ``text``; _NotATemplate when it is something else."""
     try:
-        stack = load_template_text(path, text)
+        return load_text(path, text)
     except InputError as exc:
         looks_like_template = _looks_like_template(path, text)
         if exc.message.startswith("is empty"):
@@ -67,13 +67,6 @@ def _load(path: Path, text: str) -> StackTemplate:
         if looks_like_template:
             raise
         raise _NotATemplate(NOT_A_TEMPLATE) from None
-    if is_sam(stack.body):
-        from reviewer.sources.cloudformation.sam import expand
-
-        # Local code (CodeUri: src/) is hashed from the work tree for both sides, so the hook
-        # sees configuration changes of SAM functions; code changes need --baseline-ref.
-        return expand(stack)
-    return stack
 
 
 def load_if_template(path: Path, text: str) -> StackTemplate | None:

@@ -38,9 +38,9 @@ from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
 
 if TYPE_CHECKING:
+    from reviewer.commands.check import CheckOptions
     from reviewer.contract.report import Report
     from reviewer.github.context import RunContext
-    from reviewer.run import CheckOptions
 
 EXIT_INPUT = 2
 MODES = ("full", "analyze", "publish")
@@ -215,8 +215,8 @@ def _report(
         from reviewer.github.fork import publish_report
 
         return publish_report(inputs, env, workspace, context, log)
+    from reviewer.commands.check import run_check
     from reviewer.github.artifact import relative_report
-    from reviewer.run import run_check
 
     options = check_options(inputs, env, workspace, context, log)
     report = run_check(options, log)
@@ -231,7 +231,7 @@ def check_options(
     log: TextIO,
 ) -> CheckOptions:
     """The ``run_check`` options the inputs ask for."""
-    from reviewer.run import CheckOptions
+    from reviewer.commands.check import CheckOptions
 
     workdir = workspace / inputs.working_directory
     templates = () if inputs.template.lower() == "auto" else tuple(_paths(inputs.template))

@@ -1,4 +1,4 @@
-"""The pipeline: templates of both sides in, a report out. Sources and reporters stay outside."""
+"""The analysis: templates of both sides in, a report out. Sources and reporters stay outside."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from reviewer.contract.findings import Finding
 from reviewer.diff.function_changes import Status
 from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
-from reviewer.model.collector import existing_objects_frozen
 from reviewer.model.resolve import Resolver, deployed_view, undecided_parameters
 from reviewer.model.template import FUNCTION, StackTemplate
+from reviewer.pipeline.collector import collector_paused, existing_objects_frozen
 
 if TYPE_CHECKING:
     from reviewer.sources.aws.change_set import ChangeSetFacts
@@ -50,7 +50,9 @@ def analyze(
     names the new side's stacks whose baseline could not be found, each with the reason: an
     unpaired one is "baseline-missing", not "new".
     """
-    with existing_objects_frozen():  # the loaded templates: collections need not walk them
+    # The loaded templates need not be walked by collections, and the analysis only builds
+    # live objects (graphs, diffs, fix documents): collections during it would be in vain.
+    with existing_objects_frozen(), collector_paused():
         return _analyze(new, old, config, baseline_label, change_set, missing=missing or {})
 
 

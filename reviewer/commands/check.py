@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
+from reviewer.pipeline.sides import load_paths
 
 if TYPE_CHECKING:
     from reviewer.config import Config
@@ -78,7 +79,7 @@ class CheckOptions:
 
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
     """The report for ``options`` (see the module doc)."""
-    from reviewer.engine import analyze
+    from reviewer.pipeline.analysis import analyze
     from reviewer.sources.cloudformation.sam_artifacts import recording
     from reviewer.sources.cloudformation.unread_code import UnreadSides
 
@@ -90,7 +91,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         templates = _templates(options, progress, started)
         new_name = _new_stack_name(options, templates)
         with recording() as new_unread:
-            new = load_all(templates, new_name)
+            new = load_paths(templates, new_name)
         if not options.templates:
             names = ", ".join(s.name for s in new)
             progress.write(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}\n")
@@ -110,7 +111,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         if sides.baseline_lacks_read_code():
             # Code the new side has and the baseline lacks: unknown on both sides, not changed.
             with recording() as new_unread, sides.unread_in(sides.old):
-                new = load_all(templates, new_name)
+                new = load_paths(templates, new_name)
             sides.new = new_unread
         if old is not None:
             new = sides.with_notes(new, *_code_advice(options))
@@ -232,7 +233,7 @@ def _git_baseline(
             continue
         if path.exists():
             try:
-                stacks.extend(load_all([path], options.stack_name))
+                stacks.extend(load_paths([path], options.stack_name))
             except InputError as exc:
                 which = "every stack" if len(templates) == 1 else f"the stacks of {inside}"
                 missing[template] = (
@@ -423,7 +424,7 @@ def _baseline(
     if options.baselines:
         paths = [workdir / p for p in options.baselines]
         label = ", ".join(f"{_kind(p)} {p}" for p in paths)
-        return load_all(paths, options.stack_name), label
+        return load_paths(paths, options.stack_name), label
     return None, "none"
 
 
@@ -543,11 +544,3 @@ def detected_project(
     return output
 
 
-def load_all(paths: Sequence[Path], stack_name: str | None) -> list[StackTemplate]:
-    """Every stack at ``paths`` (files, directories, cloud assemblies, packages)."""
-    from reviewer.sources import load_side
-
-    stacks: list[StackTemplate] = []
-    for path in paths:
-        stacks.extend(load_side(path, stack_name))
-    return stacks

@@ -1,0 +1,32 @@
+"""Loading a side for the analysis: every command loads its templates through here.
+
+Parsing builds hundreds of thousands of containers that all stay alive; collections during
+it would walk them in vain, so the collector is paused while a side is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from reviewer.model.template import StackTemplate
+from reviewer.pipeline.collector import collector_paused
+
+
+def load_paths(paths: Sequence[Path], stack_name: str | None) -> list[StackTemplate]:
+    """Every stack at ``paths``: files, directories, cloud assemblies, Serverless packages."""
+    from reviewer.sources import load_side
+
+    stacks: list[StackTemplate] = []
+    with collector_paused():
+        for path in paths:
+            stacks.extend(load_side(path, stack_name))
+    return stacks
+
+
+def load_text(path: Path, text: str) -> StackTemplate:
+    """The template held in ``text`` (``path`` at another revision), SAM expanded."""
+    from reviewer.sources.cloudformation.template import load_template_from_text
+
+    with collector_paused():
+        return load_template_from_text(path, text)
