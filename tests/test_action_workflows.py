@@ -532,8 +532,8 @@ def test_a_fork_needing_a_synth_gets_an_unverified_verdict(tmp_path: Path) -> No
     import io
 
     from reviewer.commands.action import Inputs
-    from reviewer.github.artifact import read_report
-    from reviewer.github.fork import _unverified, _why_not_reanalysed
+    from reviewer.commands.fork import _unverified, _why_not_reanalysed
+    from reviewer.report.json_v1 import read_report
 
     (tmp_path / "r.json").write_text(json.dumps({
         "schema": "latest-guard/report@1", "tool": {"name": "latest-guard", "version": "0"},

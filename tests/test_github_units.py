@@ -23,7 +23,6 @@ from reviewer.contract.enums import (
 from reviewer.contract.findings import Edit, FileChange, Finding, Fix, Location, PropertyChange
 from reviewer.contract.report import Report
 from reviewer.errors import InputError
-from reviewer.github.artifact import report_from_document
 from reviewer.github.context import from_environment
 from reviewer.github.diff_lines import parse_files, right_side_lines
 from reviewer.github.markers import DEFAULT
@@ -31,6 +30,8 @@ from reviewer.github.plan import plan_review
 from reviewer.github.review import comment_body, review_body
 from reviewer.github.workflow import annotation, fit_bytes, log_annotations
 from reviewer.report import json_v1
+from reviewer.report.json_v1 import report_from_document
+from reviewer.rules.registry import catalogue
 
 PATCH = """@@ -1,4 +1,4 @@
  Resources:
@@ -138,7 +139,7 @@ def test_the_artifact_reads_back_into_the_same_findings() -> None:
                                  change=FileChange(edits[0].path, edits, "--- a")))
     report = _report(fixed, _finding("Other", severity=Severity.WARNING))
     document = json.loads(json_v1.render(report))
-    back = report_from_document(document)
+    back = report_from_document(document).with_rules(catalogue())
     assert back.findings == report.findings
     assert back.failing and back.count(Severity.WARNING) == 1
     # A publish run still offers the suggestion the analyze run's fix carried.

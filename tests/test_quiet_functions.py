@@ -105,7 +105,7 @@ def test_no_reason_is_given_when_the_race_rule_is_disabled() -> None:
 
 def test_the_reasons_survive_the_report_artifact() -> None:
     """The Action's publish step reads the report back: the reasons come with it."""
-    from reviewer.github.artifact import report_from_document
+    from reviewer.report.json_v1 import report_from_document
 
     old = template({"CodeFn": {"Code": CODE_V1}})
     new = template({"CodeFn": {"Code": CODE_V2}})

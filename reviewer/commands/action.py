@@ -212,11 +212,11 @@ def _report(
     """The report, and the check run's conclusion when it is not the report's own."""
     if inputs.mode == "publish":
         assert context is not None  # required outside analyze mode
-        from reviewer.github.fork import publish_report
+        from reviewer.commands.fork import publish_report
 
         return publish_report(inputs, env, workspace, context, log)
     from reviewer.commands.check import run_check
-    from reviewer.github.artifact import relative_report
+    from reviewer.contract.paths import relative_report
 
     options = check_options(inputs, env, workspace, context, log)
     report = run_check(options, log)

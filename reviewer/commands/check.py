@@ -27,12 +27,12 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, fields, is_dataclass, replace
-from enum import Enum
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from reviewer.contract.enums import FailOn
+from reviewer.contract.paths import relative_report
 from reviewer.errors import InputError
 from reviewer.pipeline.sides import load_paths
 
@@ -126,8 +126,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
     if tree is not None and options.baseline_ref:
         # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
         # that the report reads the same on every run and shows no runner paths.
-        report = replace_text(report, f"{tree.path}{os.sep}", f"{_short(options.baseline_ref)}:")
-        report = replace_text(report, str(tree.path), _short(options.baseline_ref))
+        report = relative_report(report, tree.path, _short(options.baseline_ref))
     return report
 
 
@@ -438,30 +437,6 @@ def _kind(path: Path) -> str:
 def _short(ref: str) -> str:
     """A commit id cut to 12 characters; any other ref as it is."""
     return ref[:12] if re.fullmatch(r"[0-9a-f]{40}", ref) else ref
-
-
-def replace_text(value: T, old: str, new: str) -> T:
-    """``value`` with ``old`` replaced by ``new`` in every string it holds (dataclasses,
-    tuples, lists and dicts are walked; frozen dataclasses are rebuilt)."""
-    result: Any = value
-    if isinstance(value, Enum):
-        pass
-    elif isinstance(value, str):
-        result = value.replace(old, new)
-    elif is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: replace_text(getattr(value, f.name), old, new)
-            for f in fields(value)
-            if f.init
-        }
-        result = replace(value, **changes)
-    elif isinstance(value, tuple):
-        result = tuple(replace_text(item, old, new) for item in value)
-    elif isinstance(value, list):
-        result = [replace_text(item, old, new) for item in value]
-    elif isinstance(value, dict):
-        result = {key: replace_text(item, old, new) for key, item in value.items()}
-    return cast(T, result)
 
 
 def _settle_parameters(

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from reviewer.contract.enums import FailOn, Severity, StackStatus
+from reviewer.contract.enums import ConsumerView, FailOn, FixNeed, Severity, StackStatus
 from reviewer.contract.findings import Finding
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report says of a rule: its identity, its documentation, and the traits its
+    findings carry (how their consumers are labelled, what their fix needs)."""
+
+    id: str
+    name: str
+    summary: str
+    severity: Severity
+    doc: str
+    view: ConsumerView = ConsumerView.TRAFFIC
+    needs: FixNeed | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,19 @@ class Report:
     stacks: tuple[StackSummary, ...]
     baseline: str
     fail_on: FailOn
+    #: Every rule latest-guard has (enabled or not), as the SARIF rule descriptors list them.
+    rules: tuple[RuleInfo, ...] = ()
+
+    def with_rules(self, rules: Sequence[RuleInfo]) -> Report:
+        """This report with the rules' catalogue, and each finding with its rule's traits (a
+        report read back from JSON carries rule ids only)."""
+        by_id = {rule.id: rule for rule in rules}
+        findings = tuple(
+            replace(f, view=by_id[f.rule].view, needs=by_id[f.rule].needs)
+            if f.rule in by_id else f
+            for f in self.findings
+        )
+        return replace(self, findings=findings, rules=tuple(rules))
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity and not f.suppressed)

@@ -20,8 +20,8 @@ from github.Repository import Repository
 
 from reviewer.contract.enums import Severity
 from reviewer.contract.findings import Finding
+from reviewer.contract.paths import repository_path
 from reviewer.contract.report import Report
-from reviewer.github.artifact import repository_path
 from reviewer.github.verdict import conclusion, title
 from reviewer.report.markdown import truncate
 

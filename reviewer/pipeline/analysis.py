@@ -21,7 +21,7 @@ from reviewer.contract.enums import StackStatus
 from reviewer.contract.report import Report, StackSummary
 from reviewer.rules.base import StackContext
 from reviewer.rules.latest_race import LatestRace, why_quiet
-from reviewer.rules.registry import RULES
+from reviewer.rules.registry import RULES, catalogue
 
 
 def pair_stacks(
@@ -107,7 +107,7 @@ def _analyze(
     )
     findings = attach_fixes(findings, contexts)
     findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
-    return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on)
+    return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on, catalogue())
 
 
 def _deployed_views(

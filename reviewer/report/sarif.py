@@ -20,9 +20,7 @@ from urllib.parse import quote
 from reviewer import __version__
 from reviewer.contract.enums import Severity
 from reviewer.contract.findings import Finding
-from reviewer.contract.report import Report
-from reviewer.rules.base import Rule
-from reviewer.rules.registry import RULES
+from reviewer.contract.report import Report, RuleInfo
 
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -45,7 +43,7 @@ def render(report: Report, *, root: Path | None = None) -> str:
 
 
 def document(report: Report, *, root: Path | None = None) -> dict[str, Any]:
-    index = {rule.id: n for n, rule in enumerate(RULES)}
+    index = {rule.id: n for n, rule in enumerate(report.rules)}
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": "2.1.0",
@@ -57,7 +55,7 @@ def document(report: Report, *, root: Path | None = None) -> dict[str, Any]:
                         "version": __version__,
                         "semanticVersion": __version__,
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rule) for rule in RULES],
+                        "rules": [_rule(rule) for rule in report.rules],
                     }
                 },
                 "results": [_result(f, index, root) for f in report.findings],
@@ -67,8 +65,8 @@ def document(report: Report, *, root: Path | None = None) -> dict[str, Any]:
     }
 
 
-def _rule(rule: type[Rule]) -> dict[str, Any]:
-    doc = rule.doc()
+def _rule(rule: RuleInfo) -> dict[str, Any]:
+    doc = rule.doc
     title = doc.splitlines()[0] if doc else rule.summary
     return {
         "id": rule.id,
@@ -76,7 +74,7 @@ def _rule(rule: type[Rule]) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": _plain(_section(doc, "What it does") or title)},
         "help": {"text": doc, "markdown": doc},
-        "defaultConfiguration": {"level": LEVELS[rule.default_severity]},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": [*_TAGS, rule.name]},
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewer.contract.enums import ConsumerView, FixNeed
+from reviewer.contract.report import RuleInfo
 from reviewer.rules.alias_on_latest import AliasOnLatest
 from reviewer.rules.base import Rule
 from reviewer.rules.latest_race import LatestRace
@@ -14,10 +14,10 @@ RULES: tuple[type[Rule], ...] = (LatestRace, StaleVersion, AliasOnLatest, Protec
 RULES_BY_ID: dict[str, type[Rule]] = {rule.id: rule for rule in RULES}
 
 
-def traits_of(rule_id: str) -> tuple[ConsumerView, FixNeed | None]:
-    """How a rule's findings label their consumers, and what their fix needs (a finding read
-    back from a JSON report carries its rule's id only)."""
-    rule = RULES_BY_ID.get(rule_id)
-    if rule is None:
-        return ConsumerView.TRAFFIC, None
-    return rule.view, rule.needs
+def catalogue() -> tuple[RuleInfo, ...]:
+    """Every rule as the report describes it."""
+    return tuple(
+        RuleInfo(rule.id, rule.name, rule.summary, rule.default_severity, rule.doc(),
+                 rule.view, rule.needs)
+        for rule in RULES
+    )

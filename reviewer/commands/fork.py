@@ -44,7 +44,7 @@ def publish_report(
     log: TextIO,
 ) -> tuple[Report, str | None]:
     """The report to publish, and the check run's conclusion when it is not the report's."""
-    from reviewer.github.artifact import read_report
+    from reviewer.report.json_v1 import read_report
 
     reason = _why_not_reanalysed(inputs)
     if reason is None:
@@ -59,7 +59,9 @@ def publish_report(
                 "(the uploaded report is not used)",
             )
             return report, None
-    uploaded = read_report(workspace / inputs.report_path)
+    from reviewer.rules.registry import catalogue
+
+    uploaded = read_report(workspace / inputs.report_path).with_rules(catalogue())
     if inputs.fail_on:
         uploaded = replace(uploaded, fail_on=FailOn(inputs.fail_on))
     return _unverified(uploaded, reason, log)
@@ -84,7 +86,7 @@ def reanalyse(
     base branch, reading the head commit as data (see the module doc)."""
     from reviewer.commands.action import check_options
     from reviewer.commands.check import run_check
-    from reviewer.github.artifact import relative_report
+    from reviewer.contract.paths import relative_report
     from reviewer.sources.git.baseline import repository_root, worktree
     from reviewer.sources.git.history import merge_base
 
