@@ -22,7 +22,6 @@ run with an input error:
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -34,7 +33,9 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 from reviewer.contract.enums import FailOn
 from reviewer.contract.paths import relative_report
 from reviewer.errors import InputError
-from reviewer.pipeline.sides import load_paths
+from reviewer.pipeline.sides import load_paths, load_source
+from reviewer.sources.git.side import GitRevision, base_error_text
+from reviewer.sources.sides import DeployedStacks, SideSource, TemplatePaths
 
 if TYPE_CHECKING:
     from reviewer.config import Config
@@ -96,18 +97,16 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             names = ", ".join(s.name for s in new)
             progress.write(f"latest-guard: loaded {templates[0]}: {len(new)} stack(s): {names}\n")
         options = _expand_stack_names(options, new)
-        missing: dict[Path, str] = {}
-        old: list[StackTemplate] | None
         # Stacks of a git baseline have the new side's names; a file baseline's pair by name
         # or one to one, so code unread there matches a function of any stack.
         sides = UnreadSides(any_stack=tree is None, new=new_unread)
+        source = _baseline_source(options, templates, tree, base_synth_error)
         with recording() as old_unread, sides.unread_in(sides.new):
-            if tree is not None:
-                old, missing = _git_baseline(options, templates, tree, base_synth_error)
-                label = f"git {_short(options.baseline_ref or '')}"
-            else:
-                old, label = _baseline(options, progress)
+            side = load_source(source, progress) if source is not None else None
         sides.old = old_unread
+        old = list(side.stacks) if side is not None else None
+        label = side.label if side is not None else "none"
+        missing = dict(side.missing) if side is not None else {}
         if sides.baseline_lacks_read_code():
             # Code the new side has and the baseline lacks: unknown on both sides, not changed.
             with recording() as new_unread, sides.unread_in(sides.old):
@@ -202,84 +201,6 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
     if isinstance(base_error, InputError):
         return f"the synth command failed at {base_label}: {base_error.message}"
     raise base_error
-
-
-def _git_baseline(
-    options: CheckOptions, templates: Sequence[Path], tree: _Tree, synth_error: str | None
-) -> tuple[list[StackTemplate], dict[Path, str]]:
-    """The baseline stacks read from the work tree, and each template (by its new-side
-    path) whose baseline is missing there, with the reason.
-
-    A template that is not at the baseline commit is a new stack when git tracks it on the
-    new side (the change adds it). When git does not track it, it is build output (a cloud
-    assembly, a package) that nothing made at the baseline: its baseline is missing, and
-    comparing it as "new" would give a silent green. A template that is there but cannot be
-    loaded (malformed, refused by the SAM translator) is missing too, with the error named
-    the git way (``base (REF):path:line``): the change may well be the one that repairs it.
-    """
-    from reviewer.sources.git.baseline import baseline_paths, is_tracked
-
-    ref = _short(options.baseline_ref or "")
-    paths = baseline_paths(templates, tree.path, tree.root)
-    stacks: list[StackTemplate] = []
-    missing: dict[Path, str] = {}
-    for template, path in zip(templates, paths, strict=True):
-        tracked = is_tracked(template, tree.root)
-        inside = path.relative_to(tree.path).as_posix()
-        if synth_error is not None and not tracked:
-            # Whatever the failed synth left there is not the baseline.
-            missing[template] = f"baseline missing: {inside} at base ({ref}): {synth_error}"
-            continue
-        if path.exists():
-            try:
-                stacks.extend(load_paths([path], options.stack_name))
-            except InputError as exc:
-                which = "every stack" if len(templates) == 1 else f"the stacks of {inside}"
-                missing[template] = (
-                    f"base could not be read: {base_error_text(exc, tree.path, ref)}; "
-                    f"{which} compared as new"
-                )
-            continue
-        if tracked:
-            continue
-        if options.synth:
-            missing[template] = (
-                f"baseline missing: the synth command did not write {inside} at base ({ref}); "
-                "make it write the template path on both sides"
-            )
-        else:
-            missing[template] = (
-                f"baseline missing: {inside} does not exist at base ({ref}) and is not in git "
-                "(build output): give synth-command (--synth) so that it is made on both sides, "
-                "or compare with the deployed stack"
-            )
-    return stacks, missing
-
-
-def base_error_text(exc: InputError, worktree: Path, ref: str) -> str:
-    """An input error of the baseline side, named the git way: ``base (REF):path:line:
-    message``, with the path inside the repository and no temporary work tree in it."""
-    where = f"base ({ref})"
-    inside = _inside(Path(exc.path), worktree)
-    if inside is not None:
-        where += f":{inside}"
-    if exc.line is not None:
-        where += f":{exc.line}"
-    message = exc.message
-    for root in dict.fromkeys((str(worktree), str(worktree.resolve()))):
-        message = message.replace(f"{root}{os.sep}", "").replace(root, ".")
-    return f"{where}: {message}"
-
-
-def _inside(path: Path, worktree: Path) -> str | None:
-    """``path`` relative to ``worktree`` (posix), or None when it is elsewhere."""
-    for root in (worktree, worktree.resolve()):
-        for candidate in (path, path.resolve()):
-            try:
-                return candidate.relative_to(root).as_posix()
-            except ValueError:
-                continue
-    return None
 
 
 def _code_advice(options: CheckOptions) -> tuple[str, str]:
@@ -404,39 +325,29 @@ def _config(options: CheckOptions) -> Config:
     return replace(config, fail_on=FailOn(options.fail_on)) if options.fail_on else config
 
 
-def _baseline(
-    options: CheckOptions, progress: TextIO
-) -> tuple[list[StackTemplate] | None, str]:
-    """The baseline stacks from deployed stacks or paths, and their label."""
-    workdir = options.working_directory
-    if options.baseline_stacks:
-        from reviewer.sources.aws.deployed import fetch_deployed
-
-        deployed = fetch_deployed(
-            options.baseline_stacks,
-            region=options.region,
-            profile=options.profile,
-            progress=progress,
-            endpoint_url=options.endpoint_url,
-        )
-        return list(deployed.stacks), deployed.label
-    if options.baselines:
-        paths = [workdir / p for p in options.baselines]
-        label = ", ".join(f"{_kind(p)} {p}" for p in paths)
-        return load_paths(paths, options.stack_name), label
-    return None, "none"
-
-
-def _kind(path: Path) -> str:
-    from reviewer.sources import detect
-
-    source = detect(path)
-    return source.name if source is not None else "path"
-
-
 def _short(ref: str) -> str:
     """A commit id cut to 12 characters; any other ref as it is."""
     return ref[:12] if re.fullmatch(r"[0-9a-f]{40}", ref) else ref
+
+
+def _baseline_source(
+    options: CheckOptions, templates: Sequence[Path], tree: _Tree | None, synth_error: str | None
+) -> SideSource | None:
+    """Where the baseline comes from: the templates at a git revision, deployed stacks, or
+    template paths; None without a baseline."""
+    if tree is not None:
+        return GitRevision(
+            templates, tree.path, tree.root, _short(options.baseline_ref or ""),
+            options.stack_name, synth_error, synthesized=bool(options.synth),
+        )
+    if options.baseline_stacks:
+        return DeployedStacks(
+            options.baseline_stacks, options.region, options.profile, options.endpoint_url
+        )
+    if options.baselines:
+        paths = tuple(options.working_directory / p for p in options.baselines)
+        return TemplatePaths(paths, options.stack_name)
+    return None
 
 
 def _settle_parameters(

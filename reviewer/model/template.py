@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewer.contract.enums import Framework
 from reviewer.contract.findings import Location
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class StackTemplate:
     path: Path
     body: Mapping[str, Any]
     line_lookup: LineLookup = field(repr=False)
-    framework: str = "cloudformation"  # "sam", "cdk" or "serverless" when one produced it
+    framework: Framework = Framework.CLOUDFORMATION  # or what produced it
     parameter_values: Mapping[str, str] = field(default_factory=dict, repr=False)
     source_locator: SourceLocator | None = field(default=None, repr=False)
     #: For a nested stack: the parent stack's name and the logical id of its

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from reviewer.model.template import StackTemplate
 from reviewer.pipeline.collector import collector_paused
+from reviewer.sources.sides import Side, SideSource
+
+
+def load_source(source: SideSource, progress: TextIO) -> Side:
+    """The side ``source`` gives (template paths, deployed stacks, a git revision)."""
+    with collector_paused():
+        return source.load(progress)
 
 
 def load_paths(paths: Sequence[Path], stack_name: str | None) -> list[StackTemplate]:

@@ -28,6 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from reviewer.contract.enums import Framework
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.cdk.app import AppSource
@@ -121,7 +122,7 @@ def _nested(
 
 def _load(template: Path, name: str) -> StackTemplate:
     stack = load_template_file(template, name)
-    stack.framework = "cdk"
+    stack.framework = Framework.CDK
     return stack
 
 

@@ -66,6 +66,7 @@ from samtranslator.utils.py27hash_fix import (  # type: ignore[import-untyped]
     to_py27_compatible_template,
 )
 
+from reviewer.contract.enums import Framework
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.cloudformation.sam_artifacts import localise_artifacts, record, unread_note
@@ -126,7 +127,7 @@ def expand(stack: StackTemplate, *, region: str | None = None) -> StackTemplate:
         stack,
         body=translated,
         line_lookup=sources.line_lookup,
-        framework="sam",
+        framework=Framework.SAM,
         source_locator=sources.locate,
         notes=notes,
     )

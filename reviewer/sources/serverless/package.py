@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from reviewer.contract.enums import Framework
 from reviewer.model.template import FUNCTION, StackTemplate
 from reviewer.sources.serverless.config import CONFIG_NAMES, ServiceConfig, load_service_config
 from reviewer.sources.serverless.locator import ServerlessLocator, function_logical_id
@@ -44,7 +45,7 @@ def load_package(path: Path, stack_name: str | None) -> list[StackTemplate]:
     state = read_state(path)
     loaded = load_template_file(path / PACKAGE_TEMPLATE)
     name = stack_name or state.stack_name or _folder_name(path)
-    stack = replace(loaded, name=name, framework="serverless")
+    stack = replace(loaded, name=name, framework=Framework.SERVERLESS)
     config = find_config(path, state, stack)
     if config is not None:
         stack.source_locator = ServerlessLocator(config, stack.resources)

@@ -1,0 +1,113 @@
+"""The templates of the new side as they are at a git revision: a side of the comparison.
+
+The revision is checked out in a temporary work tree (``baseline.worktree``) by the caller,
+which also runs the synth command there; this reads the templates at the same paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from reviewer.errors import InputError
+from reviewer.model.template import StackTemplate
+from reviewer.sources.sides import Side
+
+
+@dataclass(frozen=True)
+class GitRevision:
+    """The new side's ``templates`` in the work tree ``tree`` of ``ref`` (repository ``root``).
+
+    ``synth_error`` is why the synth command failed there, if it did; ``synthesized`` whether
+    one ran (it says what to advise when a template is missing).
+    """
+
+    templates: Sequence[Path]
+    tree: Path
+    root: Path
+    ref: str
+    stack_name: str | None = None
+    synth_error: str | None = None
+    synthesized: bool = False
+
+    def load(self, progress: TextIO) -> Side:
+        """The stacks found at the revision, and each template whose baseline is missing.
+
+        A template that is not at the revision is a new stack when git tracks it on the new
+        side (the change adds it). When git does not track it, it is build output (a cloud
+        assembly, a package) that nothing made at the revision: its baseline is missing, and
+        comparing it as "new" would give a silent green. A template that is there but cannot
+        be loaded (malformed, refused by the SAM translator) is missing too, with the error
+        named the git way (``base (REF):path:line``): the change may well repair it.
+        """
+        from reviewer.sources import load_side
+        from reviewer.sources.git.baseline import baseline_paths, is_tracked
+
+        paths = baseline_paths(self.templates, self.tree, self.root)
+        stacks: list[StackTemplate] = []
+        missing: dict[Path, str] = {}
+        for template, path in zip(self.templates, paths, strict=True):
+            tracked = is_tracked(template, self.root)
+            inside = path.relative_to(self.tree).as_posix()
+            if self.synth_error is not None and not tracked:
+                # Whatever the failed synth left there is not the baseline.
+                missing[template] = (
+                    f"baseline missing: {inside} at base ({self.ref}): {self.synth_error}"
+                )
+                continue
+            if path.exists():
+                try:
+                    stacks.extend(load_side(path, self.stack_name))
+                except InputError as exc:
+                    which = (
+                        "every stack" if len(self.templates) == 1 else f"the stacks of {inside}"
+                    )
+                    missing[template] = (
+                        f"base could not be read: {base_error_text(exc, self.tree, self.ref)}; "
+                        f"{which} compared as new"
+                    )
+                continue
+            if not tracked:
+                missing[template] = self._absent(inside)
+        return Side(tuple(stacks), f"git {self.ref}", missing)
+
+    def _absent(self, inside: str) -> str:
+        if self.synthesized:
+            return (
+                f"baseline missing: the synth command did not write {inside} at base "
+                f"({self.ref}); make it write the template path on both sides"
+            )
+        return (
+            f"baseline missing: {inside} does not exist at base ({self.ref}) and is not in git "
+            "(build output): give synth-command (--synth) so that it is made on both sides, "
+            "or compare with the deployed stack"
+        )
+
+
+def base_error_text(exc: InputError, worktree: Path, ref: str) -> str:
+    """An input error of the baseline side, named the git way: ``base (REF):path:line:
+    message``, with the path inside the repository and no temporary work tree in it."""
+    where = f"base ({ref})"
+    inside = _inside(Path(exc.path), worktree)
+    if inside is not None:
+        where += f":{inside}"
+    if exc.line is not None:
+        where += f":{exc.line}"
+    message = exc.message
+    for root in dict.fromkeys((str(worktree), str(worktree.resolve()))):
+        message = message.replace(f"{root}{os.sep}", "").replace(root, ".")
+    return f"{where}: {message}"
+
+
+def _inside(path: Path, worktree: Path) -> str | None:
+    """``path`` relative to ``worktree`` (posix), or None when it is elsewhere."""
+    for root in (worktree, worktree.resolve()):
+        for candidate in (path, path.resolve()):
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                continue
+    return None

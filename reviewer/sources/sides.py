@@ -1,0 +1,78 @@
+"""Where a side of a comparison comes from, behind one protocol.
+
+A side is read from template paths (files, directories, cloud assemblies, packages), from the
+stacks deployed in AWS, or from the same templates at a git revision
+(:class:`reviewer.sources.git.side.GitRevision`): each is a :class:`SideSource` whose
+``load`` gives the stacks, a label for the report, and the templates whose counterpart on
+that side is missing (with why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from reviewer.model.template import StackTemplate
+
+
+@dataclass(frozen=True)
+class Side:
+    """The stacks of one side, as the report names it."""
+
+    stacks: tuple[StackTemplate, ...]
+    label: str
+    #: New-side templates (by path) whose counterpart is missing on this side, with why.
+    missing: Mapping[Path, str] = field(default_factory=dict)
+
+
+class SideSource(Protocol):
+    """Anything a side can be read from."""
+
+    def load(self, progress: TextIO) -> Side: ...
+
+
+@dataclass(frozen=True)
+class TemplatePaths:
+    """Templates in any form a path can hold."""
+
+    paths: tuple[Path, ...]
+    stack_name: str | None = None
+
+    def load(self, progress: TextIO) -> Side:
+        from reviewer.sources import load_side
+
+        stacks = [stack for path in self.paths for stack in load_side(path, self.stack_name)]
+        label = ", ".join(f"{_kind(p)} {p}" for p in self.paths)
+        return Side(tuple(stacks), label)
+
+
+@dataclass(frozen=True)
+class DeployedStacks:
+    """Stacks deployed in CloudFormation (boto3 is imported only when they are read)."""
+
+    names: Sequence[str]
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+    def load(self, progress: TextIO) -> Side:
+        from reviewer.sources.aws.deployed import fetch_deployed
+
+        deployed = fetch_deployed(
+            self.names,
+            region=self.region,
+            profile=self.profile,
+            progress=progress,
+            endpoint_url=self.endpoint_url,
+        )
+        return Side(tuple(deployed.stacks), deployed.label)
+
+
+def _kind(path: Path) -> str:
+    """What a path holds, as the label names it (``template``, ``cloud assembly``, ...)."""
+    from reviewer.sources import detect
+
+    source = detect(path)
+    return source.name if source is not None else "path"
