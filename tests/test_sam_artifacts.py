@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from support import run_cli
 
+from reviewer.cli import main
 from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY, content_hash
 
 TEMPLATE = """\
@@ -134,3 +136,36 @@ def test_a_build_folder_git_ignores_as_a_whole_is_hashed_whole(tmp_path: Path) -
     first = content_hash(built)
     folder(built, {"app.py": "print(2)\n"})
     assert content_hash(built) != first  # git lists none of it; it is still the code that runs
+
+
+def test_a_function_that_names_no_code_is_built_from_the_template_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SAM CLI's default ``CodeUri`` is the template's folder: such a template is checked,
+    not refused by the translator, and an edit of that folder's code is a code change."""
+    sam = (
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Environment: {{Variables: {{MODE: {mode}}}}}\n"
+        "      Events:\n"
+        "        Queue: {{Type: SQS, Properties: {{Queue: arn:aws:sqs:us-east-1:1:q}}}}\n"
+    )
+    base, head = tmp_path / "base", tmp_path / "head"
+    for folder, mode, code in ((base, "a", "1"), (head, "b", "2")):
+        folder.mkdir()
+        (folder / "template.yaml").write_text(sam.format(mode=mode), encoding="utf-8")
+        (folder / "app.py").write_text(f"def handler(e, c): return {code}\n", encoding="utf-8")
+    raced = main(["check", "-t", str(head / "template.yaml"), "-b", str(base / "template.yaml"),
+                  "-f", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert raced == 1 and [f["rule"] for f in report["findings"]] == ["LG001"]
+    (head / "app.py").write_text("def handler(e, c): return 1\n", encoding="utf-8")
+    calm = main(["check", "-t", str(head / "template.yaml"), "-b", str(base / "template.yaml"),
+                 "-f", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert calm == 0 and report["findings"] == []

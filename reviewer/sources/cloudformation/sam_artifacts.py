@@ -18,6 +18,10 @@ outside git are hashed whole, hidden files aside. Never hashed, at any depth of 
   ``AWS::Serverless-2016-10-31`` transform. (A function that ships such a file as data, a
   template it deploys itself, has a change of that file not counted as a code change.)
 
+A zip function that names no code at all (no ``CodeUri``, ``InlineCode`` or ``ImageUri``, and
+no ``CodeUri`` in ``Globals``) is built by ``sam build`` from the template's own folder (SAM
+CLI's default ``CodeUri`` is ``.``), and is hashed so here.
+
 **Code that cannot be read is unknown, never unchanged in silence.** A path that does not
 exist (build output that nothing built, a folder missing on one side) is replaced by the same
 ``unread`` placeholder on whichever side lacks it, and :func:`localise_artifacts` returns an
@@ -141,18 +145,30 @@ def localise_artifacts(
         local.replace(
             globals_function, "CodeUri", ("Globals", "Function"), _global_code_users(resources)
         )
+    global_code = isinstance(globals_function, dict) and "CodeUri" in globals_function
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict):
             continue
         properties = resource.get("Properties")
         if not isinstance(properties, dict):
             continue
+        if resource.get("Type") == _FUNCTION and not global_code and _code_left_out(properties):
+            # As ``sam build`` does (SAM CLI's default CodeUri): the template's own folder.
+            properties["CodeUri"] = "."
         where = ("Resources", logical_id, "Properties")
         for name in ARTIFACT_PROPERTIES.get(str(resource.get("Type")), ()):
             local.replace(properties, name, where, (str(logical_id),))
         if resource.get("Type") == _FUNCTION:
             local.image_from_dockerfile(str(logical_id), resource, properties)
     return local.unread
+
+
+def _code_left_out(properties: Mapping[str, Any]) -> bool:
+    """A zip function that names no code at all (no ``CodeUri``, ``InlineCode`` or image)."""
+    return (
+        properties.get("PackageType", "Zip") == "Zip"
+        and not {"CodeUri", "InlineCode", "ImageUri"} & set(properties)
+    )
 
 
 def _global_code_users(resources: Mapping[str, Any]) -> tuple[str, ...]:
