@@ -262,6 +262,7 @@ def stack_record(stack: dict[str, Any]) -> dict[str, Any]:
         "status": stack.get("status"),
         "functions": stack.get("functions"),
         "changed_functions": stack.get("changed_functions"),
+        "quiet_functions": stack.get("quiet_functions"),
         "notes": stack.get("notes"),
     }
 
