@@ -305,7 +305,7 @@ def _pre_commit(args: argparse.Namespace) -> int:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    from reviewer.fixes.apply import fix_files, write
+    from reviewer.commands.fix import fix_files, write
 
     if args.phase_one and args.baseline is None:
         raise InputError(args.template, "--phase-one needs --baseline: the deployed template "

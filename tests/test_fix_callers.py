@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from support import FIXTURES, Run, run_cli, validate
 
-from reviewer.fixes.apply import Outcome, fix_files
+from reviewer.commands.fix import Outcome, fix_files
 from reviewer.model.consumers import principal_service
 from reviewer.sources import load_side
 from reviewer.sources.text.files import parse_text

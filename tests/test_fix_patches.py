@@ -26,10 +26,10 @@ import pytest
 from support import run_cli
 from test_fixes import FIXTURE_PAIRS, open_findings
 
+from reviewer.commands.fix import fix_files
 from reviewer.config import Config
-from reviewer.fixes.apply import fix_files
-from reviewer.fixes.hidden import hidden_lines_of
-from reviewer.fixes.textedit import TextEdits, unified_diff
+from reviewer.fixes.edit.hidden import hidden_lines_of
+from reviewer.fixes.edit.textedit import TextEdits, unified_diff
 from reviewer.pipeline.analysis import analyze
 from reviewer.sources import load_side
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,14 +31,14 @@ from typing import Any
 import pytest
 from support import FIXTURES, run_cli, validate
 
+from reviewer.commands.fix import copy_nested, fix_files
 from reviewer.config import Config
 from reviewer.contract.findings import Finding
 from reviewer.errors import InputError
-from reviewer.fixes.apply import copy_nested, fix_files
-from reviewer.fixes.document import Document, DocumentError
-from reviewer.fixes.operations import OperationError, append_item, set_entry
-from reviewer.fixes.render import Style
-from reviewer.fixes.textedit import EditConflict, TextEdits, apply_line_edits
+from reviewer.fixes.edit.document import Document, DocumentError
+from reviewer.fixes.edit.operations import OperationError, append_item, set_entry
+from reviewer.fixes.edit.render import GetAtt, Ref, Style, Sub
+from reviewer.fixes.edit.textedit import EditConflict, TextEdits, apply_line_edits
 from reviewer.model.template import FUNCTION
 from reviewer.pipeline.analysis import analyze
 from reviewer.sources import load_side
@@ -259,6 +261,90 @@ def test_json_edits_keep_key_order_and_indentation() -> None:
         assert list(after["Resources"][logical_id]) == list(resource)
     assert all(line.startswith(("  ", "{", "}")) or not line for line in patched.splitlines())
 
+
+#: A resource a fix adds, with every kind of value the builders write.
+PERMISSION = {
+    "Type": "AWS::Lambda::Permission",
+    "Condition": "IsProd",
+    "Properties": {
+        "FunctionName": Ref("Fn"),
+        "Qualifier": GetAtt("FnVersion1a2b", "Version"),
+        "SourceArn": Sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${Api}/*"),
+        "SourceAccount": "0123",
+        "Principal": "apigateway.amazonaws.com",
+        "EventSourceToken": {"Fn::Join": ["", ["arn:", Ref("AWS::Partition")]]},
+        "Tags": ["a b", "c"],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("short_tags", "unit", "expected"),
+    [
+        (True, 2, (
+            "  FnPermission:\n"
+            "    Type: AWS::Lambda::Permission\n"
+            "    Condition: IsProd\n"
+            "    Properties:\n"
+            "      FunctionName: !Ref Fn\n"
+            "      Qualifier: !GetAtt FnVersion1a2b.Version\n"
+            '      SourceArn: !Sub "arn:${AWS::Partition}:execute-api:${AWS::Region}:${Api}/*"\n'
+            '      SourceAccount: "0123"\n'
+            "      Principal: apigateway.amazonaws.com\n"
+            "      EventSourceToken: !Join\n"
+            '        - ""\n'
+            '        - ["arn:", !Ref AWS::Partition]\n'
+            '      Tags: ["a b", c]\n'
+        )),
+        (False, 4, (
+            "  FnPermission:\n"
+            "      Type: AWS::Lambda::Permission\n"
+            "      Condition: IsProd\n"
+            "      Properties:\n"
+            '          FunctionName: {"Ref": "Fn"}\n'
+            '          Qualifier: {"Fn::GetAtt": ["FnVersion1a2b", "Version"]}\n'
+            '          SourceArn: {"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:'
+            '${Api}/*"}\n'
+            '          SourceAccount: "0123"\n'
+            "          Principal: apigateway.amazonaws.com\n"
+            '          EventSourceToken: {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}]]}\n'
+            '          Tags: ["a b", c]\n'
+        )),
+    ],
+    ids=["short-form", "long-form"],
+)
+def test_added_resources_are_written_by_cfn_flip_in_the_files_style(
+    short_tags: bool, unit: int, expected: str
+) -> None:
+    import cfn_flip  # type: ignore[import-untyped]
+
+    text = Style("yaml", short_tags, unit).entry("FnPermission", PERMISSION, 2)
+    assert text == expected
+    # The same template as its JSON (the long form), read back by cfn-flip: nothing is lost,
+    # no key moves, Fn::Join stays Fn::Join.
+    as_json = Style("json", False, 2).entry("FnPermission", PERMISSION, 0)
+    assert json.dumps(cfn_flip.load_yaml(text)) == json.dumps(json.loads("{" + as_json + "}"))
+
+
+def test_cfn_flip_is_loaded_only_to_write_a_fix() -> None:
+    def loaded(case: str) -> bool:
+        folder = FIXTURES / case
+        probe = (
+            "import sys\n"
+            "from reviewer.cli import main\n"
+            f"main(['check', '-t', {str(folder / 'template.yaml')!r}, "
+            f"'-b', {str(folder / 'baseline.yaml')!r}, '-f', 'json'])\n"
+            "sys.stderr.write(f'CFN_FLIP={\"cfn_flip\" in sys.modules}')\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=False,
+            cwd=Path(__file__).parents[1],
+        )
+        assert "CFN_FLIP=" in done.stderr, done.stderr
+        return done.stderr.rsplit("CFN_FLIP=", 1)[1] == "True"
+
+    assert not loaded("aliased")  # no finding, no fix
+    assert loaded("arm64-layer")  # a fix that adds a version and an alias to a YAML file
 
 def test_values_of_the_environment_never_appear_in_the_fix_words() -> None:
     data = fix_of("code-env")

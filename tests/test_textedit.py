@@ -15,7 +15,7 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewer.fixes.textedit import TextEdits, apply_line_edits, unified_diff
+from reviewer.fixes.edit.textedit import TextEdits, apply_line_edits, unified_diff
 
 LINES = st.sampled_from(
     ["Resources:\n", "  Fn:\n", "    Type: AWS::Lambda::Function\n", "    Properties:\n",

@@ -2,16 +2,20 @@
 
 One builder per framework (``StackTemplate.framework``), picked from :data:`BUILDERS`:
 
-- ``cloudformation`` (:mod:`.cloudformation`): a hashed ``AWS::Lambda::Version``, an alias,
-  every consumer and permission re-pointed, as line edits of the YAML or JSON template;
-- ``sam`` (:mod:`.sam`): ``AutoPublishAlias`` (and ``AutoPublishAliasAllProperties``, the
-  ``AWS::LanguageExtensions`` transform) on the SAM function, plain consumers re-pointed;
-- ``cdk`` (:mod:`.cdk`): a snippet in the app's language around ``fn.addAlias('live')``;
-- ``serverless`` (:mod:`.serverless`): ``serverless-plugin-canary-deployments`` settings on
-  the function's entry in ``serverless.yml``.
+- ``cloudformation`` (:mod:`.builders.cloudformation`): a hashed ``AWS::Lambda::Version``, an
+  alias, every consumer and permission re-pointed, as line edits of the YAML or JSON template;
+- ``sam`` (:mod:`.builders.sam`): ``AutoPublishAlias`` (and ``AutoPublishAliasAllProperties``,
+  the ``AWS::LanguageExtensions`` transform) on the SAM function, plain consumers re-pointed;
+- ``cdk`` (:mod:`.builders.cdk`): a snippet in the app's language around ``fn.addAlias('live')``;
+- ``serverless`` (:mod:`.builders.serverless`): ``serverless-plugin-canary-deployments``
+  settings on the function's entry in ``serverless.yml``.
 
-A builder gets every finding about one function and returns one :class:`~reviewer.findings.Fix`
-for all of them (the edits must apply together), or None; the rule's textual fix stays then.
+The builders and the wiring they share live in :mod:`.builders`; they edit the user's file with
+the format-keeping kit in :mod:`.edit`.
+
+A builder gets every finding about one function and returns one
+:class:`~reviewer.contract.findings.Fix` for all of them (the edits must apply together), or
+None; the rule's textual fix stays then.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from reviewer.contract.findings import Finding, Fix
-from reviewer.fixes import cdk, cloudformation, sam, serverless
-from reviewer.fixes.base import Builder
+from reviewer.fixes.builders import cdk, cloudformation, sam, serverless
+from reviewer.fixes.builders.base import Builder
 from reviewer.rules.base import StackContext
 
 BUILDERS: dict[str, Builder] = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reviewer.fixes.redeploy import Redeployed
-from reviewer.fixes.textedit import TextEdits
+from reviewer.fixes.builders.redeploy import Redeployed
+from reviewer.fixes.edit.textedit import TextEdits
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Finding, Fix, Snippet
-from reviewer.fixes.base import listing, needs, two_phase
+from reviewer.fixes.builders.base import listing, needs, two_phase
 from reviewer.model.consumers import Role
 from reviewer.rules.base import StackContext
 

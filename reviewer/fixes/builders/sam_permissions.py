@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reviewer.fixes.api_bodies import api_bodies
-from reviewer.fixes.callers import PERMISSION, bodies_served, permission_callers
-from reviewer.fixes.document import Document
-from reviewer.fixes.naming import unique_id
-from reviewer.fixes.operations import insert_resources
-from reviewer.fixes.render import GetAtt, Ref, Style, Sub
-from reviewer.fixes.repoint import AliasTarget
-from reviewer.fixes.wired import Wired
+from reviewer.fixes.builders.api_bodies import api_bodies
+from reviewer.fixes.builders.callers import PERMISSION, bodies_served, permission_callers
+from reviewer.fixes.builders.naming import unique_id
+from reviewer.fixes.builders.repoint import AliasTarget
+from reviewer.fixes.builders.wired import Wired
+from reviewer.fixes.edit.document import Document
+from reviewer.fixes.edit.operations import insert_resources
+from reviewer.fixes.edit.render import GetAtt, Ref, Style, Sub
 from reviewer.model.references import FunctionWiring, Reference
 from reviewer.model.template import StackTemplate
 

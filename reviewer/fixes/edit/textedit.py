@@ -11,7 +11,7 @@ function. :func:`unified_diff` compares two whole texts.
 A patch carries up to :data:`CONTEXT` lines of context around each change, as ``git diff``
 writes it, so that plain ``git apply`` and ``patch -p1`` take it; hunks whose context would
 overlap are one hunk. A line the caller names ``hidden`` (one that shows an environment, tag or
-parameter value: see :mod:`reviewer.fixes.hidden`) is never a context line: the context stops
+parameter value: see :mod:`reviewer.fixes.edit.hidden`) is never a context line: the context stops
 before it. ``git apply`` needs a line of context after a change that does not end the file, and
 ``patch`` takes less context before a change than after it, not more; so the context before a
 change is cut to the length of the context after it, and a change whose next line is hidden

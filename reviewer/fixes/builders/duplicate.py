@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import yaml
 
-from reviewer.fixes.document import Document, DocumentError, Node
-from reviewer.fixes.operations import OperationError, requoted
-from reviewer.fixes.textedit import TextEdits
+from reviewer.fixes.edit.document import Document, DocumentError, Node
+from reviewer.fixes.edit.operations import OperationError, requoted
+from reviewer.fixes.edit.textedit import TextEdits
 
 #: ``rewrite(copy, edits, properties)``: edits the copy's Properties; returns how many values.
 Rewrite = Callable[[Document, TextEdits, Node], int]

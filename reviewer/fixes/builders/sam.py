@@ -17,8 +17,9 @@ S3, SNS, function URL, event invoke config...) at the alias (facts sheet §4.1).
 - a plain alias on ``$LATEST`` gets ``FunctionVersion: !GetAtt Fn.Version.Version``;
 - SAM moves the permissions of the function's events to the alias: a caller that neither SAM
   nor the fix points there (an API body in another file) keeps a plain permission on the
-  unqualified function (:mod:`reviewer.fixes.sam_permissions`); permissions written beside the
-  function move or stay as in plain templates (:mod:`reviewer.fixes.permissions`).
+  unqualified function (:mod:`reviewer.fixes.builders.sam_permissions`); permissions written
+  beside the function move or stay as in plain templates
+  (:mod:`reviewer.fixes.builders.permissions`).
 
 Settings go on the function, never into ``Globals``: changing the hash of every function
 would give unchanged functions a new version id, and publishing an unchanged function fails.
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 
 from reviewer.contract.enums import ChangeHow, FixNeed, Framework, Side
 from reviewer.contract.findings import Finding, Fix, PropertyChange
-from reviewer.fixes.base import (
+from reviewer.fixes.builders.base import (
     FIX_COMMAND,
     FileChange,
     file_fix,
@@ -40,16 +41,16 @@ from reviewer.fixes.base import (
     two_phase,
     wire_file,
 )
-from reviewer.fixes.document import Document, Node
-from reviewer.fixes.operations import OperationError, insert_entry, set_entry
-from reviewer.fixes.render import GetAtt, Style
-from reviewer.fixes.repoint import AliasTarget, repoint
-from reviewer.fixes.reroute import repoint_consumers
-from reviewer.fixes.sam_permissions import keep_generated_permissions
-from reviewer.fixes.source import display_path
-from reviewer.fixes.textedit import TextEdits
-from reviewer.fixes.wired import Wired
-from reviewer.fixes.wiring import ALIAS_NAME, function_names
+from reviewer.fixes.builders.repoint import AliasTarget, repoint
+from reviewer.fixes.builders.reroute import repoint_consumers
+from reviewer.fixes.builders.sam_permissions import keep_generated_permissions
+from reviewer.fixes.builders.wired import Wired
+from reviewer.fixes.builders.wiring import ALIAS_NAME, function_names
+from reviewer.fixes.edit.document import Document, Node
+from reviewer.fixes.edit.operations import OperationError, insert_entry, set_entry
+from reviewer.fixes.edit.render import GetAtt, Style
+from reviewer.fixes.edit.source import display_path
+from reviewer.fixes.edit.textedit import TextEdits
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.model.template import StackTemplate

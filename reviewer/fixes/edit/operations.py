@@ -1,6 +1,6 @@
 """Structural edits of a template's text: set a key, add resources, rename a logical id.
 
-Each operation records character edits in a :class:`~reviewer.fixes.textedit.TextEdits` over
+Each operation records character edits in a :class:`~reviewer.fixes.edit.textedit.TextEdits` over
 the document's original text, placed and indented like the lines around them. YAML block
 mappings get new lines at the indentation of their keys; flow mappings and JSON objects get
 the entry before the closing brace or after the last value, with the comma JSON needs.
@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from reviewer.fixes.document import Document, Node
-from reviewer.fixes.render import Style
-from reviewer.fixes.textedit import TextEdits
+from reviewer.fixes.edit.document import Document, Node
+from reviewer.fixes.edit.render import Style
+from reviewer.fixes.edit.textedit import TextEdits
 
 
 class OperationError(ValueError):

@@ -1,11 +1,11 @@
 """Lambda permissions in the fix: moved to the alias, or kept with a copy for the alias.
 
 A permission moves (its ``FunctionName`` re-pointed at the alias) only when every caller it
-serves (:mod:`reviewer.fixes.callers`) is re-pointed by the same fix. Otherwise it stays on the
-unqualified function, so that nothing it served is cut off, and the alias gets a permission of
-its own: a copy written right after it (``<Permission><Alias>``), with ``FunctionName`` on the
-alias. The fix says which callers keep the unqualified one; once they use the alias, a later
-change removes it.
+serves (:mod:`reviewer.fixes.builders.callers`) is re-pointed by the same fix. Otherwise it
+stays on the unqualified function, so that nothing it served is cut off, and the alias gets a
+permission of its own: a copy written right after it (``<Permission><Alias>``), with
+``FunctionName`` on the alias. The fix says which callers keep the unqualified one; once they
+use the alias, a later change removes it.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from reviewer.fixes.api_bodies import ApiBody
-from reviewer.fixes.callers import PermissionCallers, permission_callers
-from reviewer.fixes.document import Document, Node
-from reviewer.fixes.duplicate import duplicate_resource
-from reviewer.fixes.naming import id_part, unique_id
-from reviewer.fixes.operations import OperationError
-from reviewer.fixes.repoint import AliasTarget, repoint
-from reviewer.fixes.textedit import EditConflict, TextEdits
+from reviewer.fixes.builders.api_bodies import ApiBody
+from reviewer.fixes.builders.callers import PermissionCallers, permission_callers
+from reviewer.fixes.builders.duplicate import duplicate_resource
+from reviewer.fixes.builders.naming import id_part, unique_id
+from reviewer.fixes.builders.repoint import AliasTarget, repoint
+from reviewer.fixes.edit.document import Document, Node
+from reviewer.fixes.edit.operations import OperationError
+from reviewer.fixes.edit.textedit import EditConflict, TextEdits
 from reviewer.model.references import FunctionWiring, Reference
 from reviewer.model.template import StackTemplate
 

@@ -2,7 +2,7 @@
 
 latest-guard prints no value of an environment variable, a tag or a parameter, anywhere. A
 patch shows the lines it changes and, as context, the lines around them; the builders never
-change such a value, and :mod:`reviewer.fixes.textedit` keeps these lines out of the context.
+change such a value, and :mod:`reviewer.fixes.edit.textedit` keeps these lines out of the context.
 
 Hidden are the lines of every value (not key) below ``Environment``, ``Tags`` and a resource's
 ``Parameters`` (a nested stack's, a SAM application's), at any depth, in their Serverless
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from reviewer.fixes.document import Document, DocumentError, Node
+from reviewer.fixes.edit.document import Document, DocumentError, Node
 
 #: Keys whose whole value is secret-bearing, wherever they are (top-level ``Parameters`` aside).
 SECRET_KEYS = frozenset({

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Edit, Finding, Fix
 from reviewer.contract.findings import FileChange as Change
-from reviewer.fixes.document import Document
-from reviewer.fixes.hidden import hidden_lines
-from reviewer.fixes.operations import OperationError
-from reviewer.fixes.source import display_path, source_document
-from reviewer.fixes.textedit import EditConflict, TextEdits
-from reviewer.fixes.wired import Wired
+from reviewer.fixes.builders.wired import Wired
+from reviewer.fixes.edit.document import Document
+from reviewer.fixes.edit.hidden import hidden_lines
+from reviewer.fixes.edit.operations import OperationError
+from reviewer.fixes.edit.source import display_path, source_document
+from reviewer.fixes.edit.textedit import EditConflict, TextEdits
 from reviewer.model.references import FunctionWiring, ReferenceGraph
 from reviewer.model.template import StackTemplate
 from reviewer.rules.base import StackContext

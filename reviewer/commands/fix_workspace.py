@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.errors import InputError
-from reviewer.fixes.document import Document, DocumentError
-from reviewer.fixes.source import read_file
+from reviewer.fixes.edit.document import Document, DocumentError
+from reviewer.fixes.edit.source import read_file
 from reviewer.model.template import StackTemplate
 from reviewer.sources import load_side
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from reviewer.fixes.document import Document, DocumentError
+from reviewer.contract.enums import Framework
+from reviewer.fixes.edit.document import Document, DocumentError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.text.files import text_digest
 
@@ -34,7 +35,8 @@ def source_document(stack: StackTemplate) -> Document | None:
     Read and parsed once per file state: a template with many findings is not read again for
     each.
     """
-    if stack.framework not in ("cloudformation", "sam") or stack.source_digest is None:
+    editable = stack.framework in (Framework.CLOUDFORMATION, Framework.SAM)
+    if not editable or stack.source_digest is None:
         return None
     try:
         status = stack.path.stat()

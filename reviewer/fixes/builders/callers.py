@@ -16,8 +16,8 @@ re-pointed at the alias by the same fix. The callers it serves:
   or ``*`` as principal; a service with no caller in the stack, or a ``SourceArn`` that names
   no resource of it; stacks that import the unqualified ARN from an ``Export`` (when the
   ``SourceArn`` does not tie the permission to resources of this stack); and API bodies kept
-  in other files (:mod:`reviewer.fixes.api_bodies`) that call the function unqualified or were
-  not read.
+  in other files (:mod:`reviewer.fixes.builders.api_bodies`) that call the function
+  unqualified or were not read.
 
 Callers are named by logical id, principal and the ``SourceArn`` as written; a parameter is
 named, never its value.
@@ -29,9 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reviewer.fixes.api_bodies import ApiBody
-from reviewer.fixes.base import listing
-from reviewer.fixes.repoint import AliasTarget
+from reviewer.fixes.builders.api_bodies import ApiBody
+from reviewer.fixes.builders.base import listing
+from reviewer.fixes.builders.repoint import AliasTarget
 from reviewer.model.consumers import Role, invokes_under, principal_service
 from reviewer.model.intrinsics import referenced_ids
 from reviewer.model.references import FunctionWiring, Reference

@@ -1,8 +1,8 @@
 """Fixes for plain CloudFormation templates (YAML or JSON): the alias wiring, written by hand.
 
-See :mod:`reviewer.fixes.wiring` for what the wiring is. The new template gets it (with its
-version named after the new code and configuration); for a two-phase fix the baseline file
-gets it too, as the phase-one change: the same alias, a version of the function as deployed,
+See :mod:`reviewer.fixes.builders.wiring` for what the wiring is. The new template gets it
+(with its version named after the new code and configuration); for a two-phase fix the baseline
+file gets it too, as the phase-one change: the same alias, a version of the function as deployed,
 and the consumers re-pointed, with no change to the function.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Finding, Fix
-from reviewer.fixes.base import (
+from reviewer.fixes.builders.base import (
     FIX_COMMAND,
     FileChange,
     file_fix,
@@ -21,9 +21,9 @@ from reviewer.fixes.base import (
     two_phase,
     wire_file,
 )
-from reviewer.fixes.source import display_path
-from reviewer.fixes.wired import Wired
-from reviewer.fixes.wiring import wire
+from reviewer.fixes.builders.wired import Wired
+from reviewer.fixes.builders.wiring import wire
+from reviewer.fixes.edit.source import display_path
 from reviewer.rules.base import StackContext
 
 

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reviewer.fixes.document import Document, DocumentError, Node
-from reviewer.fixes.repoint import AliasTarget, repoint
-from reviewer.fixes.source import read_file
-from reviewer.fixes.textedit import EditConflict, TextEdits
+from reviewer.fixes.builders.repoint import AliasTarget, repoint
+from reviewer.fixes.edit.document import Document, DocumentError, Node
+from reviewer.fixes.edit.source import read_file
+from reviewer.fixes.edit.textedit import EditConflict, TextEdits
 
 #: API resource types and the properties that may hold their body elsewhere.
 BODY_PROPERTIES: dict[str, tuple[str, ...]] = {

@@ -8,7 +8,7 @@ The wiring is what SAM's ``AutoPublishAlias`` generates, written by hand:
   version an alias left stays available for a rollback;
 - an ``AWS::Lambda::Alias`` on it (``live``), or the function's existing alias;
 - every caller that names the function unqualified re-pointed at the alias, its permissions
-  moved or kept, its API stages deployed again (:mod:`reviewer.fixes.reroute`).
+  moved or kept, its API stages deployed again (:mod:`reviewer.fixes.builders.reroute`).
 
 On the new side (``publish=True``) a version the deployment would not replace is renamed to
 carry the hash (LG002). On the baseline, for the phase-one change, existing versions are
@@ -21,14 +21,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from reviewer.diff.schemas import create_only
-from reviewer.fixes.document import Document
-from reviewer.fixes.naming import digest_of, hashed_id, unique_id
-from reviewer.fixes.operations import OperationError, insert_resources, rename_resource, set_entry
-from reviewer.fixes.render import GetAtt, Ref, Style
-from reviewer.fixes.repoint import AliasTarget
-from reviewer.fixes.reroute import repoint_consumers
-from reviewer.fixes.textedit import TextEdits
-from reviewer.fixes.wired import Wired
+from reviewer.fixes.builders.naming import digest_of, hashed_id, unique_id
+from reviewer.fixes.builders.repoint import AliasTarget
+from reviewer.fixes.builders.reroute import repoint_consumers
+from reviewer.fixes.builders.wired import Wired
+from reviewer.fixes.edit.document import Document
+from reviewer.fixes.edit.operations import (
+    OperationError,
+    insert_resources,
+    rename_resource,
+    set_entry,
+)
+from reviewer.fixes.edit.render import GetAtt, Ref, Style
+from reviewer.fixes.edit.textedit import TextEdits
 from reviewer.model.intrinsics import referenced_ids
 from reviewer.model.references import AliasInfo, FunctionWiring
 from reviewer.model.template import StackTemplate

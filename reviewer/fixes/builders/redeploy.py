@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reviewer.fixes.dependencies import dependencies
-from reviewer.fixes.document import Document
-from reviewer.fixes.naming import digest_of, hashed_id, unique_id
-from reviewer.fixes.operations import OperationError, add_depends_on, rename_resource
-from reviewer.fixes.render import Style
-from reviewer.fixes.textedit import EditConflict, TextEdits
+from reviewer.fixes.builders.dependencies import dependencies
+from reviewer.fixes.builders.naming import digest_of, hashed_id, unique_id
+from reviewer.fixes.edit.document import Document
+from reviewer.fixes.edit.operations import OperationError, add_depends_on, rename_resource
+from reviewer.fixes.edit.render import Style
+from reviewer.fixes.edit.textedit import EditConflict, TextEdits
 from reviewer.model.intrinsics import referenced_ids
 from reviewer.model.template import StackTemplate
 

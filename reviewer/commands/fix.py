@@ -3,8 +3,9 @@
 With a baseline, the analysis runs, the fix of one function is applied (to the template, and
 its phase-one change to the baseline), and the analysis runs again on the result, until no
 finding has a fix left to apply: fixes of several functions never have to be merged by line
-number. The work happens on copies next to the user's files (:mod:`reviewer.fixes.workspace`),
-so that what a template names relative to itself (SAM's ``CodeUri: src/``) stays reachable;
+number. The work happens on copies next to the user's files
+(:mod:`reviewer.commands.fix_workspace`), so that what a template names relative to itself
+(SAM's ``CodeUri: src/``) stays reachable;
 the user's files change only through :func:`write`. With ``--baseline-ref`` the baseline is
 the template as it is at a git revision, in a temporary work tree.
 
@@ -19,18 +20,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reviewer.commands.fix_workspace import copies, copy_nested
 from reviewer.config import Config
+from reviewer.contract.enums import Framework
 from reviewer.contract.findings import Edit, Finding
 from reviewer.errors import InputError
-from reviewer.fixes.document import DocumentError
-from reviewer.fixes.hidden import hidden_lines_of
-from reviewer.fixes.operations import OperationError
-from reviewer.fixes.sam import SamOptions, wire_sam
-from reviewer.fixes.source import display_path, read_file, source_document
-from reviewer.fixes.textedit import UNIDIFF_ZERO, EditConflict, Patch, apply_line_edits, text_diff
-from reviewer.fixes.wired import Wired
-from reviewer.fixes.wiring import wire
-from reviewer.fixes.workspace import copies, copy_nested
+from reviewer.fixes.builders.sam import SamOptions, wire_sam
+from reviewer.fixes.builders.wired import Wired
+from reviewer.fixes.builders.wiring import wire
+from reviewer.fixes.edit.document import DocumentError
+from reviewer.fixes.edit.hidden import hidden_lines_of
+from reviewer.fixes.edit.operations import OperationError
+from reviewer.fixes.edit.source import display_path, read_file, source_document
+from reviewer.fixes.edit.textedit import (
+    UNIDIFF_ZERO,
+    EditConflict,
+    Patch,
+    apply_line_edits,
+    text_diff,
+)
 from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import StackTemplate
@@ -220,7 +228,7 @@ def _wire_one(stack: StackTemplate, function: str) -> Wired | None:
     if document is None:
         return None
     try:
-        if stack.framework == "sam":
+        if stack.framework is Framework.SAM:
             wired = wire_sam(document, stack, wiring, SamOptions(False, False))
         else:
             wired = wire(document, stack, wiring, publish=False, fresh=set())

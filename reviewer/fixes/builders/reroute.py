@@ -3,13 +3,14 @@
 In this order, as edits of the user's file:
 
 1. every consumer that invokes or configures the function unqualified is re-pointed at the
-   alias (:mod:`reviewer.fixes.repoint`); an ``EventInvokeConfig`` or a function ``Url`` gets
-   ``Qualifier: live`` instead, and depends on the alias; a caller in a nested stack gets the
-   alias through the parameter this file passes it;
+   alias (:mod:`reviewer.fixes.builders.repoint`); an ``EventInvokeConfig`` or a function
+   ``Url`` gets ``Qualifier: live`` instead, and depends on the alias; a caller in a nested
+   stack gets the alias through the parameter this file passes it;
 2. each ``AWS::Lambda::Permission`` moves to the alias when every caller it serves was
-   re-pointed, or stays and the alias gets a copy of it (:mod:`reviewer.fixes.permissions`);
+   re-pointed, or stays and the alias gets a copy of it
+   (:mod:`reviewer.fixes.builders.permissions`);
 3. API deployments written by hand are renamed, so that their stages serve the re-pointed
-   integrations (:mod:`reviewer.fixes.redeploy`);
+   integrations (:mod:`reviewer.fixes.builders.redeploy`);
 4. what no edit of this file reaches is named in the notes: callers in other stacks, exports
    of the unqualified ARN, API bodies in other files that call it.
 """
@@ -19,17 +20,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from reviewer.fixes.api_bodies import ApiBody, api_bodies
-from reviewer.fixes.callers import PERMISSION, exports
-from reviewer.fixes.dependencies import dependents
-from reviewer.fixes.document import Document, Node
-from reviewer.fixes.operations import OperationError, add_depends_on, set_entry
-from reviewer.fixes.permissions import kept_note, permission_for_alias, plan_permissions
-from reviewer.fixes.redeploy import redeploy
-from reviewer.fixes.render import Style
-from reviewer.fixes.repoint import AliasTarget, repoint
-from reviewer.fixes.textedit import EditConflict
-from reviewer.fixes.wired import Wired
+from reviewer.fixes.builders.api_bodies import ApiBody, api_bodies
+from reviewer.fixes.builders.callers import PERMISSION, exports
+from reviewer.fixes.builders.dependencies import dependents
+from reviewer.fixes.builders.permissions import kept_note, permission_for_alias, plan_permissions
+from reviewer.fixes.builders.redeploy import redeploy
+from reviewer.fixes.builders.repoint import AliasTarget, repoint
+from reviewer.fixes.builders.wired import Wired
+from reviewer.fixes.edit.document import Document, Node
+from reviewer.fixes.edit.operations import OperationError, add_depends_on, set_entry
+from reviewer.fixes.edit.render import Style
+from reviewer.fixes.edit.textedit import EditConflict
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring, Reference
 from reviewer.model.template import StackTemplate

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reviewer.fixes.document import Document, Node
-from reviewer.fixes.render import Ref, Style, Sub
-from reviewer.fixes.textedit import TextEdits
+from reviewer.fixes.edit.document import Document, Node
+from reviewer.fixes.edit.render import Ref, Style, Sub
+from reviewer.fixes.edit.textedit import TextEdits
 
 
 @dataclass(frozen=True)
