@@ -24,25 +24,13 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from reviewer.contract.enums import Side
-from reviewer.contract.findings import Finding
+from reviewer.contract.findings import Edit, Finding
 from reviewer.github.diff_lines import FileDiff, PullRequestDiff
 
 MAX_COMMENTS = 30
 #: How far below the function's own line a property line is looked for.
 _PROPERTY_WINDOW = 80
 _TYPE_LINE = re.compile(r'^\s*"?Type"?\s*:')
-
-
-@dataclass(frozen=True)
-class LineEdit:
-    """Lines ``start_line``..``end_line`` (1-based, inclusive) of ``path`` on the new side,
-    replaced by ``replacement`` (the new lines, each ending with a newline; empty deletes
-    them), as ``reviewer.findings.Edit`` has it."""
-
-    path: str
-    start_line: int
-    end_line: int
-    replacement: str
 
 
 @dataclass(frozen=True)
@@ -54,7 +42,7 @@ class PlannedComment:
     path: str
     line: int | None = None
     start_line: int | None = None
-    suggestion: LineEdit | None = None
+    suggestion: Edit | None = None
 
     @property
     def file_level(self) -> bool:
@@ -75,7 +63,7 @@ class ReviewPlan:
         return not (self.line_comments or self.file_comments or self.in_body)
 
 
-def edits_of(finding: Finding) -> tuple[LineEdit, ...]:
+def edits_of(finding: Finding) -> tuple[Edit, ...]:
     """The line edits of the user's file that a finding's fix carries (``Fix.change``).
 
     Fixes without them get no suggestion block; an edit of lines that are not all in one hunk
@@ -84,11 +72,7 @@ def edits_of(finding: Finding) -> tuple[LineEdit, ...]:
     change = finding.fix.change if finding.fix is not None else None
     if change is None:
         return ()
-    return tuple(
-        LineEdit(e.path, e.start_line, e.end_line, e.replacement)
-        for e in change.edits
-        if 1 <= e.start_line <= e.end_line
-    )
+    return tuple(e for e in change.edits if 1 <= e.start_line <= e.end_line)
 
 
 def plan_review(
@@ -134,7 +118,7 @@ def place(finding: Finding, file: FileDiff) -> PlannedComment:
     return PlannedComment(fingerprint, finding, file.path, line)
 
 
-def merged_suggestion(edits: Sequence[LineEdit], file: FileDiff) -> LineEdit | None:
+def merged_suggestion(edits: Sequence[Edit], file: FileDiff) -> Edit | None:
     """The fix's edits of ``file`` as ONE suggestion, or None when that would not be the fix.
 
     A suggestion must cover lines of one hunk, and applying it must apply the whole fix to the
@@ -156,7 +140,7 @@ def merged_suggestion(edits: Sequence[LineEdit], file: FileDiff) -> LineEdit | N
         pieces.extend(file.text[n] + "\n" for n in range(line, edit.start_line))
         pieces.append(edit.replacement)
         line = edit.end_line + 1
-    return LineEdit(file.path, first, last, "".join(pieces))
+    return Edit(file.path, first, last, "".join(pieces))
 
 
 def property_line(finding: Finding, file: FileDiff) -> int | None:

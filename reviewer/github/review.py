@@ -27,11 +27,11 @@ from github.GithubException import GithubException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from reviewer.contract.findings import Finding
+from reviewer.contract.findings import Edit, Finding
 from reviewer.github.api import is_unprocessable, listed, message_of
 from reviewer.github.diff_lines import PullRequestDiff, parse_files
 from reviewer.github.markers import DEFAULT, Markers
-from reviewer.github.plan import LineEdit, PlannedComment, ReviewPlan, plan_review
+from reviewer.github.plan import PlannedComment, ReviewPlan, plan_review
 from reviewer.github.workflow import log_line
 from reviewer.report.markdown import GITHUB_BODY_LIMIT, finding_body, truncate
 
@@ -227,7 +227,7 @@ def comment_body(comment: PlannedComment, pointer: str, markers: Markers = DEFAU
     return truncate(text, GITHUB_BODY_LIMIT, pointer)
 
 
-def suggestion_block(edit: LineEdit) -> str:
+def suggestion_block(edit: Edit) -> str:
     """A ```suggestion``` fence whose backticks outnumber any run in the replacement."""
     longest = run = 0
     for ch in edit.replacement:
