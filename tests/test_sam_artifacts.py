@@ -169,3 +169,43 @@ def test_a_function_that_names_no_code_is_built_from_the_template_folder(
                  "-f", "json"])
     report = json.loads(capsys.readouterr().out)
     assert calm == 0 and report["findings"] == []
+
+
+def test_a_layer_folder_inside_the_code_folder_is_the_layers_not_the_functions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``CodeUri: .`` around ``ContentUri: layer/``: a dependency bump in the layer replaces
+    the layer, and is no code change of the function (it runs the same code)."""
+    sam = (
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Deps:\n"
+        "    Type: AWS::Serverless::LayerVersion\n"
+        "    Properties: {ContentUri: layer/}\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: .\n"
+        "      Handler: app.handler\n"
+        "      Runtime: nodejs20.x\n"
+        "      Layers: [!Ref Deps]\n"
+    )
+    for side, version, code in (("base", "1.0.0", "1"), ("head", "1.0.1", "1")):
+        folder = tmp_path / side
+        (folder / "layer").mkdir(parents=True)
+        (folder / "template.yaml").write_text(sam, encoding="utf-8")
+        (folder / "app.js").write_text(f"exports.handler = async () => {code};\n",
+                                       encoding="utf-8")
+        (folder / "layer" / "package.json").write_text(f'{{"version": "{version}"}}\n',
+                                                       encoding="utf-8")
+    head, base = tmp_path / "head" / "template.yaml", tmp_path / "base" / "template.yaml"
+    assert main(["check", "-t", str(head), "-b", str(base), "-f", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["stacks"][0]["quiet_functions"] == [
+        {"function": "Fn", "reason": "configuration only (Layers): no code change to race with"}
+    ]
+    (tmp_path / "head" / "app.js").write_text("exports.handler = async () => 2;\n",
+                                              encoding="utf-8")
+    assert main(["check", "-t", str(head), "-b", str(base), "-f", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [f["rule"] for f in report["findings"]] == ["LG001"]

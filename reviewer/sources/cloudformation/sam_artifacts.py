@@ -18,9 +18,11 @@ outside git are hashed whole, hidden files aside. Never hashed, at any depth of 
   ``AWS::Serverless-2016-10-31`` transform. (A function that ships such a file as data, a
   template it deploys itself, has a change of that file not counted as a code change.)
 
-A zip function that names no code at all (no ``CodeUri``, ``InlineCode`` or ``ImageUri``, and
-no ``CodeUri`` in ``Globals``) is built by ``sam build`` from the template's own folder (SAM
-CLI's default ``CodeUri`` is ``.``), and is hashed so here.
+A folder inside the code folder that the template names as another resource's artifact (a
+layer's ``ContentUri``, another function's ``CodeUri``) is that resource's, not part of the
+code around it. A zip function that names no code at all (no ``CodeUri``, ``InlineCode`` or
+``ImageUri``, and no ``CodeUri`` in ``Globals``) is built by ``sam build`` from the template's
+own folder (SAM CLI's default ``CodeUri`` is ``.``), and is hashed so here.
 
 **Code that cannot be read is unknown, never unchanged in silence.** A path that does not
 exist (build output that nothing built, a folder missing on one side) is replaced by the same
@@ -134,33 +136,50 @@ def localise_artifacts(
 ) -> list[UnreadCode]:
     """Replace local artifact paths in ``document`` (in place) by content-hash S3 URIs; the
     ones that could not be read get the ``unread`` placeholder and are returned."""
-    local = _Localiser(template, line_of, stack)
     resources = document.get("Resources")
     resources = resources if isinstance(resources, dict) else {}
     globals_section = document.get("Globals")
     globals_function = (
         globals_section.get("Function") if isinstance(globals_section, dict) else None
     )
-    if isinstance(globals_function, dict):
-        local.replace(
-            globals_function, "CodeUri", ("Globals", "Function"), _global_code_users(resources)
-        )
     global_code = isinstance(globals_function, dict) and "CodeUri" in globals_function
+    holders: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     for logical_id, resource in resources.items():
-        if not isinstance(resource, dict):
-            continue
-        properties = resource.get("Properties")
+        properties = resource.get("Properties") if isinstance(resource, dict) else None
         if not isinstance(properties, dict):
             continue
         if resource.get("Type") == _FUNCTION and not global_code and _code_left_out(properties):
             # As ``sam build`` does (SAM CLI's default CodeUri): the template's own folder.
             properties["CodeUri"] = "."
+        holders.append((str(logical_id), resource, properties))
+    artifacts = [
+        properties.get(name)
+        for _, resource, properties in holders
+        for name in ARTIFACT_PROPERTIES.get(str(resource.get("Type")), ())
+    ]
+    if global_code and isinstance(globals_function, dict):
+        artifacts.append(globals_function.get("CodeUri"))
+    local = _Localiser(template, line_of, stack, _local_paths(template, artifacts))
+    if isinstance(globals_function, dict):
+        local.replace(
+            globals_function, "CodeUri", ("Globals", "Function"), _global_code_users(resources)
+        )
+    for logical_id, resource, properties in holders:
         where = ("Resources", logical_id, "Properties")
         for name in ARTIFACT_PROPERTIES.get(str(resource.get("Type")), ()):
-            local.replace(properties, name, where, (str(logical_id),))
+            local.replace(properties, name, where, (logical_id,))
         if resource.get("Type") == _FUNCTION:
-            local.image_from_dockerfile(str(logical_id), resource, properties)
+            local.image_from_dockerfile(logical_id, resource, properties)
     return local.unread
+
+
+def _local_paths(template: Path, values: list[Any]) -> frozenset[Path]:
+    """The local paths among artifact property values, resolved next to ``template``."""
+    return frozenset(
+        (template.parent / value).resolve()
+        for value in values
+        if isinstance(value, str) and value and "://" not in value
+    )
 
 
 def _code_left_out(properties: Mapping[str, Any]) -> bool:
@@ -189,10 +208,15 @@ def _global_code_users(resources: Mapping[str, Any]) -> tuple[str, ...]:
 class _Localiser:
     """The hashes of one template's local artifacts, and the ones that could not be read."""
 
-    def __init__(self, template: Path, line_of: LineOf, stack: str) -> None:
+    def __init__(
+        self, template: Path, line_of: LineOf, stack: str, artifacts: frozenset[Path]
+    ) -> None:
         self.template = template
         self.line_of = line_of
         self.stack = stack
+        #: Every local artifact path of the template: one inside another's folder is that
+        #: other resource's artifact, not part of the code around it.
+        self.artifacts = artifacts
         self.hashes: dict[Path, str] = {}
         self.unread: list[UnreadCode] = []
         self.forced = _FORCED.get()
@@ -244,7 +268,8 @@ class _Localiser:
                 ))
             return UNREAD_KEY
         if local not in self.hashes:
-            self.hashes[local] = content_hash(local, template=self.template)
+            nested = tuple(a for a in self.artifacts if a != local and a.is_relative_to(local))
+            self.hashes[local] = content_hash(local, template=self.template, nested=nested)
         return self.hashes[local]
 
 
@@ -266,16 +291,22 @@ def unread_note(unread: UnreadCode, where: str = "does not exist", advice: str =
     )
 
 
-def content_hash(path: Path, *, template: Path | None = None) -> str:
+def content_hash(
+    path: Path, *, template: Path | None = None, nested: tuple[Path, ...] = ()
+) -> str:
     """SHA-256 over the relative names and bytes of the files at ``path`` that are code (see
-    the module doc); ``template`` is the template that names ``path``, never hashed."""
+    the module doc); ``template`` is the template that names ``path``, never hashed, and
+    ``nested`` the folders (or files) inside ``path`` that are other resources' artifacts."""
     digest = hashlib.sha256()
     if path.is_file():
         digest.update(path.read_bytes())
         return digest.hexdigest()
     skip = _inside(template, path)
+    others = tuple(inside for inside in (_inside(n, path) for n in nested) if inside is not None)
     for relative in sorted(_files(path)):
         if _not_code_by_name(relative) or relative == skip:
+            continue
+        if any(relative == other or relative.is_relative_to(other) for other in others):
             continue
         try:
             data = (path / relative).read_bytes()
