@@ -208,6 +208,7 @@ def child(kind: str, directory: Path, stage: str) -> dict[str, Any]:
     from reviewer.config import Config
     from reviewer.model.app import AppGraph
     from reviewer.pipeline.analysis import analyze
+    from reviewer.pipeline.collector import collector_paused
     from reviewer.report import REPORTERS
     from reviewer.rules.base import StackContext
     from reviewer.rules.registry import RULES
@@ -215,15 +216,17 @@ def child(kind: str, directory: Path, stage: str) -> dict[str, Any]:
 
     def load(new_path: Path, old_path: Path) -> tuple[float, Any, Any]:
         start = time.process_time()
-        old = load_template_file(old_path, "bench")
-        new = load_template_file(new_path, "bench")
+        with collector_paused():  # as the pipeline loads a side (reviewer.pipeline.sides)
+            old = load_template_file(old_path, "bench")
+            new = load_template_file(new_path, "bench")
         return time.process_time() - start, old, new
 
     def stages(old: Any, new: Any) -> tuple[float, int]:
         start = time.process_time()
-        old_graph, new_graph = AppGraph([old]).graph("bench"), AppGraph([new]).graph("bench")
-        context = StackContext.build(old, new, old_graph=old_graph, new_graph=new_graph)
-        findings = [f for rule in RULES for f in rule().check(context)]
+        with collector_paused():  # as reviewer.pipeline.analysis runs them
+            old_graph, new_graph = AppGraph([old]).graph("bench"), AppGraph([new]).graph("bench")
+            context = StackContext.build(old, new, old_graph=old_graph, new_graph=new_graph)
+            findings = [f for rule in RULES for f in rule().check(context)]
         return time.process_time() - start, len(findings)
 
     _, tiny_old, tiny_new = load(next(TINY.glob("template.*")), next(TINY.glob("baseline.*")))
