@@ -18,3 +18,11 @@ def shared_dir() -> Path:
     """
     configured = os.environ.get("LATEST_GUARD_SHARED")
     return Path(configured) if configured else REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user or system git configuration, and no repository above the test folder."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -64,3 +65,12 @@ def validate(document: dict[str, Any]) -> None:
     """Fail with every schema error when the report does not match report@1."""
     errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.path))
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` as a test user; its standard output."""
+    result = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd, check=True, capture_output=True, text=True,
+    )
+    return result.stdout

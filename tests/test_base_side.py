@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Run, run_cli, validate
+from support import Run, git, run_cli, validate
 
 from reviewer.commands.action import main as action_main
+
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -67,22 +68,6 @@ for line in (root / "template.yaml").read_text(encoding="utf-8").splitlines():
 (build / "template.yaml").write_text("\\n".join(lines) + "\\n", encoding="utf-8")
 print("Build Succeeded")
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    )
-    return result.stdout
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git configuration, and no repository above the test folder."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
 
 
 def write(root: Path, files: dict[str, str]) -> None:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, git
 
 from reviewer.config import Config
 from reviewer.errors import InputError
@@ -17,23 +17,9 @@ from reviewer.pipeline.analysis import analyze
 from reviewer.sources import load_side
 from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
 
+pytestmark = pytest.mark.usefixtures("isolated_git")
+
 CASE = FIXTURES / "arm64-layer"
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    )
-    return result.stdout
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git configuration, and no repository above the test folder."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
 
 
 @pytest.fixture
