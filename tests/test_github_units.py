@@ -30,7 +30,7 @@ from reviewer.github.plan import plan_review
 from reviewer.github.review import comment_body, review_body
 from reviewer.github.workflow import annotation, fit_bytes, log_annotations
 from reviewer.report import json_v1
-from reviewer.report.json_v1 import report_from_document
+from reviewer.report.json_v1 import read_report, report_from_document
 from reviewer.rules.registry import catalogue
 
 PATCH = """@@ -1,4 +1,4 @@
@@ -156,6 +156,9 @@ def test_the_artifact_reads_back_into_the_same_findings() -> None:
         (lambda d: d["findings"][0]["location"].update(path="a\nb"), "control characters"),
         (lambda d: d["findings"][0].update(severity="fatal"), "severity must be one of"),
         (lambda d: d["summary"].update(fail_on="sometimes"), "fail_on must be one of"),
+        (lambda d: d["findings"][0].update(severity=[]), "severity must be one of"),
+        (lambda d: d["summary"].update(fail_on={}), "fail_on must be one of"),
+        (lambda d: d["findings"][0]["location"].update(confidence=[1]), "confidence must be"),
     ],
 )
 def test_a_tampered_artifact_is_refused(change: object, reason: str) -> None:
@@ -163,6 +166,13 @@ def test_a_tampered_artifact_is_refused(change: object, reason: str) -> None:
     change(document)  # type: ignore[operator]
     with pytest.raises(InputError, match=reason):
         report_from_document(document)
+
+
+def test_a_report_nested_too_deeply_is_refused_in_one_line(tmp_path: Path) -> None:
+    hostile = tmp_path / "report.json"
+    hostile.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_report(hostile)
 
 
 def test_inputs_are_read_as_the_runner_names_them() -> None:

@@ -7,12 +7,16 @@ twin: the same rewrite that does change the deployed value is still a change.
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from template_builder import CODE_V1, CODE_V2, compare, rules_of, stack, template
 
+from reviewer.commands.check import CheckOptions, run_check
 from reviewer.diff.function_changes import Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
 from reviewer.model.resolve import Resolver
@@ -341,3 +345,84 @@ def test_a_mapping_edit_is_seen_through_a_lookup_keyed_by_region() -> None:
                            "us-east-1": {"Host": "b.example", "Other": "z"}}}
     assert changed_names(old, template({"Fn": {"Code": CODE_V2, "Environment": env}},
                                        mappings=other)) == {"Code"}
+
+
+# -- found in review: parameters that are not the template's to settle, cycles, odd shapes --
+
+
+def test_a_nested_stacks_condition_is_not_decided_on_its_own_default(tmp_path: Path) -> None:
+    """The parent passes ``Env: prod``; the child's ``Default: dev`` is not what deploys."""
+    child = (
+        "Parameters: {{Env: {{Type: String, Default: dev}}}}\n"
+        "Conditions: {{IsProd: !Equals [!Ref Env, prod]}}\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Condition: IsProd\n"
+        "    Properties:\n"
+        "      Handler: app.handler\n"
+        "      Role: arn:aws:iam::1:role/r\n"
+        "      Runtime: python3.12\n"
+        "      Code: {{S3Bucket: b, S3Key: {key}}}\n"
+        "      Environment: {{Variables: {{MODE: '{mode}'}}}}\n"
+    )
+    parent = (
+        "Resources:\n"
+        "  Child:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        "    Properties: {TemplateURL: child.yaml, Parameters: {Env: prod}}\n"
+    )
+    for side, key, mode in (("base", "v1.zip", "1"), ("head", "v2.zip", "2")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "parent.yaml").write_text(parent, encoding="utf-8")
+        (tmp_path / side / "child.yaml").write_text(child.format(key=key, mode=mode),
+                                                    encoding="utf-8")
+    report = run_check(CheckOptions(templates=(Path("head/parent.yaml"),),
+                                    baselines=(Path("base/parent.yaml"),),
+                                    working_directory=tmp_path), io.StringIO())
+    assert rules_of(report) == [("LG001", "Fn")]
+
+
+def test_an_ssm_parameter_is_not_its_path() -> None:
+    """An SSM-typed parameter's default names a parameter store entry, read at deploy time:
+    neither a condition on it nor a value read through it is decided on that name."""
+    parameters = {"Env": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/cfg/env"}}
+    conditions = {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}}
+
+    def side(code: dict[str, str], mode: str) -> dict[str, Any]:
+        return template({"Fn": {"Code": code, "Condition": "IsProd",
+                                "Environment": {"Variables": {"MODE": mode}}}},
+                        parameters=parameters, conditions=conditions)
+
+    assert rules_of(compare(side(CODE_V1, "a"), side(CODE_V2, "b"))) == [("LG001", "Fn")]
+    literal = template({"Fn": {"Code": CODE_V1, "Environment": {"Variables": {"L": "/cfg/env"}}}})
+    through = template({"Fn": {"Code": CODE_V1,
+                               "Environment": {"Variables": {"L": {"Ref": "Env"}}}}},
+                       parameters=parameters)
+    assert changed_names(literal, through) == {"Environment"}
+
+
+@pytest.mark.parametrize("body", [
+    template({"Fn": {"Environment": {"Variables": {"A": {"Ref": "P"}}}}},
+             parameters={"P": {"Type": "String", "Default": {"Ref": "P"}}}),
+    template({"Fn": {"Environment": {"Variables": {"A": {"Fn::FindInMap": ["M", "a", "k"]}}}}},
+             mappings={"M": {"a": {"k": {"Fn::FindInMap": ["M", "a", "k"]}}}}),
+    template({"Fn": {"Environment": {"Variables": {"A": {"Fn::Select": ["²", ["x", "y"]]}}}}}),
+])
+def test_self_references_and_odd_indices_are_compared_as_written(body: dict[str, Any]) -> None:
+    """Malformed on purpose: no crash, and a template compared with itself does not change."""
+    assert changed_names(body, body) == set()
+
+
+def test_properties_that_are_no_value_are_no_properties() -> None:
+    body = template({})
+    body["Resources"]["Fn"] = {"Type": "AWS::Lambda::Function",
+                               "Properties": {"Ref": "AWS::NoValue"}}
+    assert compare(body, body).findings == ()
+
+
+def test_text_pieces_of_a_join_are_one_text_before_references_are_read() -> None:
+    """``"$"`` and ``"{P}"`` joined are the text ``${P}``, not a reference to ``P``."""
+    side = stack(template({"Fn": {}}, parameters={"P": {"Type": "String"}}))
+    joined = {"Fn::Join": ["", ["$", "{P}", {"Ref": "AWS::Region"}]]}
+    assert Resolver(side).value(joined) == {"Fn::Sub": "${!P}${AWS::Region}"}

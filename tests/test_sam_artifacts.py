@@ -209,3 +209,34 @@ def test_a_layer_folder_inside_the_code_folder_is_the_layers_not_the_functions(
     assert main(["check", "-t", str(head), "-b", str(base), "-f", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert [f["rule"] for f in report["findings"]] == ["LG001"]
+
+
+def test_another_functions_folder_inside_the_code_folder_is_still_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``CodeUri: .`` around another function's ``CodeUri: shared/``: the outer function ships
+    and may import that folder, so an edit there is a code change of both."""
+    sam = (
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Outer:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: .\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Environment: {{Variables: {{MODE: {mode}}}}}\n"
+        "  Inner:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {{CodeUri: shared/, Handler: lib.handler, Runtime: python3.12}}\n"
+    )
+    for side, mode, code in (("base", "a", "1"), ("head", "b", "2")):
+        folder = tmp_path / side
+        (folder / "shared").mkdir(parents=True)
+        (folder / "template.yaml").write_text(sam.format(mode=mode), encoding="utf-8")
+        (folder / "app.py").write_text("from shared import lib\n", encoding="utf-8")
+        (folder / "shared" / "lib.py").write_text(f"VALUE = {code}\n", encoding="utf-8")
+    head, base = tmp_path / "head" / "template.yaml", tmp_path / "base" / "template.yaml"
+    assert main(["check", "-t", str(head), "-b", str(base), "-f", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["rule"], f["resource"]) for f in report["findings"]] == [("LG001", "Outer")]

@@ -80,8 +80,8 @@ def _property_changes(
     ``diff.new_values``), so a value spelled differently but deployed alike is no change.
     """
     changes: list[PropertyChange] = []
-    old_values = diff.old_values.value(before)
-    new_values = diff.new_values.value(after)
+    old_values = _mapping(diff.old_values.value(before))
+    new_values = _mapping(diff.new_values.value(after))
     for name in sorted(set(before) | set(after)):
         old_value = old_values.get(name, diff.old_values.value(DEFAULTS.get(name)))
         new_value = new_values.get(name, diff.new_values.value(DEFAULTS.get(name)))
@@ -117,6 +117,11 @@ def _parameter_through(diff: StackDiff, before: Any, after: Any) -> str | None:
         if hit.attribute is None and not hit.literal and hit.target in diff.changed_parameters:
             return hit.target
     return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Evaluated properties; ``Properties: !Ref AWS::NoValue`` (or another non-mapping) has none."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _unknowns(diff: StackDiff, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:

@@ -46,7 +46,9 @@ PSEUDO: Final = frozenset(
     }
 )
 _LIST_TYPES = ("CommaDelimitedList", "List<")
+_SSM_TYPE = "AWS::SSM::Parameter::Value<"
 _SUB_TOKEN = re.compile(r"\$\{([^}]*)\}")
+_INDEX = re.compile(r"[0-9]+")
 
 
 class _NoValue:
@@ -123,16 +125,15 @@ class Resolver:
         if name in self._symbolic or name not in self._stack.parameters:
             return None
         value = self._stack.parameter_value(name)
-        if value is None:
-            return None
         kind = str(self._stack.parameters[name].get("Type", ""))
+        if value is None or kind.startswith(_SSM_TYPE):
+            return None  # an SSM parameter's value is read at deploy time: not known here
         if kind.startswith(_LIST_TYPES):
             if isinstance(value, list):
-                return [str(self.value(item)) for item in value]
+                items = [_literal(item) for item in value]
+                return items if all(isinstance(item, str) for item in items) else None
             return [item.strip() for item in str(value).split(",")]
-        if isinstance(value, list):  # a list default of a text parameter: not deployable as is
-            return None
-        resolved = self.value(value)
+        resolved = _literal(value)  # a parameter value is a literal, never a function
         return resolved if isinstance(resolved, str) else None
 
     def _ref(self, arg: Any) -> Any:
@@ -202,7 +203,7 @@ class Resolver:
             index, items = resolved
             if (
                 isinstance(index, str)
-                and index.isdigit()
+                and _INDEX.fullmatch(index) is not None
                 and isinstance(items, list)
                 and int(index) < len(items)
             ):
@@ -225,7 +226,7 @@ class Resolver:
         if all(isinstance(key, str) for key in (name, top, second)):
             found = _lookup(self._mappings, name, top, second)
             if found is not _MISSING:
-                return self.value(found)
+                return _literal(found)  # mapping values are literals, never functions
             fallback = resolved[3] if len(resolved) == 4 else None
             if isinstance(fallback, Mapping) and "DefaultValue" in fallback:
                 return fallback["DefaultValue"]
@@ -240,11 +241,11 @@ class Resolver:
             return None
         if isinstance(second, str):
             return {
-                str(top): self.value(entries[second])
+                str(top): _literal(entries[second])
                 for top, entries in table.items()
                 if isinstance(entries, Mapping) and second in entries
             }
-        return self.value(table)
+        return _literal(table)
 
     def _length(self, arg: Any) -> Any:
         resolved = self.value(arg)
@@ -352,6 +353,16 @@ def _lookup(mappings: Mapping[str, Any], name: str, top: str, second: str) -> An
     return level
 
 
+def _literal(value: Any) -> Any:
+    """A literal of the template (a parameter value, a mapping entry) with its numbers and
+    booleans as text; anything that looks like a function stays as written, unevaluated."""
+    if isinstance(value, bool | int | float):
+        return _scalar(value)
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    return value
+
+
 def _scalar(value: bool | int | float) -> str:
     """A number or boolean as the text CloudFormation passes on (``30``, ``"30"``: one value)."""
     if isinstance(value, bool):
@@ -376,6 +387,7 @@ def _canonical_text(pieces: list[Any]) -> Any:
     other unknown piece keeps the whole as an ``Fn::Join`` of its pieces)."""
     if all(isinstance(piece, str) for piece in pieces):
         return "".join(pieces)
+    pieces = _merged(pieces)  # "$" and "{P}" next to each other are the text "${P}"
     text: list[str] = []
     for piece in pieces:
         if isinstance(piece, str):

@@ -114,19 +114,39 @@ def _deployed_views(
     new: Sequence[StackTemplate], old: Sequence[StackTemplate] | None
 ) -> tuple[list[StackTemplate], list[StackTemplate] | None]:
     """Each stack as it deploys: resources, outputs and ``Fn::If`` branches whose condition is
-    false are left out. A parameter unknown on either side of a pair leaves the conditions
-    that read it undecided on both, so that both sides keep the same resources."""
+    false are left out. A parameter unknown on either side of a pair, or passed in by a parent
+    stack (whose value this side does not settle), leaves the conditions that read it
+    undecided on both, so that both sides keep the same resources."""
     pairs = pair_stacks(new, old or [])
     views: dict[int, StackTemplate] = {}
     for stack, baseline in pairs:
         undecided = undecided_parameters(baseline, stack) if baseline is not None else set()
-        views[id(stack)] = deployed_view(stack, Resolver(stack, undecided))
+        undecided |= _passed_in(stack, new)
         if baseline is not None:
+            undecided |= _passed_in(baseline, old or [])
             views[id(baseline)] = deployed_view(baseline, Resolver(baseline, undecided))
-    new_views = [views.get(id(stack)) or deployed_view(stack) for stack in new]
+        views[id(stack)] = deployed_view(stack, Resolver(stack, undecided))
+    new_views = [views.get(id(s)) or deployed_view(s, _resolver(s, new)) for s in new]
     if old is None:
         return new_views, None
-    return new_views, [views.get(id(stack)) or deployed_view(stack) for stack in old]
+    return new_views, [views.get(id(s)) or deployed_view(s, _resolver(s, old)) for s in old]
+
+
+def _resolver(stack: StackTemplate, side: Sequence[StackTemplate]) -> Resolver:
+    return Resolver(stack, _passed_in(stack, side))
+
+
+def _passed_in(stack: StackTemplate, side: Sequence[StackTemplate]) -> set[str]:
+    """The parameters a nested stack's parent passes to it (their values are the parent's
+    to give, not the child's defaults)."""
+    if stack.parent is None:
+        return set()
+    parents = [s for s in side if s.name == stack.parent[0]]
+    resource = parents[0].resources.get(stack.parent[1]) if parents else None
+    if resource is None:
+        return set(stack.parameters)  # the parent is not at hand: none of them is known
+    passed = resource.properties.get("Parameters")
+    return {str(name) for name in passed} if isinstance(passed, Mapping) else set()
 
 
 def _depth(stack: StackTemplate, side: Sequence[StackTemplate]) -> int:

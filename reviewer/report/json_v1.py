@@ -228,7 +228,7 @@ class _Reader:
     def member(self, key: str, kind: type[E]) -> E:
         """The member of the enum ``kind`` that the field spells."""
         value = self._get(key)
-        if value not in {m.value for m in kind}:
+        if not isinstance(value, str) or value not in {m.value for m in kind}:
             raise self._fail(key, "one of " + ", ".join(m.value for m in kind))
         return kind(value)
 
@@ -275,6 +275,8 @@ def read_report(path: Path) -> Report:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"is not JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise InputError(path, "is nested too deeply to be a latest-guard report") from None
     return report_from_document(document, str(path))
 
 

@@ -18,9 +18,10 @@ outside git are hashed whole, hidden files aside. Never hashed, at any depth of 
   ``AWS::Serverless-2016-10-31`` transform. (A function that ships such a file as data, a
   template it deploys itself, has a change of that file not counted as a code change.)
 
-A folder inside the code folder that the template names as another resource's artifact (a
-layer's ``ContentUri``, another function's ``CodeUri``) is that resource's, not part of the
-code around it. A zip function that names no code at all (no ``CodeUri``, ``InlineCode`` or
+A folder inside the code folder that the template names as a layer's ``ContentUri`` (or an
+API's or state machine's ``DefinitionUri``) is that resource's, not part of the code around it;
+another function's ``CodeUri`` inside it stays (the code around it may import it). A zip
+function that names no code at all (no ``CodeUri``, ``InlineCode`` or
 ``ImageUri``, and no ``CodeUri`` in ``Globals``) is built by ``sam build`` from the template's
 own folder (SAM CLI's default ``CodeUri`` is ``.``), and is hashed so here.
 
@@ -152,13 +153,14 @@ def localise_artifacts(
             # As ``sam build`` does (SAM CLI's default CodeUri): the template's own folder.
             properties["CodeUri"] = "."
         holders.append((str(logical_id), resource, properties))
+    # Layers' content and API or state machine definitions are never a function's code; another
+    # function's folder may well be (code imports it), so it stays in.
     artifacts = [
         properties.get(name)
         for _, resource, properties in holders
         for name in ARTIFACT_PROPERTIES.get(str(resource.get("Type")), ())
+        if name != "CodeUri"
     ]
-    if global_code and isinstance(globals_function, dict):
-        artifacts.append(globals_function.get("CodeUri"))
     local = _Localiser(template, line_of, stack, _local_paths(template, artifacts))
     if isinstance(globals_function, dict):
         local.replace(
@@ -214,8 +216,8 @@ class _Localiser:
         self.template = template
         self.line_of = line_of
         self.stack = stack
-        #: Every local artifact path of the template: one inside another's folder is that
-        #: other resource's artifact, not part of the code around it.
+        #: The local layer contents and definitions of the template: one inside a code folder
+        #: is that resource's, not part of the code around it.
         self.artifacts = artifacts
         self.hashes: dict[Path, str] = {}
         self.unread: list[UnreadCode] = []
