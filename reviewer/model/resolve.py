@@ -395,7 +395,7 @@ def _canonical_text(pieces: list[Any]) -> Any:
             continue
         token = _token(piece)
         if token is None:
-            return {"Fn::Join": ["", _merged(pieces)]}
+            return {"Fn::Join": ["", pieces]}
         text.append("${" + token + "}")
     return {"Fn::Sub": "".join(text)}
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from reviewer.contract.paths import inside
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.sides import Side
@@ -91,9 +92,9 @@ def base_error_text(exc: InputError, worktree: Path, ref: str) -> str:
     """An input error of the baseline side, named the git way: ``base (REF):path:line:
     message``, with the path inside the repository and no temporary work tree in it."""
     where = f"base ({ref})"
-    inside = _inside(Path(exc.path), worktree)
-    if inside is not None:
-        where += f":{inside}"
+    found = inside(str(exc.path), worktree)
+    if found is not None:
+        where += f":{found}"
     if exc.line is not None:
         where += f":{exc.line}"
     message = exc.message
@@ -101,13 +102,3 @@ def base_error_text(exc: InputError, worktree: Path, ref: str) -> str:
         message = message.replace(f"{root}{os.sep}", "").replace(root, ".")
     return f"{where}: {message}"
 
-
-def _inside(path: Path, worktree: Path) -> str | None:
-    """``path`` relative to ``worktree`` (posix), or None when it is elsewhere."""
-    for root in (worktree, worktree.resolve()):
-        for candidate in (path, path.resolve()):
-            try:
-                return candidate.relative_to(root).as_posix()
-            except ValueError:
-                continue
-    return None
