@@ -426,3 +426,18 @@ def test_text_pieces_of_a_join_are_one_text_before_references_are_read() -> None
     side = stack(template({"Fn": {}}, parameters={"P": {"Type": "String"}}))
     joined = {"Fn::Join": ["", ["$", "{P}", {"Ref": "AWS::Region"}]]}
     assert Resolver(side).value(joined) == {"Fn::Sub": "${!P}${AWS::Region}"}
+
+
+def test_a_value_read_from_a_parameter_is_never_shown() -> None:
+    """``Runtime: python3.11`` becoming ``!Ref Runtime``: the change is named, the parameter's
+    value is not printed; literals on both sides are still shown."""
+    old = template({"Fn": {"Code": CODE_V1, "Runtime": "python3.11"}})
+    new = template({"Fn": {"Code": CODE_V2, "Runtime": {"Ref": "Runtime"}}},
+                   parameters={"Runtime": {"Type": "String", "Default": "python3.12"}})
+    (finding,) = compare(old, new).findings
+    (runtime,) = [c for c in finding.changes if c.name == "Runtime"]
+    assert runtime.detail is None and "python3.12" not in finding.message
+    literal = template({"Fn": {"Code": CODE_V2, "Runtime": "python3.12"}})
+    (finding,) = compare(old, literal).findings
+    (runtime,) = [c for c in finding.changes if c.name == "Runtime"]
+    assert runtime.detail == "python3.11 → python3.12"

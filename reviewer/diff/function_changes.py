@@ -97,7 +97,12 @@ def _property_changes(
                 how = ChangeHow.BY_PARAMETER
                 changes.append(PropertyChange(name, side_of(name), how, None, through))
             else:
-                changes.append(_describe(name, old_value, new_value))
+                # Values are shown only as the template writes them: one that comes from a
+                # parameter or a mapping is a value this tool never prints.
+                written = _plain(before.get(name, DEFAULTS.get(name))) and _plain(
+                    after.get(name, DEFAULTS.get(name))
+                )
+                changes.append(_describe(name, old_value, new_value, show=written))
             continue
         causes = diff.causes(new_value)
         if causes:
@@ -166,14 +171,14 @@ def _code_identity(hashes: Mapping[str, tuple[str, ...]], function: str, code: A
     return (hashes[function], {k: v for k, v in code.items() if k not in location})
 
 
-def _describe(name: str, old: Any, new: Any) -> PropertyChange:
+def _describe(name: str, old: Any, new: Any, *, show: bool = True) -> PropertyChange:
     side = side_of(name)
     if old is None:
         return PropertyChange(name, side, ChangeHow.ADDED)
     if new is None:
         return PropertyChange(name, side, ChangeHow.REMOVED)
     detail: str | None = None
-    if name in SHOW_VALUES and _plain(old) and _plain(new):
+    if show and name in SHOW_VALUES and _plain(old) and _plain(new):
         detail = f"{_show(old)} → {_show(new)}"
     elif name == "Layers" and isinstance(old, list) and isinstance(new, list):
         detail = _layer_detail(old, new)
