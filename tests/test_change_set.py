@@ -44,7 +44,7 @@ from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.errors import InputError
 from reviewer.model.app import AppGraph
 from reviewer.report import REPORTERS
-from reviewer.rules.base import StackContext
+from reviewer.rules.base import ChangeRule, StackContext
 from reviewer.rules.registry import RULES
 from reviewer.sources import load_side
 from reviewer.sources.aws.change_set import (
@@ -682,7 +682,10 @@ def compare(tmp_path: Path, old: str, new: str, name: str) -> StackContext:
 
 
 def check(context: StackContext) -> list[Finding]:
-    return [finding for rule in RULES for finding in rule().check(context)]
+    return [
+        finding for rule in RULES if issubclass(rule, ChangeRule)
+        for finding in rule().check(context)
+    ]
 
 
 def render(context: StackContext, findings: list[Finding]) -> dict[str, str]:

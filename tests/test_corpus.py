@@ -1,7 +1,9 @@
 """Robustness sweeps over the shared corpus of real templates, read in place (never copied).
 
-- Every template analysed against itself gives no finding, or is refused with a clean
-  ``InputError``: through the CLI, exit status 2 and one line on stderr that names the file.
+- Every template analysed against itself gives no finding of a change rule, or is refused
+  with a clean ``InputError``: through the CLI, exit status 2 and one line on stderr that names
+  the file. The rules that judge one template (LG004) do fire there: their findings must be
+  exactly those judged by hand in ``corpus_template_findings.tsv``.
 - Every template with an ``AWS::Lambda::Function``, with the code and the layers of one function
   changed, analysed against the original never raises (findings are expected there).
 
@@ -28,6 +30,7 @@ from support import validate
 
 from reviewer.cli import main
 from reviewer.config import Config
+from reviewer.contract.enums import RuleScope
 from reviewer.contract.report import Report
 from reviewer.errors import InputError
 from reviewer.model.consumers import Role
@@ -36,6 +39,7 @@ from reviewer.model.resolve import Resolver
 from reviewer.model.template import ALIAS, FUNCTION, VERSION, StackTemplate
 from reviewer.pipeline.analysis import analyze
 from reviewer.report import REPORTERS
+from reviewer.rules.registry import RULES
 from reviewer.sources import load_side
 
 # Coverage is not traced during the sweeps: they run code the other tests cover, over 1,495
@@ -118,6 +122,8 @@ class SelfSweep:
     cli_problems: dict[Path, str] = field(default_factory=dict)
     cli_runs: int = 0
     seconds: float = 0.0
+    #: Findings of the rules that judge one template: (corpus path, stack/function) -> text.
+    template_findings: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def summary(self) -> str:
         groups: dict[str, list[Path]] = defaultdict(list)
@@ -174,12 +180,14 @@ def check_acceptance_through_cli(path: Path, output: Path) -> str | None:
 
 
 def test_every_template_against_itself_gives_no_finding(
-    corpus: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: list[Path], shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No change rule fires; the template rules' findings are exactly the judged ones."""
     monkeypatch.chdir(tmp_path)  # the CLI finds no configuration file from here
     output = tmp_path / "report.json"
     config = Config()
     sweep = SelfSweep()
+    root = shared_dir / "corpus"
     start = perf_counter()
     for index, path in enumerate(corpus):
         sweep.analysed += 1
@@ -201,10 +209,17 @@ def test_every_template_against_itself_gives_no_finding(
         except Exception:
             sweep.crashes[path] = crash_text("analyze")
             continue
-        if report.findings:
-            sweep.findings[path] = [f"{f.rule} {f.stack}/{f.resource}" for f in report.findings]
+        judged_alone = [f for f in report.findings if f.rule in TEMPLATE_RULES]
+        for finding in judged_alone:
+            key = (path.relative_to(root).as_posix(), f"{finding.stack}/{finding.resource}")
+            sweep.template_findings[key] = f"{finding.rule}: {finding.message}"
+        changed = [f for f in report.findings if f.rule not in TEMPLATE_RULES]
+        if changed:
+            sweep.findings[path] = [f"{f.rule} {f.stack}/{f.resource}" for f in changed]
             continue
         sweep.clean += 1
+        if judged_alone:
+            continue  # the CLI would exit 1 for them: the sample below expects a clean run
         if index % CLI_SAMPLE_EVERY == 0:
             sweep.cli_runs += 1
             problem = check_acceptance_through_cli(path, output)
@@ -217,6 +232,40 @@ def test_every_template_against_itself_gives_no_finding(
         f"{summary}\n{sweep.problems()}"
     )
     assert sweep.clean + len(sweep.rejected) == len(corpus), summary
+    assert_judged(sweep.template_findings)
+
+
+def assert_judged(found: Mapping[tuple[str, str], str]) -> None:
+    """The template rules' findings are exactly the judged ones."""
+    judged = judged_template_findings()
+    print(f"template-rule findings on the corpus: {len(found)} ({len(judged)} judged)")
+    unjudged = sorted(set(found) - set(judged))
+    gone = sorted(set(judged) - set(found))
+    assert not unjudged and not gone, (
+        "template-rule findings differ from tests/corpus_template_findings.tsv\n"
+        + clip(f"new: {p} {r}: {found[(p, r)]}" for p, r in unjudged)
+        + "\n" + clip(f"gone: {p} {r}" for p, r in gone)
+    )
+
+
+#: The rules that judge one template: on a template compared with itself they may fire.
+TEMPLATE_RULES = frozenset(
+    rule.id for rule in RULES if rule.scope is RuleScope.TEMPLATE
+)
+JUDGED = Path(__file__).parent / "corpus_template_findings.tsv"
+
+
+def judged_template_findings() -> dict[tuple[str, str], str]:
+    """The template-rule findings on the corpus, each judged by hand: (corpus path,
+    stack/function) -> verdict and why."""
+    rows = JUDGED.read_text(encoding="utf-8").splitlines()
+    judged: dict[tuple[str, str], str] = {}
+    for row in rows:
+        if not row.strip() or row.startswith("#"):
+            continue
+        path, function, verdict = row.split("\t", 2)
+        judged[(path, function)] = verdict
+    return judged
 
 
 def first_function(stack: StackTemplate) -> str | None:

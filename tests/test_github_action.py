@@ -115,7 +115,9 @@ class Scenario:
         self.head_sha = _git(self.workspace, "rev-parse", "HEAD")
         pull = self.state.pulls[self.number]
         pull.head_sha = self.head_sha
-        pull.files = [PullFile(name, _patch(DEPLOYED[name], text)) for name, text in files.items()]
+        pull.files = [
+            PullFile(name, _patch(DEPLOYED.get(name, ""), text)) for name, text in files.items()
+        ]
         return self.head_sha
 
     def pull_request_event(self, *, fork: bool = False) -> dict[str, Any]:
@@ -519,6 +521,42 @@ def test_a_clean_pull_request_gets_a_green_check_and_no_comment(scenario: Scenar
     (check,) = scenario.state.check_runs.values()
     assert (check["conclusion"], check["output"]["title"]) == ("success", "no findings")
     assert not scenario.state.issue_comments and not scenario.state.reviews
+
+
+CHECKOUT = "infra/checkout.yaml"
+CHECKOUT_TEMPLATE = """\
+Resources:
+  Checkout:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: {S3Bucket: artifacts, S3Key: checkout/1.zip}
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/checkout
+      Runtime: python3.12
+      Architectures: [arm64]
+      Layers:
+        - arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Python312-ARM:104
+        - arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:68
+"""
+
+
+def test_a_new_template_with_a_layer_for_the_other_architecture_fails_the_check(
+    scenario: Scenario,
+) -> None:
+    """A template added by the pull request has no baseline; the layer rule judges it alone."""
+    scenario.commit({**CODE_ONLY, CHECKOUT: CHECKOUT_TEMPLATE})
+    code = scenario.run(
+        scenario.pull_request_event(), template=f"{ORDERS}\n{BILLING}\n{CHECKOUT}"
+    )
+    assert code == 1, scenario.log
+    (check,) = scenario.state.check_runs.values()
+    assert check["conclusion"] == "failure"
+    assert check["output"]["title"].startswith("1 error")
+    (comment,) = scenario.our_comments()
+    assert (comment["path"], comment["line"]) == (CHECKOUT, 9)
+    assert "**LG004 layer-architecture (error)**" in comment["body"]
+    assert "Datadog-Extension is built for x86\\_64 only" in comment["body"]
+    assert "Datadog-Extension-ARM" in comment["body"]
 
 
 def test_an_unwritable_runner_file_is_one_error_line_not_a_traceback(

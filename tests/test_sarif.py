@@ -101,7 +101,8 @@ def test_driver_describes_the_tool_and_every_rule() -> None:
         assert "## Why is this bad?" in descriptor["help"]["markdown"]
         assert descriptor["properties"]["tags"][-1] == rule.name
     levels = {r["id"]: r["defaultConfiguration"]["level"] for r in driver["rules"]}
-    assert levels == {"LG001": "error", "LG002": "warning", "LG003": "warning", "LG005": "warning"}
+    assert levels == {"LG001": "error", "LG002": "warning", "LG003": "warning", "LG004": "error",
+                      "LG005": "warning"}
 
 
 @pytest.mark.parametrize(

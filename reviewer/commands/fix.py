@@ -120,7 +120,7 @@ def fix_files(
         outcome.baseline = template
         return outcome
     if baseline is None:
-        return _wire_all(template, text)
+        return _wire_all(template, text, config or Config())
     return _fix_against(template, text, baseline, config or Config(), str(baseline))
 
 
@@ -187,7 +187,9 @@ def _read(path: Path) -> str:
 # -- without a baseline: the wiring of every exposed function ------------------------------------
 
 
-def _wire_all(template: Path, text: str) -> Outcome:
+def _wire_all(template: Path, text: str, config: Config) -> Outcome:
+    """Every exposed function wired through an alias; what the template rules still find in
+    the result (a layer built for the other architecture) is left for the user, named."""
     outcome = Outcome(template, text, text)
     with copies(template) as (copy,):
         for _ in range(MAX_ROUNDS):
@@ -207,6 +209,9 @@ def _wire_all(template: Path, text: str) -> Outcome:
                     break
             if not changed:
                 break
+        copy.write(outcome.after)
+        report = analyze(copy.load(), None, config, "none")
+        outcome.remaining = [f for f in report.findings if not f.suppressed]
     outcome.notes.extend(outcome.patch_notes())
     return outcome
 

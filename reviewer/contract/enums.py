@@ -95,3 +95,14 @@ class FixNeed(StrEnum):
     #: Publish a new version whenever code or configuration changes: a version whose logical
     #: id carries a hash of all the function's properties.
     REPUBLISH = "republish"
+    #: Swap a layer for its build for the function's architecture: a configuration change the
+    #: rule spells out itself (no alias wiring).
+    MATCHING_LAYER = "matching layer"
+
+
+class RuleScope(StrEnum):
+    """What a rule looks at: a stack's change (the deployed side against the new one), or the
+    new template alone (it runs on every stack, with or without a baseline)."""
+
+    CHANGE = "change"
+    TEMPLATE = "template"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from reviewer.contract.enums import ConsumerView, FailOn, FixNeed, Severity, StackStatus
+from reviewer.contract.enums import (
+    ConsumerView,
+    FailOn,
+    FixNeed,
+    RuleScope,
+    Severity,
+    StackStatus,
+)
 from reviewer.contract.findings import Finding
 
 
@@ -21,6 +28,7 @@ class RuleInfo:
     doc: str
     view: ConsumerView = ConsumerView.TRAFFIC
     needs: FixNeed | None = None
+    scope: RuleScope = RuleScope.CHANGE
 
 
 @dataclass(frozen=True)

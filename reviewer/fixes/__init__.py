@@ -13,6 +13,9 @@ One builder per framework (``StackTemplate.framework``), picked from :data:`BUIL
 The builders and the wiring they share live in :mod:`.builders`; they edit the user's file with
 the format-keeping kit in :mod:`.edit`.
 
+A finding whose fix is a matching layer (``FixNeed.MATCHING_LAYER``) keeps the rule's words: the
+builders wire aliases, which a layer swap does not need.
+
 A builder gets every finding about one function and returns one
 :class:`~reviewer.contract.findings.Fix` for all of them (the edits must apply together), or
 None; the rule's textual fix stays then.
@@ -25,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from reviewer.contract.enums import FixNeed
 from reviewer.contract.findings import Finding, Fix
 from reviewer.fixes.builders import cdk, cloudformation, sam, serverless
 from reviewer.fixes.builders.base import Builder
@@ -60,7 +64,8 @@ def attach_fixes(
     """
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
-        if not finding.suppressed and finding.stack in contexts:
+        wired = finding.needs is not FixNeed.MATCHING_LAYER
+        if wired and not finding.suppressed and finding.stack in contexts:
             groups[(finding.stack, finding.resource)].append(finding)
     built: dict[tuple[str, str], Fix] = {}
     for (stack, function), group in groups.items():

@@ -18,7 +18,6 @@ from reviewer.model.intrinsics import Hit, find_hits, qualifier_in_suffix
 from reviewer.model.references import ReferenceGraph, Resolution
 from reviewer.model.template import StackTemplate
 
-NESTED_STACK = "AWS::CloudFormation::Stack"
 _MAX_HOPS = 8
 _SUB_TOKEN = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -80,45 +79,71 @@ class AppGraph:
     def _hops(self, stack: StackTemplate, hit: Hit) -> Iterator[tuple[StackTemplate, Hit]]:
         """The references a cross-stack hop leads to, in the stack they belong to."""
         if hit.attribute == "Fn::GetStackOutput":
-            yield from self._stack_output(stack, hit.imported)
-            return
-        if hit.imported is not None:
-            name = evaluate(hit.imported, stack)
-            exported = self._exports.get(name) if name is not None else None
-            if exported is not None:
-                source = self.stacks[exported[0]]
-                yield from ((source, inner) for inner in find_hits(exported[1]))
-            return
-        if hit.attribute is None and hit.target in stack.parameters and stack.parent:
-            parent_name, logical_id = stack.parent
-            parent = self.stacks.get(parent_name)
-            resource = parent.resources.get(logical_id) if parent else None
-            if parent is not None and resource is not None:
-                passed = resource.properties.get("Parameters")
-                if isinstance(passed, Mapping) and hit.target in passed:
-                    yield from ((parent, inner) for inner in find_hits(passed[hit.target]))
-            return
-        target = stack.resources.get(hit.target)
-        attribute = hit.attribute or ""
-        if target is not None and target.type == NESTED_STACK and attribute.startswith("Outputs."):
-            child = self.stacks.get(self._children.get((stack.name, hit.target), ""))
-            output = child.outputs.get(attribute.removeprefix("Outputs.")) if child else None
-            if child is not None and output is not None:
-                yield from ((child, inner) for inner in find_hits(output.get("Value")))
+            written: Any = {"Fn::GetStackOutput": hit.imported}
+        elif hit.imported is not None:
+            written = {"Fn::ImportValue": hit.imported}
+        elif hit.attribute is None:
+            written = {"Ref": hit.target}
+        else:
+            written = {"Fn::GetAtt": [hit.target, hit.attribute]}
+        handed = self.handed_over(stack, written)
+        if handed is not None:
+            source, value = handed
+            yield from ((source, inner) for inner in find_hits(value))
 
+    def handed_over(self, stack: StackTemplate, value: Any) -> tuple[StackTemplate, Any] | None:
+        """Where a value comes from when another stack hands it over, one hop back: a nested
+        stack's parameter (the value its parent passes), an import (the exported value), a
+        nested stack's output, another stack's output (``Fn::GetStackOutput``). None when the
+        value is none of those or its source is not at hand."""
+        if not isinstance(value, Mapping) or len(value) != 1:
+            return None
+        ((function, arg),) = value.items()
+        hop = {
+            "Ref": self._passed_in,
+            "Fn::ImportValue": self._imported,
+            "Fn::GetStackOutput": self._stack_output_value,
+            "Fn::GetAtt": self._nested_output,
+        }.get(str(function))
+        return hop(stack, arg) if hop is not None else None
 
-    def _stack_output(
+    def _passed_in(self, stack: StackTemplate, name: Any) -> tuple[StackTemplate, Any] | None:
+        if not isinstance(name, str) or name not in stack.parameters or stack.parent is None:
+            return None
+        parent = self.stacks.get(stack.parent[0])
+        resource = parent.resources.get(stack.parent[1]) if parent is not None else None
+        passed = resource.properties.get("Parameters") if resource is not None else None
+        if parent is None or not isinstance(passed, Mapping) or name not in passed:
+            return None
+        return parent, passed[name]
+
+    def _imported(self, stack: StackTemplate, arg: Any) -> tuple[StackTemplate, Any] | None:
+        name = evaluate(arg, stack)
+        exported = self._exports.get(name) if name is not None else None
+        return (self.stacks[exported[0]], exported[1]) if exported is not None else None
+
+    def _stack_output_value(
         self, stack: StackTemplate, arg: Any
-    ) -> Iterator[tuple[StackTemplate, Hit]]:
-        """``Fn::GetStackOutput {StackName, OutputName}``: that stack's output value."""
+    ) -> tuple[StackTemplate, Any] | None:
         if not isinstance(arg, Mapping):
-            return
-        name = evaluate(arg.get("StackName"), stack)
+            return None
+        source = self.stacks.get(evaluate(arg.get("StackName"), stack) or "")
         output_name = evaluate(arg.get("OutputName"), stack)
-        source = self.stacks.get(name) if name is not None else None
         output = source.outputs.get(output_name) if source and output_name else None
-        if source is not None and output is not None:
-            yield from ((source, inner) for inner in find_hits(output.get("Value")))
+        return (source, output.get("Value")) if source and output else None
+
+    def _nested_output(self, stack: StackTemplate, arg: Any) -> tuple[StackTemplate, Any] | None:
+        if isinstance(arg, str):
+            target, _, attribute = arg.partition(".")
+        elif isinstance(arg, list) and len(arg) == 2:
+            target, attribute = str(arg[0]), str(arg[1])
+        else:
+            return None
+        if not attribute.startswith("Outputs."):
+            return None
+        child = self.stacks.get(self._children.get((stack.name, target), ""))
+        output = child.outputs.get(attribute.removeprefix("Outputs.")) if child else None
+        return (child, output.get("Value")) if child and output else None
 
 
 def evaluate(value: Any, stack: StackTemplate) -> str | None:

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from reviewer.sources.aws.change_set import ChangeSetFacts
 from reviewer.contract.enums import StackStatus
 from reviewer.contract.report import Report, StackSummary
-from reviewer.rules.base import StackContext
+from reviewer.rules.base import ChangeRule, StackContext, TemplateContext, TemplateRule
 from reviewer.rules.latest_race import LatestRace, why_quiet
 from reviewer.rules.registry import RULES, catalogue
+from reviewer.rules.together import read_together
 
 
 def pair_stacks(
@@ -66,9 +67,12 @@ def _analyze(
     missing: Mapping[str, str],
 ) -> Report:
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
+    change_rules = [rule for rule in rules if isinstance(rule, ChangeRule)]
+    template_rules = [rule for rule in rules if isinstance(rule, TemplateRule)]
     races_checked = any(isinstance(rule, LatestRace) for rule in rules)
     new, old = _deployed_views(new, old)
     new_app = AppGraph(new)
+    resolvers = _Resolvers(new)
     old_app = AppGraph(old or [])
     pairs = pair_stacks(new, old or [])
     contexts: dict[str, StackContext] = {}
@@ -92,10 +96,16 @@ def _analyze(
     stacks: list[StackSummary] = []
     for stack, _ in pairs:
         context = contexts.get(stack.name)
+        alone = TemplateContext(stack, new_app, resolvers, context)
+        judged = [f for rule in template_rules for f in rule.check(alone)]
+        findings.extend(_suppress(f, stack, config) for f in judged)
         if context is None:
-            stacks.append(_new_stack(stack, old is not None, missing.get(stack.name)))
+            ran = tuple(rule.id for rule in template_rules)
+            stacks.append(_new_stack(stack, old is not None, missing.get(stack.name), ran))
             continue
-        found = [_suppress(f, context, config) for rule in rules for f in rule.check(context)]
+        found = [
+            _suppress(f, stack, config) for rule in change_rules for f in rule.check(context)
+        ]
         findings.extend(found)
         explained = found if races_checked else None
         stacks.append(_summary(context, len(stack.of_type(FUNCTION)), explained))
@@ -105,7 +115,7 @@ def _analyze(
         for s in old or []
         if s.name not in paired
     )
-    findings = attach_fixes(findings, contexts)
+    findings = read_together(attach_fixes(findings, contexts))
     findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
     return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on, catalogue())
 
@@ -134,6 +144,21 @@ def _deployed_views(
 
 def _resolver(stack: StackTemplate, side: Sequence[StackTemplate]) -> Resolver:
     return Resolver(stack, _passed_in(stack, side))
+
+
+class _Resolvers:
+    """The resolver of each stack of one side, with its own values: what a template rule
+    judges is the template as it deploys, whatever the other side holds."""
+
+    def __init__(self, side: Sequence[StackTemplate]) -> None:
+        self._side = side
+        self._made: dict[int, Resolver] = {}
+
+    def __call__(self, stack: StackTemplate) -> Resolver:
+        made = self._made.get(id(stack))
+        if made is None:
+            made = self._made[id(stack)] = _resolver(stack, self._side)
+        return made
 
 
 def _passed_in(stack: StackTemplate, side: Sequence[StackTemplate]) -> set[str]:
@@ -182,17 +207,25 @@ def _mapping(value: object) -> Mapping[str, object]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _new_stack(stack: StackTemplate, had_baseline: bool, missing: str | None) -> StackSummary:
+def _new_stack(
+    stack: StackTemplate, had_baseline: bool, missing: str | None, ran: Sequence[str]
+) -> StackSummary:
+    """A stack without a baseline; ``ran``: the rules that judged its template alone."""
     functions = len(stack.of_type(FUNCTION))
+    judged = ""
+    if ran:
+        which = " and ".join(ran)
+        judged = f" (only {which} ran: {'it judges' if len(ran) == 1 else 'they judge'} "
+        judged += "the template alone)"
     if missing is not None:
         return StackSummary(
             stack.name, str(stack.path), None, StackStatus.BASELINE_MISSING, functions, (),
             (*stack.notes, missing),
         )
     note = (
-        "no baseline: a new stack has nothing to race"
+        f"no baseline: a new stack has nothing to race{judged}"
         if had_baseline
-        else "no baseline given: pass --baseline to compare with what is deployed"
+        else f"no baseline given: pass --baseline to compare with what is deployed{judged}"
     )
     notes = (*stack.notes, note)
     return StackSummary(stack.name, str(stack.path), None, StackStatus.NEW, functions, (), notes)
@@ -229,8 +262,8 @@ def _summary(
     )
 
 
-def _suppress(finding: Finding, context: StackContext, config: Config) -> Finding:
-    resource = context.new.resources.get(finding.resource)
+def _suppress(finding: Finding, stack: StackTemplate, config: Config) -> Finding:
+    resource = stack.resources.get(finding.resource)
     reasons = resource.suppressions() if resource is not None else {}
     if finding.rule in reasons:
         return replace(

@@ -8,10 +8,10 @@ from typing import ClassVar
 from reviewer.contract.enums import Severity, Side
 from reviewer.contract.findings import Finding, Fix
 from reviewer.model.consumers import Role
-from reviewer.rules.base import Rule, StackContext, consumers_of, names
+from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
 
 
-class AliasOnLatest(Rule):
+class AliasOnLatest(ChangeRule):
     """An alias on `$LATEST` guards a function that changes: it protects nothing.
 
     ## What it does

@@ -7,10 +7,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from reviewer.contract.enums import ConsumerView, FixNeed, Severity
+from reviewer.contract.enums import ConsumerView, FixNeed, RuleScope, Severity
 from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
 from reviewer.diff.function_changes import FunctionChange, Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
+from reviewer.model.app import AppGraph
+from reviewer.model.layers import Resolvers
 from reviewer.model.references import Reference, ReferenceGraph
 from reviewer.model.template import StackTemplate
 
@@ -46,23 +48,34 @@ class StackContext:
                 yield change
 
 
+@dataclass
+class TemplateContext:
+    """One stack of the new side, judged alone: the template as it deploys (conditions
+    decided), the app it belongs to (for values handed over between stacks), each stack's
+    values, and the comparison with its baseline when there is one."""
+
+    stack: StackTemplate
+    app: AppGraph
+    resolvers: Resolvers
+    change: StackContext | None = None
+
+
 class Rule:
-    """A check over one stack context. Subclasses document themselves in their docstring.
+    """A rule's identity and traits. Rules subclass :class:`ChangeRule` or
+    :class:`TemplateRule` and document themselves in their docstring.
 
     Besides its identity, a rule says how reporters label the consumers of its findings
     (``view``) and what a fix builder must do for them (``needs``): fixes and reporters act on
-    those, never on rule ids.
+    those, never on rule ids. ``scope`` says what it looks at.
     """
 
     id: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
     default_severity: ClassVar[Severity]
+    scope: ClassVar[RuleScope]
     view: ClassVar[ConsumerView] = ConsumerView.TRAFFIC
     needs: ClassVar[FixNeed | None] = None
-
-    def check(self, context: StackContext) -> Iterator[Finding]:
-        raise NotImplementedError
 
     def finding(
         self,
@@ -97,6 +110,26 @@ class Rule:
     @classmethod
     def doc(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
+
+
+class ChangeRule(Rule):
+    """A rule about a change: it compares a stack's baseline with its new template, so it runs
+    only where there is a baseline."""
+
+    scope: ClassVar[RuleScope] = RuleScope.CHANGE
+
+    def check(self, context: StackContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class TemplateRule(Rule):
+    """A rule about one template: it judges each stack of the new side as it deploys, with or
+    without a baseline, new stacks included."""
+
+    scope: ClassVar[RuleScope] = RuleScope.TEMPLATE
+
+    def check(self, context: TemplateContext) -> Iterator[Finding]:
+        raise NotImplementedError
 
 
 def consumers_of(references: list[Reference]) -> tuple[Consumer, ...]:

@@ -11,11 +11,11 @@ from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.properties import RUNTIME_CRITICAL
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
-from reviewer.rules.base import Rule, StackContext, consumers_of, names
+from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
 from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY
 
 
-class LatestRace(Rule):
+class LatestRace(ChangeRule):
     """Code and configuration of a function change together while traffic reaches `$LATEST`.
 
     ## What it does

@@ -10,10 +10,10 @@ from reviewer.contract.findings import Finding, Fix
 from reviewer.diff.function_changes import Status
 from reviewer.model.consumers import Role
 from reviewer.model.references import Reference
-from reviewer.rules.base import Rule, StackContext, consumers_of, names
+from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
 
 
-class ProtectionRemoved(Rule):
+class ProtectionRemoved(ChangeRule):
     """A consumer that reaches the function through a version or alias goes back to `$LATEST`.
 
     ## What it does

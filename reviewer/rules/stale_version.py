@@ -9,10 +9,10 @@ from reviewer.contract.enums import FixNeed, Severity, Side
 from reviewer.contract.findings import Finding, Fix
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
-from reviewer.rules.base import Rule, StackContext, consumers_of, names
+from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
 
 
-class StaleVersion(Rule):
+class StaleVersion(ChangeRule):
     """Aliased traffic never gets the change: no new version is published.
 
     ## What it does

@@ -57,3 +57,8 @@ synth two-stack-weak-baseline baseline two-stack
 synth two-stack-weak-arm64-layer arm64-layer two-stack
 synth nested-baseline baseline nested
 synth nested-code-env code-env nested
+# Python functions instrumented by datadog-cdk-constructs-v2 (lib/datadog-stack.js), which picks
+# the Datadog layers from the architecture the L2 function was created with.
+synth datadog-x86 datadog-x86 datadog
+synth datadog-arm64 datadog-arm64 datadog
+synth datadog-arm64-override datadog-arm64-override datadog

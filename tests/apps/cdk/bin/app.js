@@ -24,6 +24,12 @@ switch (selectLayout(app.node)) {
     new cdk.Stack(app, 'Edge', { env }).templateOptions.description = 'a top-level stack';
     new ProdStage(app, 'Prod', { env, variant });
     break;
+  case 'datadog': {
+    // Required here, so that the other layouts do not load datadog-cdk-constructs-v2.
+    const { DatadogStack } = require('../lib/datadog-stack');
+    new DatadogStack(app, 'CheckoutStack', { env, variant });
+    break;
+  }
   default:
     throw new Error(`unknown layout ${selectLayout(app.node)}`);
 }

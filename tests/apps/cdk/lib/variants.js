@@ -1,7 +1,8 @@
 // The fixture variants: each is one state of the same app, synthesized into out/<name>/.
 //
 // A variant is chosen with `-c variant=NAME` (or the FIXTURE_VARIANT environment variable) and
-// the app layout with `-c layout=single|two-stack|nested` (or FIXTURE_LAYOUT).
+// the app layout with `-c layout=single|two-stack|nested|datadog` (or FIXTURE_LAYOUT). The
+// datadog layout has its own variants (DATADOG_VARIANTS).
 
 const VARIANTS = {
   // x86_64 function with the x86_64 codec layer, invoked unqualified by API, SQS and a rule.
@@ -27,11 +28,26 @@ const VARIANTS = {
   },
 };
 
+// The variants of the datadog layout (lib/datadog-stack.js): how the Checkout function gets
+// its architecture. The Receipts function has no `architecture` (x86_64) in all of them.
+const DATADOG_VARIANTS = {
+  // `architecture: X86_64`: the construct adds the x86_64 layers.
+  'datadog-x86': { architecture: 'x86_64' },
+  // `architecture: ARM_64`: the construct adds the -ARM layers.
+  'datadog-arm64': { architecture: 'arm64' },
+  // No `architecture` (x86_64 for CDK and the construct, which adds the x86_64 layers), then
+  // arm64 through the L1 escape hatch: the template has arm64 with the x86_64 layers.
+  'datadog-arm64-override': { architectureOverride: 'arm64' },
+};
+
 function selectVariant(node) {
-  const name = node.tryGetContext('variant') || process.env.FIXTURE_VARIANT || 'baseline';
-  const variant = VARIANTS[name];
+  const datadog = selectLayout(node) === 'datadog';
+  const table = datadog ? DATADOG_VARIANTS : VARIANTS;
+  const name = node.tryGetContext('variant') || process.env.FIXTURE_VARIANT
+    || (datadog ? 'datadog-x86' : 'baseline');
+  const variant = table[name];
   if (!variant) {
-    throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
+    throw new Error(`unknown variant ${name}; known: ${Object.keys(table).join(', ')}`);
   }
   return { name, ...variant };
 }
@@ -40,4 +56,4 @@ function selectLayout(node) {
   return node.tryGetContext('layout') || process.env.FIXTURE_LAYOUT || 'single';
 }
 
-module.exports = { VARIANTS, selectVariant, selectLayout };
+module.exports = { VARIANTS, DATADOG_VARIANTS, selectVariant, selectLayout };

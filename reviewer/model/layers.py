@@ -1,0 +1,174 @@
+"""A function's architecture, and the architecture each of its layers is built for.
+
+A layer's architecture is known two ways, and never guessed:
+
+- a layer version of the app (``AWS::Lambda::LayerVersion``, reached by ``Ref`` or
+  ``LayerVersionArn``, also through a parameter, a nested stack's parameter, an import or a
+  stack output) that declares ``CompatibleArchitectures``;
+- a published layer whose ARN the catalogue (:mod:`.layer_catalogue`) knows by name and
+  publisher account.
+
+Anything else (a layer whose ARN is not known here, one without ``CompatibleArchitectures``,
+a name the catalogue does not hold) is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reviewer.model.app import AppGraph
+from reviewer.model.layer_catalogue import Known, LayerArn, catalogue
+from reviewer.model.resolve import Resolver
+from reviewer.model.template import Resource, StackTemplate
+
+LAYER_VERSION = "AWS::Lambda::LayerVersion"
+DEFAULT_ARCHITECTURE = "x86_64"
+_ARCHITECTURES = frozenset({"x86_64", "arm64"})
+_MAX_HOPS = 8
+
+#: The resolver of each stack of one side, by stack name.
+Resolvers = Callable[[StackTemplate], Resolver]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What a function runs on, and whether its template says so (or it is the default)."""
+
+    name: str
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class LayerBuild:
+    """One layer of a function whose architecture is known."""
+
+    #: The position of the layer in the function's ``Layers``.
+    index: int
+    #: The layer as a person names it: a published layer's name, a layer version's logical id.
+    label: str
+    #: The architectures it runs on (both for an architecture-neutral layer).
+    architectures: frozenset[str]
+    #: A published layer: its catalogue entry.
+    published: Known | None = None
+    #: A layer version of the app: the stack and logical id that declare it.
+    declared_in: tuple[str, str] | None = None
+
+    def runs_on(self, architecture: str) -> bool:
+        return architecture in self.architectures
+
+    @property
+    def built_for(self) -> str:
+        """``x86_64``, ``arm64``, or both joined by "and"."""
+        return " and ".join(sorted(self.architectures))
+
+
+def architecture(function: Resource, resolver: Resolver) -> Architecture | None:
+    """The function's architecture as deployed; None when a parameter without a value (or an
+    image function, which has no layers) leaves it unknown."""
+    if function.properties.get("PackageType") == "Image":
+        return None
+    written = function.properties.get("Architectures")
+    if written is None:
+        return Architecture(DEFAULT_ARCHITECTURE, explicit=False)
+    value = resolver.value(written)
+    if isinstance(value, list) and len(value) == 1 and _is_architecture(value[0]):
+        return Architecture(str(value[0]), explicit=True)
+    return None
+
+
+def _is_architecture(value: Any) -> bool:
+    return isinstance(value, str) and value in _ARCHITECTURES
+
+
+def layer_builds(
+    stack: StackTemplate, function: Resource, app: AppGraph, resolvers: Resolvers
+) -> list[LayerBuild]:
+    """The layers of ``function`` whose architecture is known, in ``Layers`` order."""
+    items = resolvers(stack).value(function.properties.get("Layers", []))
+    if not isinstance(items, list):
+        return []
+    found = []
+    for index, item in enumerate(items):
+        build = _build(index, stack, item, app, resolvers)
+        if build is not None:
+            found.append(build)
+    return found
+
+
+def _build(
+    index: int, stack: StackTemplate, item: Any, app: AppGraph, resolvers: Resolvers
+) -> LayerBuild | None:
+    for origin, value in _origins(stack, item, app, resolvers):
+        text = _text(value)
+        if text is not None:
+            return _published(index, text)
+        declared = _declared(origin, value)
+        if declared is not None:
+            return _in_app(index, origin, declared, resolvers(origin))
+    return None
+
+
+def _origins(
+    stack: StackTemplate, item: Any, app: AppGraph, resolvers: Resolvers
+) -> Iterator[tuple[StackTemplate, Any]]:
+    """The value evaluated in its stack, then where each stack that hands it over got it."""
+    value = item
+    for _ in range(_MAX_HOPS):
+        value = resolvers(stack).value(value)
+        yield stack, value
+        handed = app.handed_over(stack, value)
+        if handed is None:
+            return
+        stack, value = handed
+
+
+def _text(value: Any) -> str | None:
+    """An ARN's text: a string, or a partly known ``Fn::Sub`` (``${AWS::Region}``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and len(value) == 1 and isinstance(value.get("Fn::Sub"), str):
+        return str(value["Fn::Sub"])
+    return None
+
+
+def _published(index: int, text: str) -> LayerBuild | None:
+    arn = LayerArn.parse(text)
+    known = catalogue().lookup(arn) if arn is not None else None
+    if known is None:
+        return None
+    entry = known.entry
+    runs_on = _ARCHITECTURES if entry.neutral else frozenset({entry.architecture})
+    return LayerBuild(index, known.arn.name, runs_on, published=known)
+
+
+def _declared(stack: StackTemplate, value: Any) -> Resource | None:
+    """The layer version of ``stack`` that ``value`` names (``Ref``, ``LayerVersionArn``)."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return None
+    ((function, arg),) = value.items()
+    logical_id: Any = None
+    if function == "Ref":
+        logical_id = arg
+    elif function == "Fn::GetAtt":
+        target = arg.split(".", 1) if isinstance(arg, str) else arg
+        if isinstance(target, list) and len(target) == 2 and target[1] == "LayerVersionArn":
+            logical_id = target[0]
+    resource = stack.resources.get(logical_id) if isinstance(logical_id, str) else None
+    return resource if resource is not None and resource.type == LAYER_VERSION else None
+
+
+def _in_app(
+    index: int, stack: StackTemplate, layer: Resource, resolver: Resolver
+) -> LayerBuild | None:
+    written = layer.properties.get("CompatibleArchitectures")
+    if written is None:
+        return None
+    value = resolver.value(written)
+    if not isinstance(value, list) or not value or not all(map(_is_architecture, value)):
+        return None
+    return LayerBuild(
+        index, layer.logical_id, frozenset(str(v) for v in value),
+        declared_in=(stack.name, layer.logical_id),
+    )
