@@ -447,6 +447,9 @@ def test_the_datadog_plugin_does_not_see_arm64_set_under_resources_extensions(
         finding["message"])
     config = SLS / "serverless.datadog-arm64-extensions.yml"
     assert finding["location"]["path"].endswith(config.name)
+    # the line under resources.extensions that makes it arm64
+    line = config.read_text().splitlines()[finding["location"]["line"] - 1]
+    assert line.strip() == "Architectures:"
 
 
 def test_a_hand_pinned_extension_next_to_the_plugins_arm_build_is_two_extensions(
@@ -457,6 +460,11 @@ def test_a_hand_pinned_extension_next_to_the_plugins_arm_build_is_two_extensions
     assert finding["message"].endswith(
         "Datadog-Extension and Datadog-Extension-ARM are two builds of Datadog Lambda Extension")
     assert finding["fix"]["summary"].startswith("remove Datadog-Extension (its arm64 build")
+    # the hand-pinned layer, the one to remove
+    config = SLS / "serverless.datadog-pinned.yml"
+    assert finding["location"]["path"].endswith(config.name)
+    line = config.read_text().splitlines()[finding["location"]["line"] - 1]
+    assert line.strip() == "- arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:65"
 
 
 def test_python37_on_arm64_falls_back_to_the_x86_only_datadog_layer(

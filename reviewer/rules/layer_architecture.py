@@ -112,7 +112,7 @@ class LayerArchitecture(TemplateRule):
             stack=stack.name,
             resource=name,
             message=message,
-            location=_where(context, function, runs_on, wrong[0]),
+            location=_where(context, function, runs_on, wrong, twins),
             why=(
                 "A layer's binaries are built for one instruction set: on the other one an "
                 "extension does not start (exec format error) and native modules do not load, "
@@ -207,10 +207,18 @@ def _together(context: TemplateContext, function: str) -> list[str]:
 
 
 def _where(
-    context: TemplateContext, function: Resource, runs_on: Architecture, first: LayerBuild
+    context: TemplateContext,
+    function: Resource,
+    runs_on: Architecture,
+    wrong: Sequence[LayerBuild],
+    twins: Sequence[LayerBuild | None],
 ) -> Location:
-    """The line that sets the architecture when the template chooses one (the usual way to
+    """The line to change: a second build of an extension that is there already (it goes);
+    else the line that sets the architecture when the template chooses one (the usual way to
     meet this: the function moved to arm64, its layers did not); else the layer's."""
+    extra = next((b for b, t in zip(wrong, twins, strict=True) if t is not None), None)
+    if extra is not None:
+        return context.stack.locate(function.logical_id, ("Layers", extra.index))
     if runs_on.explicit:
         return context.stack.locate(function.logical_id, ("Architectures",))
-    return context.stack.locate(function.logical_id, ("Layers", first.index))
+    return context.stack.locate(function.logical_id, ("Layers", wrong[0].index))

@@ -74,6 +74,9 @@ class ServiceConfig:
     functions: Mapping[str, Place] = field(default_factory=dict)
     layers: Mapping[str, Place] = field(default_factory=dict)
     resources: Mapping[str, Place] = field(default_factory=dict)
+    #: ``resources.extensions``: properties merged into the resources the framework
+    #: generates (``OrdersLambdaFunction: {Properties: {Architectures: [arm64]}}``).
+    extensions: Mapping[str, Place] = field(default_factory=dict)
     exact: bool = True
 
 
@@ -90,10 +93,14 @@ def load_service_config(path: Path, function_keys: Sequence[str] = ()) -> Servic
     service = root.value.get("service")
     if isinstance(service, Mapping):  # the v1 form: service: {name: ...}
         service = service.get("name")
+    sections = list(_sections(root.child("resources"), path.parent))
     blocks = [
+        block for section in sections for block in _sections(section.child("Resources"), path.parent)
+    ]
+    extended = [
         block
-        for section in _sections(root.child("resources"), path.parent)
-        for block in _sections(section.child("Resources"), path.parent)
+        for section in sections
+        for block in _sections(section.child("extensions"), path.parent)
     ]
     provider = root.child("provider")
     return ServiceConfig(
@@ -103,6 +110,7 @@ def load_service_config(path: Path, function_keys: Sequence[str] = ()) -> Servic
         functions=_entries(_sections(root.child("functions"), path.parent)),
         layers=_entries(_sections(root.child("layers"), path.parent)),
         resources=_entries(blocks),
+        extensions=_entries(extended),
     )
 
 

@@ -129,6 +129,9 @@ class ServerlessLocator:
         key = self.owner(logical_id)
         if key is None:
             return None
+        extended = self._extension(logical_id, path)
+        if extended is not None:
+            return Location(_shown(extended.path), extended.line(), Confidence.EXACT, key)
         entry = self.config.functions[key]
         exact = self.config.exact and logical_id == function_logical_id(key)
         confidence = Confidence.EXACT if exact else Confidence.LIKELY
@@ -159,6 +162,12 @@ class ServerlessLocator:
             and logical_id[len(name):].startswith(GENERATED_SUFFIXES)
         ]
         return max(matches, key=lambda key: len(normalized_name(key)), default=None)
+
+    def _extension(self, logical_id: str, path: PropertyPath) -> Place | None:
+        """The property as ``resources.extensions`` sets it: that wins over the function's
+        own keys (the framework merges the extension last)."""
+        extension = self.config.extensions.get(logical_id) if path else None
+        return _descend(extension, ("Properties", *path)) if extension is not None else None
 
     def _property(self, entry: Place, path: PropertyPath) -> Place | None:
         """The key that sets a function property: the function's own, else the provider's."""
