@@ -95,7 +95,9 @@ def load_service_config(path: Path, function_keys: Sequence[str] = ()) -> Servic
         service = service.get("name")
     sections = list(_sections(root.child("resources"), path.parent))
     blocks = [
-        block for section in sections for block in _sections(section.child("Resources"), path.parent)
+        block
+        for section in sections
+        for block in _sections(section.child("Resources"), path.parent)
     ]
     extended = [
         block
