@@ -207,10 +207,11 @@ def child(kind: str, directory: Path, stage: str) -> dict[str, Any]:
     """
     from reviewer.config import Config
     from reviewer.model.app import AppGraph
+    from reviewer.model.resolve import Resolver
     from reviewer.pipeline.analysis import analyze
     from reviewer.pipeline.collector import collector_paused
     from reviewer.report import REPORTERS
-    from reviewer.rules.base import StackContext
+    from reviewer.rules.base import ChangeRule, StackContext, TemplateContext, TemplateRule
     from reviewer.rules.registry import RULES
     from reviewer.sources.text.files import load_template_file
 
@@ -224,9 +225,17 @@ def child(kind: str, directory: Path, stage: str) -> dict[str, Any]:
     def stages(old: Any, new: Any) -> tuple[float, int]:
         start = time.process_time()
         with collector_paused():  # as reviewer.pipeline.analysis runs them
-            old_graph, new_graph = AppGraph([old]).graph("bench"), AppGraph([new]).graph("bench")
+            new_app = AppGraph([new])
+            old_graph, new_graph = AppGraph([old]).graph("bench"), new_app.graph("bench")
             context = StackContext.build(old, new, old_graph=old_graph, new_graph=new_graph)
-            findings = [f for rule in RULES for f in rule().check(context)]
+            alone = TemplateContext(new, new_app, Resolver, context)
+            findings = []
+            for rule in RULES:
+                instance = rule()
+                if isinstance(instance, ChangeRule):
+                    findings.extend(instance.check(context))
+                elif isinstance(instance, TemplateRule):
+                    findings.extend(instance.check(alone))
         return time.process_time() - start, len(findings)
 
     _, tiny_old, tiny_new = load(next(TINY.glob("template.*")), next(TINY.glob("baseline.*")))
