@@ -66,10 +66,11 @@ def test_an_arm64_function_with_an_x86_layer_version_is_an_error_without_a_basel
     (finding,) = report.findings
     assert (finding.rule, finding.resource, finding.severity) == ("LG004", "Orders", "error")
     assert finding.message == (
-        "Orders runs on arm64, but layer Codec is built for x86_64 only"
+        "Orders runs on arm64, but layer version Codec declares CompatibleArchitectures "
+        "x86_64 only"
     )
     assert "exec format error" in finding.why
-    assert finding.fix is not None and "use the arm64 build of Codec" in finding.fix.summary
+    assert finding.fix is not None and finding.fix.summary == "use an arm64 build of Codec"
     assert report.exit_code == 1
     (summary,) = report.stacks
     assert summary.status is StackStatus.NEW
@@ -99,7 +100,8 @@ def test_the_default_architecture_is_x86_64() -> None:
     ))
     (finding,) = report.findings
     assert finding.message == (
-        "Orders runs on x86_64 (the default), but layer Codec is built for arm64 only"
+        "Orders runs on x86_64 (the default), but layer version Codec declares "
+        "CompatibleArchitectures arm64 only"
     )
 
 
@@ -201,7 +203,8 @@ def test_a_layer_passed_to_a_nested_stack_is_followed_to_the_parent() -> None:
     ), "child.json"), name="app-Child", parent=("app", "Child"))
     report = analyze([parent, child], None, Config(), "none")
     assert [(f.stack, f.resource) for f in report.findings] == [("app-Child", "Orders")]
-    assert "layer Codec is built for x86_64" in report.findings[0].message
+    assert "layer version Codec declares CompatibleArchitectures x86_64" in (
+        report.findings[0].message)
 
 
 def test_an_imported_layer_is_followed_to_the_stack_that_exports_it() -> None:
@@ -277,7 +280,9 @@ def test_the_fix_names_the_other_build_and_its_arn_when_versions_match() -> None
     assert finding.fix is not None
     assert finding.fix.summary == "use Datadog-Extension-ARM instead of Datadog-Extension"
     assert f"{ARM_EXTENSION}." in finding.fix.steps[0]
-    assert finding.fix.steps[1] == "Or run Orders on x86_64, which all its layers are built for."
+    assert finding.fix.steps[1] == (
+        "Or run Orders on x86_64 (Architectures: [x86_64]): every layer it has is built for "
+        "x86_64; rebuild any native code it ships for x86_64.")
 
 
 def test_a_layer_with_no_build_for_the_architecture_says_so() -> None:
@@ -300,6 +305,111 @@ def test_two_builds_of_one_extension_are_named_together() -> None:
     assert finding.fix.summary == (
         "remove Datadog-Extension (its arm64 build Datadog-Extension-ARM is there)"
     )
+
+
+@pytest.mark.parametrize(
+    ("why", "properties", "extra_layer"),
+    [
+        ("a layer the catalogue does not know", {},
+         "arn:aws:lambda:us-east-1:111122223333:layer:my-native-deps-arm64:3"),
+        ("a custom runtime runs a binary built for one architecture",
+         {"Runtime": "provided.al2023"}, None),
+        ("python3.7 has no arm64", {"Runtime": "python3.7", "Architectures": ["x86_64"]},
+         None),
+    ],
+    ids=["unknown-layer", "custom-runtime", "python37"],
+)
+def test_the_other_architecture_is_offered_only_where_it_works(
+    why: str, properties: dict[str, Any], extra_layer: str | None
+) -> None:
+    properties = dict(properties)
+    arch = properties.pop("Architectures", ["arm64"])[0]
+    arn = ARM_EXTENSION if arch == "x86_64" else X86_EXTENSION
+    layers = [arn, *([extra_layer] if extra_layer else [])]
+    body = template({"Orders": function(arch, *layers, **properties)})
+    (finding,) = alone(body).findings
+    assert finding.fix is not None
+    assert not any(step.startswith("Or run") for step in finding.fix.steps), why
+
+
+def test_an_x86_function_with_arm64_layers_only_may_move_to_arm64() -> None:
+    (finding,) = alone(template({"Orders": function(None, ARM_EXTENSION)})).findings
+    assert finding.fix is not None
+    assert finding.fix.steps[-1].startswith("Or run Orders on arm64 (Architectures: [arm64])")
+
+
+def test_an_extension_next_to_its_fips_build_for_the_function_is_two_extensions() -> None:
+    body = template({"Orders": function(
+        "arm64", X86_EXTENSION, f"{DATADOG}:Datadog-Extension-ARM-FIPS:68")})
+    (finding,) = alone(body).findings
+    assert finding.fix is not None
+    assert finding.fix.summary == (
+        "remove Datadog-Extension (its arm64 build Datadog-Extension-ARM-FIPS is there)")
+    assert finding.fix.steps[0].endswith("(two copies of one extension would run side by side).")
+
+
+def test_a_library_next_to_its_other_build_is_removed_without_calling_it_an_extension() -> None:
+    body = template({"Orders": function(
+        "arm64", f"{DATADOG}:Datadog-Python312:104", f"{DATADOG}:Datadog-Python312-ARM:104")})
+    (finding,) = alone(body).findings
+    assert finding.fix is not None
+    assert finding.fix.steps[0] == (
+        "Remove Datadog-Python312 from the layers: Datadog-Python312-ARM, its arm64 build, is "
+        "attached already.")
+
+
+def test_both_builds_on_a_function_of_unknown_architecture_are_named() -> None:
+    body = template(
+        {"Orders": function(None, X86_EXTENSION, ARM_EXTENSION,
+                            Architectures=[{"Ref": "Arch"}])},
+        parameters={"Arch": {"Type": "String"}},
+    )
+    (finding,) = alone(body).findings
+    assert finding.message == (
+        "Orders has two builds of Datadog Lambda Extension: Datadog-Extension for x86_64 and "
+        "Datadog-Extension-ARM for arm64; whichever architecture it runs on, one of them "
+        "cannot run"
+    )
+
+
+def test_a_build_not_published_from_the_layers_account_gets_no_arn() -> None:
+    arn = ("arn:aws:lambda:ap-northeast-3:576959938190:layer:"
+           "AWS-Parameters-and-Secrets-Lambda-Extension:11")
+    (finding,) = alone(template({"Orders": function("arm64", arn)})).findings
+    assert finding.fix is not None
+    assert finding.fix.steps[0].startswith(
+        "Use AWS-Parameters-and-Secrets-Lambda-Extension-Arm64, its arm64 build, from its "
+        "publisher's account for this region: account 576959938190 does not publish it")
+    assert "arn:" not in finding.fix.steps[0].split("(see")[0]
+
+
+def test_an_architecture_passed_to_a_nested_stack_is_followed_to_the_parent() -> None:
+    parent = stack(template({}, parameters={"Arch": {"Type": "String", "Default": "arm64"}},
+                            resources={"Child": {"Type": "AWS::CloudFormation::Stack",
+                                                 "Properties": {"TemplateURL": "child.json",
+                                                                "Parameters": {"Arch": {
+                                                                    "Ref": "Arch"}}}}}))
+    child = replace(stack(template(
+        {"Orders": function(None, X86_EXTENSION, Architectures=[{"Ref": "Arch"}])},
+        parameters={"Arch": {"Type": "String"}},
+    ), "child.json"), name="app-Child", parent=("app", "Child"))
+    report = analyze([parent, child], None, Config(), "none")
+    assert [(f.stack, f.resource) for f in report.findings] == [("app-Child", "Orders")]
+
+
+def test_a_layer_picked_by_region_from_a_mapping_is_judged_when_every_entry_agrees() -> None:
+    def body(arm_in_one_region: bool) -> dict[str, Any]:
+        west = "Datadog-Extension-ARM" if arm_in_one_region else "Datadog-Extension"
+        return template(
+            {"Orders": function("arm64", {"Fn::FindInMap": [
+                "Layers", {"Ref": "AWS::Region"}, "datadog"]})},
+            mappings={"Layers": {
+                "us-east-1": {"datadog": f"{DATADOG}:Datadog-Extension:68"},
+                "eu-west-1": {"datadog": f"arn:aws:lambda:eu-west-1:464622532012:layer:{west}:68"},
+            }},
+        )
+    assert lg004(alone(body(arm_in_one_region=False))) == ["Orders"]
+    assert alone(body(arm_in_one_region=True)).findings == ()
 
 
 def test_several_mismatched_layers_are_one_finding_per_function() -> None:
@@ -352,6 +462,29 @@ def test_a_layer_swap_with_a_code_change_says_so_on_both_findings() -> None:
     assert "LG004 also reports Orders" in by_rule["LG001"].why
     assert by_rule["LG004"].fix is not None
     assert any("LG001" in step for step in by_rule["LG004"].fix.steps)
+
+
+def test_no_race_no_word_of_it_when_the_function_is_published_through_an_alias() -> None:
+    alias = {"Type": "AWS::Lambda::Alias", "Properties": {
+        "FunctionName": {"Ref": "Orders"}, "Name": "live",
+        "FunctionVersion": {"Fn::GetAtt": ["OrdersV1", "Version"]}}}
+    version = {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Orders"}}}
+    permission = {"Type": "AWS::Lambda::Permission", "Properties": {
+        "FunctionName": {"Ref": "OrdersLive"}, "Action": "lambda:InvokeFunction",
+        "Principal": "apigateway.amazonaws.com"}}
+    old = template({"Orders": function("arm64", X86_EXTENSION)}, resources={
+        "OrdersV1": version, "OrdersLive": alias, "Api": permission})
+    new_version = dict(version)
+    new = template({"Orders": function("arm64", X86_EXTENSION, Code=CODE_V2,
+                                       Environment={"Variables": {"MODE": "fast"}})},
+                   resources={"OrdersV2": new_version, "Api": permission, "OrdersLive": {
+                       **alias, "Properties": {**alias["Properties"], "FunctionVersion": {
+                           "Fn::GetAtt": ["OrdersV2", "Version"]}}}})
+    report = compare(old, new)
+    assert [f.rule for f in report.findings] == ["LG004"]
+    (finding,) = report.findings
+    assert finding.fix is not None
+    assert not any("LG001" in step for step in finding.fix.steps)
 
 
 def _permission() -> dict[str, Any]:
@@ -429,6 +562,8 @@ def test_the_datadog_cdk_construct_keeps_x86_layers_under_an_arm64_escape_hatch(
         "use Datadog-Extension-ARM instead of Datadog-Extension; "
         "use Datadog-Python312-ARM instead of Datadog-Python312"
     )
+    # the construct picked those layers from the L2 function's architecture: that is the fix
+    assert any("lambda.Architecture.ARM_64" in step for step in finding["fix"]["steps"])
 
 
 @pytest.mark.parametrize("variant", ["datadog-arm64", "datadog-x86"])
@@ -450,6 +585,8 @@ def test_the_datadog_plugin_does_not_see_arm64_set_under_resources_extensions(
     # the line under resources.extensions that makes it arm64
     line = config.read_text().splitlines()[finding["location"]["line"] - 1]
     assert line.strip() == "Architectures:"
+    assert any(step.startswith("If a plugin adds these layers") and "`architecture: arm64`" in step
+               for step in finding["fix"]["steps"])
 
 
 def test_a_hand_pinned_extension_next_to_the_plugins_arm_build_is_two_extensions(

@@ -33,3 +33,13 @@ def test_every_rule_module_is_registered() -> None:
     }
     registered = {r.__module__.rsplit(".", 1)[1] for r in RULES}
     assert modules == registered
+
+
+def test_every_rule_is_a_change_rule_or_a_template_rule() -> None:
+    """The pipeline runs each kind on its own context: a rule of neither kind would never run."""
+    from reviewer.contract.enums import RuleScope
+    from reviewer.rules.base import ChangeRule, TemplateRule
+
+    for rule in RULES:
+        assert issubclass(rule, ChangeRule) != issubclass(rule, TemplateRule), rule.id
+        assert (rule.scope is RuleScope.TEMPLATE) == issubclass(rule, TemplateRule), rule.id

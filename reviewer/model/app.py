@@ -16,9 +16,11 @@ from typing import Any
 
 from reviewer.model.intrinsics import Hit, find_hits, qualifier_in_suffix
 from reviewer.model.references import ReferenceGraph, Resolution
+from reviewer.model.resolve import Resolvers
 from reviewer.model.template import StackTemplate
 
-_MAX_HOPS = 8
+#: How many stacks a reference or a value is followed through.
+MAX_HOPS = 8
 _SUB_TOKEN = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -63,7 +65,7 @@ class AppGraph:
         self, stack: StackTemplate, hit: Hit, hops: int
     ) -> Iterator[tuple[str, Resolution]]:
         """Where a reference in ``stack`` ends up: (stack name, resolution) of each function."""
-        if hops > _MAX_HOPS:
+        if hops > MAX_HOPS:
             return
         for target_stack, inner in self._hops(stack, hit):
             for found_stack, (function, via, kind, inner_qualifier) in self._follow(
@@ -90,6 +92,19 @@ class AppGraph:
         if handed is not None:
             source, value = handed
             yield from ((source, inner) for inner in find_hits(value))
+
+    def trace(
+        self, stack: StackTemplate, value: Any, resolvers: Resolvers
+    ) -> Iterator[tuple[StackTemplate, Any]]:
+        """``value`` as ``stack`` deploys it, then, while another stack hands it over, the
+        value there (:meth:`handed_over`), each evaluated in its own stack."""
+        for _ in range(MAX_HOPS):
+            value = resolvers(stack).value(value)
+            yield stack, value
+            handed = self.handed_over(stack, value)
+            if handed is None:
+                return
+            stack, value = handed
 
     def handed_over(self, stack: StackTemplate, value: Any) -> tuple[StackTemplate, Any] | None:
         """Where a value comes from when another stack hands it over, one hop back: a nested

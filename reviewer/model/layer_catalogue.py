@@ -22,8 +22,10 @@ _ARN = re.compile(
     r"(?P<account>\d{12}):layer:(?P<name>[A-Za-z0-9_-]+)(?::(?P<version>\d+|\$\{[^}]+\}))?"
 )
 
+#: The two instruction sets a Lambda function runs on.
+BUILDS = ("x86_64", "arm64")
 #: What an entry's ``architecture`` may say; "any" is architecture-neutral.
-ARCHITECTURES = ("x86_64", "arm64", "any")
+ARCHITECTURES = (*BUILDS, "any")
 
 
 @dataclass(frozen=True)
@@ -80,20 +82,23 @@ class Entry:
 
 @dataclass(frozen=True)
 class Known:
-    """A layer the catalogue knows: its ARN, its entry, and the other build's name if any."""
+    """A layer the catalogue knows: its ARN, its entry, and the other build's name if any.
+
+    ``counterpart_here``: the other build is published from this ARN's account too (the
+    catalogue lists that account for it); when it is not, it may come from another account in
+    this region, or not be published here at all.
+    """
 
     arn: LayerArn
     entry: Entry
     counterpart: str | None
-
-    def runs_on(self, architecture: str) -> bool:
-        return self.entry.neutral or self.entry.architecture == architecture
+    counterpart_here: bool = False
 
     def counterpart_arn(self) -> str | None:
         """The other build's full ARN, when its version is known to be the same."""
-        if self.counterpart is None or not self.entry.same_versions:
+        if self.counterpart is None or not self.counterpart_here:
             return None
-        return self.arn.with_name(self.counterpart)
+        return self.arn.with_name(self.counterpart) if self.entry.same_versions else None
 
 
 @dataclass(frozen=True)
@@ -102,16 +107,24 @@ class Catalogue:
 
     def lookup(self, arn: LayerArn) -> Known | None:
         """The entry for ``arn``; None when no entry has its name and account."""
-        for entry in self.entries:
-            match = entry.name.fullmatch(arn.name)
-            if match is not None and arn.account in entry.accounts:
-                other = match.expand(entry.counterpart) if entry.counterpart else None
-                return Known(arn, entry, other)
-        return None
+        found = self._entry(arn.name, arn.account)
+        if found is None:
+            return None
+        entry, match = found
+        other = match.expand(entry.counterpart) if entry.counterpart else None
+        here = other is not None and self._entry(other, arn.account) is not None
+        return Known(arn, entry, other, here)
 
     def entry_named(self, name: str) -> Entry | None:
         """The entry whose name pattern matches ``name``, whatever the account."""
         return next((e for e in self.entries if e.name.fullmatch(name)), None)
+
+    def _entry(self, name: str, account: str) -> tuple[Entry, re.Match[str]] | None:
+        for entry in self.entries:
+            match = entry.name.fullmatch(name)
+            if match is not None and account in entry.accounts:
+                return entry, match
+        return None
 
 
 class CatalogueError(ValueError):

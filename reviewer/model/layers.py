@@ -6,30 +6,30 @@ A layer's architecture is known two ways, and never guessed:
   ``LayerVersionArn``, also through a parameter, a nested stack's parameter, an import or a
   stack output) that declares ``CompatibleArchitectures``;
 - a published layer whose ARN the catalogue (:mod:`.layer_catalogue`) knows by name and
-  publisher account.
+  publisher account, also when a mapping picks the ARN by region and every entry agrees.
 
 Anything else (a layer whose ARN is not known here, one without ``CompatibleArchitectures``,
-a name the catalogue does not hold) is left out.
+a name the catalogue does not hold) is left out, and counted as unknown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reviewer.model.app import AppGraph
-from reviewer.model.layer_catalogue import Known, LayerArn, catalogue
-from reviewer.model.resolve import Resolver
+from reviewer.model.layer_catalogue import BUILDS, Known, LayerArn, catalogue
+from reviewer.model.resolve import Resolver, Resolvers
 from reviewer.model.template import Resource, StackTemplate
 
 LAYER_VERSION = "AWS::Lambda::LayerVersion"
 DEFAULT_ARCHITECTURE = "x86_64"
-_ARCHITECTURES = frozenset({"x86_64", "arm64"})
-_MAX_HOPS = 8
 
-#: The resolver of each stack of one side, by stack name.
-Resolvers = Callable[[StackTemplate], Resolver]
+
+def other_architecture(architecture: str) -> str:
+    """``arm64`` for ``x86_64`` and the reverse."""
+    return BUILDS[1 - BUILDS.index(architecture)]
 
 
 @dataclass(frozen=True)
@@ -59,69 +59,66 @@ class LayerBuild:
         return architecture in self.architectures
 
     @property
-    def built_for(self) -> str:
-        """``x86_64``, ``arm64``, or both joined by "and"."""
-        return " and ".join(sorted(self.architectures))
+    def neutral(self) -> bool:
+        return len(self.architectures) > 1
 
 
-def architecture(function: Resource, resolver: Resolver) -> Architecture | None:
-    """The function's architecture as deployed; None when a parameter without a value (or an
-    image function, which has no layers) leaves it unknown."""
+@dataclass(frozen=True)
+class FunctionLayers:
+    """The layers of one function: those whose architecture is known, and how many are not."""
+
+    known: tuple[LayerBuild, ...]
+    unknown: int
+
+
+def architecture(
+    stack: StackTemplate, function: Resource, app: AppGraph, resolvers: Resolvers
+) -> Architecture | None:
+    """The function's architecture as deployed (a parameter's value, also one a parent stack
+    passes); None when it is not known, or for an image function (which has no layers)."""
     if function.properties.get("PackageType") == "Image":
         return None
     written = function.properties.get("Architectures")
     if written is None:
         return Architecture(DEFAULT_ARCHITECTURE, explicit=False)
-    value = resolver.value(written)
-    if isinstance(value, list) and len(value) == 1 and _is_architecture(value[0]):
-        return Architecture(str(value[0]), explicit=True)
+    value = resolvers(stack).value(written)
+    if not isinstance(value, list) or len(value) != 1:
+        return None
+    for _, item in app.trace(stack, value[0], resolvers):
+        if _is_architecture(item):
+            return Architecture(str(item), explicit=True)
     return None
 
 
-def _is_architecture(value: Any) -> bool:
-    return isinstance(value, str) and value in _ARCHITECTURES
-
-
-def layer_builds(
+def function_layers(
     stack: StackTemplate, function: Resource, app: AppGraph, resolvers: Resolvers
-) -> list[LayerBuild]:
-    """The layers of ``function`` whose architecture is known, in ``Layers`` order."""
+) -> FunctionLayers:
+    """The layers of ``function``: those whose architecture is known, in ``Layers`` order."""
     items = resolvers(stack).value(function.properties.get("Layers", []))
     if not isinstance(items, list):
-        return []
-    found = []
+        return FunctionLayers((), 1)
+    known = []
     for index, item in enumerate(items):
         build = _build(index, stack, item, app, resolvers)
         if build is not None:
-            found.append(build)
-    return found
+            known.append(build)
+    return FunctionLayers(tuple(known), len(items) - len(known))
 
 
 def _build(
     index: int, stack: StackTemplate, item: Any, app: AppGraph, resolvers: Resolvers
 ) -> LayerBuild | None:
-    for origin, value in _origins(stack, item, app, resolvers):
+    for origin, value in app.trace(stack, item, resolvers):
         text = _text(value)
         if text is not None:
             return _published(index, text)
+        candidates = _candidates(value)
+        if candidates is not None:
+            return _agreed(index, candidates)
         declared = _declared(origin, value)
         if declared is not None:
             return _in_app(index, origin, declared, resolvers(origin))
     return None
-
-
-def _origins(
-    stack: StackTemplate, item: Any, app: AppGraph, resolvers: Resolvers
-) -> Iterator[tuple[StackTemplate, Any]]:
-    """The value evaluated in its stack, then where each stack that hands it over got it."""
-    value = item
-    for _ in range(_MAX_HOPS):
-        value = resolvers(stack).value(value)
-        yield stack, value
-        handed = app.handed_over(stack, value)
-        if handed is None:
-            return
-        stack, value = handed
 
 
 def _text(value: Any) -> str | None:
@@ -133,13 +130,33 @@ def _text(value: Any) -> str | None:
     return None
 
 
+def _candidates(value: Any) -> list[str] | None:
+    """The texts a lookup keyed by what is not known (the region) can give."""
+    if not isinstance(value, Mapping) or "Fn::FindInMap" not in value:
+        return None
+    candidates = value.get("Candidates")
+    if not isinstance(candidates, Mapping) or not candidates:
+        return None
+    texts = list(candidates.values())
+    return texts if all(isinstance(text, str) for text in texts) else None
+
+
+def _agreed(index: int, texts: Sequence[str]) -> LayerBuild | None:
+    """A layer picked from a mapping: known when every entry is, for the same architectures."""
+    builds = [_published(index, text) for text in texts]
+    first = builds[0]
+    if first is None or any(b is None or b.architectures != first.architectures for b in builds):
+        return None
+    return first
+
+
 def _published(index: int, text: str) -> LayerBuild | None:
     arn = LayerArn.parse(text)
     known = catalogue().lookup(arn) if arn is not None else None
     if known is None:
         return None
     entry = known.entry
-    runs_on = _ARCHITECTURES if entry.neutral else frozenset({entry.architecture})
+    runs_on = frozenset(BUILDS) if entry.neutral else frozenset({entry.architecture})
     return LayerBuild(index, known.arn.name, runs_on, published=known)
 
 
@@ -172,3 +189,7 @@ def _in_app(
         index, layer.logical_id, frozenset(str(v) for v in value),
         declared_in=(stack.name, layer.logical_id),
     )
+
+
+def _is_architecture(value: Any) -> bool:
+    return isinstance(value, str) and value in BUILDS

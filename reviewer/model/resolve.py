@@ -61,6 +61,10 @@ class _NoValue:
 NO_VALUE: Final = _NoValue()
 
 
+#: The resolver of each stack of one side (a nested stack's values are its parent's to give).
+Resolvers = Callable[[StackTemplate], "Resolver"]
+
+
 class Resolver:
     """Evaluates the values of one side of one stack.
 

@@ -96,7 +96,7 @@ def _analyze(
     stacks: list[StackSummary] = []
     for stack, _ in pairs:
         context = contexts.get(stack.name)
-        alone = TemplateContext(stack, new_app, resolvers, context)
+        alone = TemplateContext(stack, new_app, resolvers)
         judged = [f for rule in template_rules for f in rule.check(alone)]
         findings.extend(_suppress(f, stack, config) for f in judged)
         if context is None:

@@ -12,8 +12,8 @@ from reviewer.contract.findings import Consumer, Finding, Fix, Location, Propert
 from reviewer.diff.function_changes import FunctionChange, Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
 from reviewer.model.app import AppGraph
-from reviewer.model.layers import Resolvers
 from reviewer.model.references import Reference, ReferenceGraph
+from reviewer.model.resolve import Resolvers
 from reviewer.model.template import StackTemplate
 
 
@@ -51,13 +51,12 @@ class StackContext:
 @dataclass
 class TemplateContext:
     """One stack of the new side, judged alone: the template as it deploys (conditions
-    decided), the app it belongs to (for values handed over between stacks), each stack's
-    values, and the comparison with its baseline when there is one."""
+    decided), the app it belongs to (for values handed over between stacks) and each
+    stack's values."""
 
     stack: StackTemplate
     app: AppGraph
     resolvers: Resolvers
-    change: StackContext | None = None
 
 
 class Rule:
