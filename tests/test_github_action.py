@@ -269,6 +269,8 @@ def test_first_run_reviews_summarises_and_fails_the_check(scenario: Scenario) ->
     assert ARM64[ORDERS].splitlines()[8].strip() == "Architectures: [arm64]"
     assert orders["body"].startswith(f"<!-- latest-guard[{ORDERS}, {BILLING}]:finding:")
     assert "**LG001 latest-race (error)**" in orders["body"]
+    # Two-phase: no edit of this pull request removes the finding, so nothing is suggested.
+    assert not any("```suggestion" in c["body"] for c in scenario.our_comments())
     assert (comments[BILLING]["subject_type"], comments[BILLING]["line"]) == ("line", 9)
     assert "PAYMENTS_API_TOKEN" not in json.dumps(review)
     (summary,) = scenario.summaries()
@@ -521,6 +523,27 @@ def test_a_clean_pull_request_gets_a_green_check_and_no_comment(scenario: Scenar
     (check,) = scenario.state.check_runs.values()
     assert (check["conclusion"], check["output"]["title"]) == ("success", "no findings")
     assert not scenario.state.issue_comments and not scenario.state.reviews
+
+
+def test_a_fix_verified_to_remove_its_finding_is_offered_as_a_suggestion(
+    scenario: Scenario,
+) -> None:
+    stale = "infra/stale.yaml"
+    _write(scenario.workspace, {stale: _fixture("stale-version", "baseline")})
+    _git(scenario.workspace, "add", "-A")
+    _git(scenario.workspace, "commit", "-q", "-m", "deployed: a versioned function")
+    scenario.base_sha = _git(scenario.workspace, "rev-parse", "HEAD")
+    scenario.state.pulls[scenario.number].base_sha = scenario.base_sha
+    scenario.commit({stale: _fixture("stale-version", "template")})
+    code = scenario.run(scenario.pull_request_event(), template=f"{ORDERS}\n{BILLING}\n{stale}")
+    assert code == 0, scenario.log  # LG002 is a warning
+    (comment,) = scenario.our_comments()
+    assert comment["path"] == stale
+    assert "**LG002 stale-version (warning)**" in comment["body"]
+    assert "```suggestion\n" in comment["body"]
+    report = json.loads((scenario.workspace / "latest-guard-report.json").read_text())
+    (finding,) = report["findings"]
+    assert finding["fix"]["verified"] is True
 
 
 CHECKOUT = "infra/checkout.yaml"

@@ -106,7 +106,8 @@ def test_a_fix_whose_edits_are_in_one_hunk_is_one_suggestion() -> None:
     diff = parse_files([("t.yaml", "modified", PATCH)])
     edits = (Edit("t.yaml", 21, 21, "      Architectures: [x86_64]\n"),
              Edit("t.yaml", 23, 23, "      AutoPublishAlias: live\n\n"))
-    finding = _finding(fix=Fix("revert the switch", change=FileChange(edits[0].path, edits)))
+    finding = _finding(fix=Fix("revert the switch", change=FileChange(edits[0].path, edits),
+                               verified=True))
     (comment,) = plan_review([finding], diff, set()).line_comments
     assert (comment.start_line, comment.line) == (21, 23)
     body = comment_body(comment, "pointer")
@@ -123,9 +124,19 @@ def test_a_fix_that_reaches_outside_the_diff_gets_no_partial_suggestion() -> Non
     diff = parse_files([("t.yaml", "modified", PATCH)])
     edits = (Edit("t.yaml", 21, 21, "      Architectures: [x86_64]\n"),
              Edit("t.yaml", 40, 40, "      FunctionName: !Ref Alias\n"))
-    finding = _finding(fix=Fix("move the consumers", change=FileChange(edits[0].path, edits)))
+    finding = _finding(fix=Fix("move the consumers", change=FileChange(edits[0].path, edits),
+                               verified=True))
     (comment,) = plan_review([finding], diff, set()).line_comments
     assert comment.suggestion is None and comment.line == 21
+    assert "```suggestion" not in comment_body(comment, "pointer")
+
+
+def test_a_fix_not_verified_to_make_its_finding_go_away_is_no_suggestion() -> None:
+    diff = parse_files([("t.yaml", "modified", PATCH)])
+    edits = (Edit("t.yaml", 21, 21, "      Architectures: [x86_64]\n"),)
+    finding = _finding(fix=Fix("revert the switch", change=FileChange(edits[0].path, edits)))
+    (comment,) = plan_review([finding], diff, set()).line_comments
+    assert comment.suggestion is None
     assert "```suggestion" not in comment_body(comment, "pointer")
 
 
@@ -136,7 +147,8 @@ def _report(*findings: Finding) -> Report:
 def test_the_artifact_reads_back_into_the_same_findings() -> None:
     edits = (Edit("t.yaml", 21, 21, "      Architectures: [x86_64]\n"),)
     fixed = _finding(fix=Fix("revert", framework=Framework.CLOUDFORMATION,
-                                 change=FileChange(edits[0].path, edits, "--- a")))
+                                 change=FileChange(edits[0].path, edits, "--- a"),
+                                 verified=True))
     report = _report(fixed, _finding("Other", severity=Severity.WARNING))
     document = json.loads(json_v1.render(report))
     back = report_from_document(document).with_rules(catalogue())

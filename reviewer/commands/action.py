@@ -243,6 +243,7 @@ def check_options(
         fail_on=inputs.fail_on or None,
         region=inputs.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         parameter_overrides=tuple(_items(inputs.parameter_overrides)),
+        verify_fixes=True,  # review comments offer only suggestions that fix
     )
     return _with_baseline(
         options, inputs, env=env, workdir=workdir, context=context, log=log

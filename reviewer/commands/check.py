@@ -76,6 +76,9 @@ class CheckOptions:
     endpoint_url: str | None = None
     change_set: bool = False
     template_bucket: str | None = None
+    #: Apply each single-deployment fix to a copy of its template and analyse again: only a
+    #: fix that makes its finding go away is marked verified (offered as a suggestion).
+    verify_fixes: bool = False
 
 
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
@@ -122,6 +125,10 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         for reason in dict.fromkeys(missing_by_stack.values()):
             progress.write(f"latest-guard: {reason}\n")
         report = analyze(new, old, config, label, change_set, missing=missing_by_stack)
+        if options.verify_fixes:
+            from reviewer.commands.suggestions import verify_suggestions
+
+            report = verify_suggestions(report, new, old, config)
     if tree is not None and options.baseline_ref:
         # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
         # that the report reads the same on every run and shows no runner paths.

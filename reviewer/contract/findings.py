@@ -110,7 +110,9 @@ class Fix:
     user's file (the SAM or plain template, ``serverless.yml``); ``snippet``, where the change
     is code the user writes; ``phase_one``, for a two-phase fix, the alias wiring applied to
     the *baseline* template with no function change, to deploy first; ``framework``, the
-    builder that made it; ``notes``, what the change also does or could not do.
+    builder that made it; ``notes``, what the change also does or could not do;
+    ``verified``, that applying ``change`` alone to the analysed template was checked to make
+    the finding go away (only such a change is offered as a one-click suggestion).
     """
 
     summary: str
@@ -121,6 +123,7 @@ class Fix:
     snippet: Snippet | None = None
     phase_one: FileChange | None = None
     notes: tuple[str, ...] = ()
+    verified: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ fingerprints that earlier runs already posted:
   our review bodies) is not posted again;
 - a finding whose line (or the line of a property it names) is in the diff gets a line
   comment there, with a ```suggestion``` block when its fix carries an edit of lines that are
-  all in one hunk;
+  all in one hunk and was verified to make the finding go away;
 - a finding in a file of the pull request whose lines are not in the diff gets a file-level
   comment;
 - beyond ``limit`` comments, and for findings in files the pull request does not touch, the
@@ -64,12 +64,14 @@ class ReviewPlan:
 
 
 def edits_of(finding: Finding) -> tuple[Edit, ...]:
-    """The line edits of the user's file that a finding's fix carries (``Fix.change``).
+    """The line edits of the user's file that a finding's fix carries (``Fix.change``), when
+    applying them was checked to make the finding go away (``Fix.verified``).
 
-    Fixes without them get no suggestion block; an edit of lines that are not all in one hunk
-    of the diff neither.
+    Other fixes get no suggestion block (a suggestion that leaves its finding in place would
+    read as the fix); an edit of lines that are not all in one hunk of the diff neither.
     """
-    change = finding.fix.change if finding.fix is not None else None
+    fix = finding.fix
+    change = fix.change if fix is not None and fix.verified else None
     if change is None:
         return ()
     return tuple(e for e in change.edits if 1 <= e.start_line <= e.end_line)

@@ -138,6 +138,7 @@ def _fix(fix: Fix) -> dict[str, Any]:
         "phase_one_edits": [_edit(e) for e in fix.phase_one.edits] if fix.phase_one else [],
         "phase_one_patch": fix.phase_one.patch if fix.phase_one else None,
         "notes": list(fix.notes),
+        "verified": fix.verified,
     }
 
 
@@ -372,6 +373,7 @@ def _read_fix(item: _Reader) -> Fix | None:
             if first_path or first_edits or first_patch else None
         ),
         notes=fix.texts("notes") if "notes" in fix.value else (),
+        verified=fix.flag("verified") if "verified" in fix.value else False,
     )
 
 
