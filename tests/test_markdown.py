@@ -100,18 +100,34 @@ def report_of(*findings: Finding) -> Report:
 # --- the summary comment ------------------------------------------------------------------
 
 
-def test_table_names_the_function_its_properties_and_exposed_consumers() -> None:
+def test_table_names_the_function_its_properties_and_its_callers_by_kind() -> None:
     body = render(report_for("arm64-layer"))
     assert body.startswith("### latest-guard · 1 error\n")
     [row] = table_rows(body)
     assert row == [
-        "✖ LG001",
+        "✖",
+        "LG001 latest-race",
         "`OrdersFn`",
         "template",
-        "Architectures, Code",
-        "Layers",
-        "3 (API Gateway method GET, SQS event source mapping, EventBridge rule target)",
+        "code side: Architectures, Code · config side: Layers",
+        "an API Gateway method, an SQS event source mapping and an EventBridge rule target",
     ]
+
+
+def test_an_output_is_referenced_by_never_counted_as_an_invoker() -> None:
+    [finding] = report_for("arm64-layer").findings
+    output = Consumer("OrdersArn", "Output", "stack output", "Value", "unqualified",
+                      invokes=False)
+    finding = replace(finding, consumers=(*finding.consumers, output))
+    [row] = table_rows(render(report_of(finding)))
+    assert row[5] == (
+        "an API Gateway method, an SQS event source mapping and an EventBridge rule target; "
+        "referenced by 1 output")
+    body = finding_body(finding)
+    assert "- **referenced by:** `OrdersArn` (stack output, unqualified)" in body
+    assert "OrdersArn" not in body.split("- **referenced by:**")[0]
+    [lines] = mermaid_blocks(body)
+    assert not any("output" in line for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -130,8 +146,8 @@ def test_heading_counts_what_needs_attention(case: str, heading: str) -> None:
 
 def test_tags_are_shown_as_a_separate_call() -> None:
     [row] = table_rows(render(report_for("code-tag")))
-    assert row[0] == "● LG001"
-    assert row[4] == "Tags (separate call)"
+    assert row[0] == "●"
+    assert row[4] == "code side: Code · tags: Tags"
 
 
 def test_a_clean_report_says_what_was_compared() -> None:
@@ -145,9 +161,11 @@ def test_a_clean_report_says_what_was_compared() -> None:
 @pytest.mark.parametrize("case", RACING)
 def test_every_race_gets_a_well_formed_sequence_diagram(case: str) -> None:
     report = report_for(case)
-    body = render(report)
+    body = "".join(finding_body(f) for f in report.findings)
     blocks = mermaid_blocks(body)
     assert len(blocks) == sum(1 for f in report.findings if f.rule == "LG001")
+    assert len(mermaid_blocks(markdown.render_full(report))) == len(blocks)
+    assert mermaid_blocks(render(report)) == []  # the summary comment stays short
     for lines in blocks:
         assert lines[0] == "sequenceDiagram"
         declared: set[str] = set()
@@ -164,47 +182,54 @@ def test_every_race_gets_a_well_formed_sequence_diagram(case: str) -> None:
             # Nothing that ends a statement, starts a comment or closes the fence.
             assert not re.search(r";|%%|`", re.sub(r"#\d+;", "", line)), line
         assert any("UpdateFunctionCode" in line for line in lines)
+        participants = [line for line in lines if line.startswith("  participant ")]
+        assert len(participants) <= 4
 
 
 def test_diagram_shows_the_calls_and_who_hits_the_mixed_state() -> None:
-    [lines] = mermaid_blocks(render(report_for("arm64-layer")))
+    [finding] = report_for("arm64-layer").findings
+    [lines] = mermaid_blocks(finding_body(finding))
     text = "\n".join(lines)
+    assert "participant C1 as an API Gateway method" in text
+    assert "participant C2 as 2 callers of other kinds" in text
     assert "participant L as OrdersFn ($LATEST)" in text
     assert "CFN->>L: UpdateFunctionCode (Architectures x86_64 → arm64" in text
     assert "CFN->>L: UpdateFunctionConfiguration (Layers" in text
     mixed = [line for line in lines if "mixed state" in line]
-    assert [line.split("->>")[0].strip() for line in mixed] == ["C1", "C2", "C3"]
+    assert [line.split("->>")[0].strip() for line in mixed] == ["C1", "C2"]
     code = next(i for i, line in enumerate(lines) if "UpdateFunctionCode" in line)
     config = next(i for i, line in enumerate(lines) if "UpdateFunctionConfiguration" in line)
     assert code < lines.index(mixed[0]) < config
 
 
 def test_diagram_without_consumers_shows_any_caller() -> None:
-    [lines] = mermaid_blocks(render(report_for("no-consumers")))
+    [finding] = report_for("no-consumers").findings
+    [lines] = mermaid_blocks(finding_body(finding))
     assert "  participant C1 as any caller (no version or alias)" in lines
 
 
 def test_hostile_names_are_escaped_in_the_diagram() -> None:
-    [lines] = mermaid_blocks(render(report_of(hostile_finding())))
+    [lines] = mermaid_blocks(finding_body(hostile_finding()))
     consumer = next(line for line in lines if line.startswith("  participant C1"))
-    assert consumer == (
-        "  participant C1 as evil#59; end #37;#37; #96;x#96; #35;1 "
-        "(#60;img src#61;x onerror#61;alert(1)#62;)"
-    )
+    assert consumer == "  participant C1 as a #60;img src#61;x onerror#61;alert(1)#62;"
+    resource = hostile_finding(resource="Fn;end %% `x`")
+    [lines] = mermaid_blocks(finding_body(resource))
+    assert "  participant L as Fn#59;end #37;#37; #96;x#96; ($LATEST)" in lines
 
 
 def test_a_two_phase_fix_says_this_pr_alone_cannot_be_made_safe() -> None:
     body = render(report_for("arm64-layer"))
+    assert "**Fix in two deployments:** Route the consumers through an alias" in body
     assert (
-        "**Fix in two deployments.** The deployed stack sends traffic to `$LATEST`, so no edit "
-        "to this pull request alone closes the window. Route the consumers through an alias"
+        "**Steps.** The deployed stack sends traffic to `$LATEST`: no edit to this pull "
+        "request alone closes the window.\n1. Phase one, on the deployed template"
     ) in body
-    assert "\n1. Publish a version of OrdersFn" in body
+    assert "<details><summary>Phase one: the change to the deployed template " in body
 
 
 def test_a_single_step_fix_is_not_called_two_phase() -> None:
     body = render(report_for("stale-version"))
-    assert "**Fix.** Give the version a logical id" in body
+    assert "**Fix:** Give the version a logical id" in body
     assert "two deployments" not in body
 
 
@@ -278,25 +303,23 @@ def test_template_text_cannot_break_the_markup() -> None:
 # --- the inline review comment --------------------------------------------------------------
 
 
-def test_inline_comment_names_changes_consumers_why_and_fix() -> None:
+def test_inline_comment_says_what_and_what_to_do_first_and_folds_the_rest() -> None:
     [finding] = report_for("arm64-layer").findings
     body = finding_body(finding)
-    first, *rest = body.splitlines()
-    assert first.startswith("**LG001 latest-race (error)** — Code (Architectures and Code)")
+    first, second, blank, details, *rest = body.splitlines()
+    assert first.startswith("✖ **LG001 latest-race (error)** · Code (Architectures and Code)")
+    assert first.endswith(
+        "an API Gateway method, an SQS event source mapping and an EventBridge rule target "
+        "invoke OrdersFn unqualified in the deployed stack.")
+    assert second.startswith("**Fix in two deployments:** Route the consumers through an alias")
+    assert (blank, details) == ("", "<details><summary>Details</summary>")
+    assert len(body.split("<details>")[0]) < 700
     text = "\n".join(rest)
-    assert "- **changes:** code side `Architectures`, `Code` · config side `Layers`" in text
+    assert "- **code side:** Architectures x86\\_64 → arm64; Code (S3Key)" in text
     assert "`GetOrders` (API Gateway method GET, unqualified)" in text
     assert "`QueueMapping` (SQS event source mapping, unqualified)" in text
     assert "- **why:** CloudFormation applies UpdateFunctionCode" in text
-    assert "**Fix in two deployments.**" in text
-
-
-def test_inline_comment_lists_property_names_only() -> None:
-    [finding] = report_for("arm64-layer").findings
-    body = finding_body(finding)
-    assert "x86_64" not in body
-    assert "arm64" not in body.replace("`Architectures`", "")
-    assert "(1 changed)" not in body
+    assert open_blocks(body) == (False, 0)
 
 
 # --- truncation -----------------------------------------------------------------------------
@@ -309,16 +332,30 @@ def test_a_body_that_fits_is_unchanged() -> None:
 
 def test_a_long_summary_is_cut_between_findings() -> None:
     [finding] = report_for("arm64-layer").findings
-    many = [replace(finding, resource=f"OrdersFn{n}") for n in range(400)]
-    body = render(report_of(*many))
+    many = [replace(finding, resource=f"OrdersFn{n}") for n in range(300)]
+    body = markdown.render_full(report_of(*many))
     assert len(body) > markdown.GITHUB_BODY_LIMIT
     cut = truncate(body, pointer="… cut: see the job summary")
     assert len(cut) <= markdown.GITHUB_BODY_LIMIT
     assert cut.rstrip().endswith("… cut: see the job summary")
     assert open_blocks(cut) == (False, 0)
-    assert len(table_rows(cut)) == 400  # the table comes first and survives
-    assert cut.count("```mermaid") == cut.count("\n```\n")
+    assert len(table_rows(cut)) == 300  # the table comes first and survives
+    assert len(re.findall(r"^```\w+$", cut, re.M)) == len(re.findall(r"^```$", cut, re.M))
     assert "<sub>" not in cut  # the footer went with the tail
+
+
+@pytest.mark.parametrize("count", [1, 30, 100])
+def test_the_summary_comment_fits_with_every_finding_in_it(count: int) -> None:
+    [finding] = report_for("arm64-layer").findings
+    many = [replace(finding, resource=f"OrdersFn{n}") for n in range(count)]
+    body = render(report_of(*many))
+    assert len(body) <= markdown.GITHUB_BODY_LIMIT
+    assert "cut to fit" not in body
+    assert [row[2] for row in table_rows(body)] == [f"`OrdersFn{n}`" for n in range(count)]
+    assert open_blocks(body) == (False, 0)
+    if count <= 30:  # each finding's details, collapsed under the table
+        for n in range(count):
+            assert f"<details><summary>✖ LG001 · `OrdersFn{n}` (template)</summary>" in body
 
 
 def test_a_huge_block_is_cut_inside_and_closed() -> None:

@@ -134,7 +134,7 @@ def test_result_points_at_the_function_in_the_repository() -> None:
     }
     assert physical["region"] == {"startLine": 3}
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "template/OrdersFn"
-    assert "3 consumers invoke OrdersFn unqualified" in result["message"]["text"]
+    assert "an EventBridge rule target invoke OrdersFn unqualified" in result["message"]["text"]
     assert "Fix (two deployments): route the consumers through an alias" in (
         result["message"]["text"]
     )

@@ -334,6 +334,7 @@ def _deliver(
     head = context.head_sha if context is not None else None
     run_url = context.run_url if context is not None else None
     summary = markdown.render(report, commit=head, details_url=run_url)
+    full = markdown.render_full(report, commit=head, details_url=run_url)
     if inputs.mode != "publish":
         _write(workspace / inputs.report_path, json_v1.render(report))
     if inputs.sarif_file:
@@ -350,7 +351,7 @@ def _deliver(
     }
     try:
         write_outputs(_path(env, "GITHUB_OUTPUT"), outputs)
-        write_step_summary(_path(env, "GITHUB_STEP_SUMMARY"), summary)
+        write_step_summary(_path(env, "GITHUB_STEP_SUMMARY"), full)
     except OSError as exc:
         raise InputError(
             exc.filename or "GITHUB_OUTPUT", f"the runner's file cannot be written: {exc.strerror}"

@@ -59,13 +59,19 @@ class PropertyChange:
 
 @dataclass(frozen=True)
 class Consumer:
-    """A resource whose invocations are affected, and how it names the function."""
+    """A resource whose invocations are affected, and how it names the function.
+
+    ``invokes`` is False for a reference that hands the function on without calling it (a
+    stack output or export: callers elsewhere may use it): a reader counts it as "referenced
+    by", never as an invoker.
+    """
 
     resource: str
     type: str
     label: str
     property: str
     form: str
+    invokes: bool = True
 
 
 @dataclass(frozen=True)

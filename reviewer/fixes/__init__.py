@@ -83,11 +83,18 @@ def _with_fix(finding: Finding, fix: Fix | None) -> Finding:
     if fix is None:
         return finding
     if finding.fix is not None:
-        # The rule's words stay (summary, steps); the builder's concrete change follows them.
+        # The rule's summary stays; the builder's concrete steps replace the rule's general
+        # ones (saying both would say everything twice), or follow as one step when it has
+        # none of its own.
+        own = fix.steps or (_capitalized(fix.summary),)
         fix = replace(
             fix,
             summary=finding.fix.summary,
             two_phase=fix.two_phase or finding.fix.two_phase,
-            steps=(*finding.fix.steps, fix.summary, *fix.steps),
+            steps=own if fix.steps else (*finding.fix.steps, *own),
         )
     return replace(finding, fix=fix)
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -114,6 +114,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
                 "kind": c.label,
                 "property": c.property,
                 "reference": c.form,
+                "invokes": c.invokes,
             }
             for c in finding.consumers
         ],
@@ -323,6 +324,7 @@ def _read_finding(item: _Reader) -> Finding:
             Consumer(
                 consumer.text("resource"), consumer.text("type"), consumer.text("kind"),
                 consumer.text("property"), consumer.text("reference"),
+                invokes=consumer.flag("invokes") if "invokes" in consumer.value else True,
             )
         )
     finding = Finding(

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from reviewer import __version__
 from reviewer.contract.enums import ConsumerView, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, PropertyChange
 from reviewer.contract.report import Report
+from reviewer.contract.wording import counted, invokers, kinds, kinds_phrase
 
 #: GitHub rejects an issue or review comment body longer than this many characters.
 GITHUB_BODY_LIMIT = 65536
@@ -34,26 +34,51 @@ _CALLS = (
     (Side.TAGS, "TagResource"),
     (Side.FUNCTION_LEVEL, "function-level call"),
 )
-_DIAGRAM_CONSUMERS = 3
+#: At most this many groups of callers in a diagram (with CloudFormation and the function:
+#: four participants).
+_DIAGRAM_GROUPS = 2
 _LISTED_CONSUMERS = 20
 
 
-def render(report: Report, *, commit: str | None = None, details_url: str | None = None) -> str:
-    """The sticky summary comment: counts, one table row per finding, then the details.
+#: The summary comment's per-finding details are shortened, then dropped, until the comment
+#: fits: every finding keeps its table row.
+_DETAIL_LEVELS = ("full", "short", "none")
 
-    ``commit`` and ``details_url`` (the job summary or the workflow run) go into the footer
-    when the caller knows them.
-    """
+
+def render(report: Report, *, commit: str | None = None, details_url: str | None = None) -> str:
+    """The sticky summary comment (and the check run's summary): counts, one table row per
+    finding, each finding's details collapsed below. It fits GitHub's limit without cutting a
+    finding: the details get shorter, then go, before any row would."""
+    for level in _DETAIL_LEVELS:
+        body = _summary(report, commit, details_url, level)
+        if len(body) <= GITHUB_BODY_LIMIT:
+            return body
+    return truncate(body)
+
+
+def render_full(
+    report: Report, *, commit: str | None = None, details_url: str | None = None
+) -> str:
+    """The job summary: the table, then every finding in full (diagram, steps, changes)."""
+    return _summary(report, commit, details_url, "open")
+
+
+def _summary(
+    report: Report, commit: str | None, details_url: str | None, level: str
+) -> str:
     active = [f for f in report.findings if not f.suppressed]
     blocks: list[str] = [_heading(report)]
-    if active:
-        blocks.append(_table(active))
-    else:
-        blocks.append(_all_clear(report))
+    blocks.append(_table(active) if active else _all_clear(report))
     notes = list(_notes(report))
     if notes:
         blocks.append("\n".join(notes))
-    blocks.extend(_section(f) for f in active)
+    if level == "open":
+        blocks.extend(_section(f) for f in active)
+    elif level != "none":
+        blocks.extend(_collapsed(f, short=level == "short") for f in active)
+    elif active:
+        blocks.append(
+            "<sub>Details of each finding: its review comment, and the job summary.</sub>")
     suppressed = [f for f in report.findings if f.suppressed]
     if suppressed:
         blocks.append(_suppressed(suppressed))
@@ -64,27 +89,64 @@ def render(report: Report, *, commit: str | None = None, details_url: str | None
     return "\n\n".join(blocks) + "\n"
 
 
-def finding_body(finding: Finding) -> str:
-    """One inline review comment: what changes (names only), who is exposed, why, the fix."""
-    head = (
-        f"**{_text(finding.rule)} {_text(finding.name)} ({finding.severity.value})** — "
-        f"{_sentence(finding.message)}"
+def headline(finding: Finding) -> str:
+    """What the finding is, in one line: rule, severity and message."""
+    return (
+        f"{_ICON[finding.severity]} **{_text(finding.rule)} {_text(finding.name)} "
+        f"({finding.severity.value})** · {_sentence(finding.message)}"
     )
-    lines = [head, ""]
-    changes = _changes_by_name(finding.changes)
-    if changes:
-        lines.append(f"- **changes:** {changes}")
-    if finding.consumers:
-        label = finding.view.value
-        lines.append(f"- **{label}:** {_consumer_list(finding.consumers, _LISTED_CONSUMERS)}")
-    if finding.why:
-        lines.append(f"- **why:** {_text(finding.why)}")
+
+
+def todo(finding: Finding) -> str:
+    """What to do, in one line."""
+    fix = finding.fix
+    if fix is None:
+        return ""
+    label = "Fix in two deployments" if fix.two_phase else "Fix"
+    return f"**{label}:** {_sentence(fix.summary)}"
+
+
+def finding_body(finding: Finding) -> str:
+    """One inline review comment: what is wrong and what to do in two lines, the rest (what
+    changes, who calls, the race drawn, the steps, the change to apply) collapsed."""
+    lines = [headline(finding)]
+    action = todo(finding)
+    if action:
+        lines.append(action)
+    details = _details(finding, diagram=True)
+    if details:
+        lines.extend(["", _collapse("Details", details)])
     if finding.suppressed:
-        lines.append(f"- **suppressed:** {_text(finding.suppression_reason or '')}")
-    fix = _fix(finding)
-    if fix:
-        lines.extend(["", fix])
+        lines.append(f"\nSuppressed: {_text(finding.suppression_reason or '')}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _details(finding: Finding, *, diagram: bool, short: bool = False) -> str:
+    """The facts, the diagram, the steps and the change, as the collapsed part shows them."""
+    parts = ["\n".join(_facts(finding, limit=_SHORT_LIST if short else _LISTED_CONSUMERS))]
+    if diagram and finding.view is ConsumerView.EXPOSED:
+        parts.append(race_diagram(finding))
+    if not short:
+        parts.extend(p for p in (_steps(finding), _changes_to_apply(finding)) if p)
+    return "\n\n".join(p for p in parts if p)
+
+
+def _collapse(summary: str, body: str) -> str:
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def _collapsed(finding: Finding, *, short: bool) -> str:
+    """One finding in the summary comment: its headline and what to do, the rest collapsed."""
+    title = (
+        f"{_ICON[finding.severity]} {_text(finding.rule)} · {_code(finding.resource)} "
+        f"({_text(finding.stack)})"
+    )
+    body = [headline(finding)]
+    action = todo(finding)
+    if action:
+        body.append(action)
+    body.extend(["", _details(finding, diagram=False, short=short)])
+    return _collapse(title, "\n".join(body).strip())
 
 
 # --- summary comment parts ---------------------------------------------------------------
@@ -105,37 +167,45 @@ def _heading(report: Report) -> str:
 
 def _table(findings: Sequence[Finding]) -> str:
     rows = [
-        "| | function | stack | code side | config side | exposed consumers |",
+        "| | finding | function | stack | what changes | invoked by |",
         "|---|---|---|---|---|---|",
     ]
     for f in findings:
-        code = _names(c for c in f.changes if c.side is Side.CODE)
-        config = _names(c for c in f.changes if c.side is Side.CONFIG)
-        separate = _names(c for c in f.changes if c.side in _SEPARATE_SIDES)
-        if separate:
-            extra = f"{separate} (separate call)"
-            config = f"{config}, {extra}" if config else extra
         cells = [
-            f"{_ICON[f.severity]} {_text(f.rule)}",
+            _ICON[f.severity],
+            f"{_text(f.rule)} {_text(f.name)}",
             _code(f.resource, table=True),
             _text(f.stack),
-            _text(code) or "—",
-            _text(config) or "—",
+            _changes_cell(f),
             _exposure(f),
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
+def _changes_cell(finding: Finding) -> str:
+    """``code: Architectures, Code · config: Layers``: the changed properties by side."""
+    parts = []
+    for side, label in _SIDE_LABELS:
+        named = _names(c for c in finding.changes if c.side is side)
+        if named:
+            parts.append(f"{label}: {named}")
+    return _text(" · ".join(parts)) or "—"
+
+
 def _exposure(finding: Finding) -> str:
-    """``3 (API Gateway method GET, SQS event source mapping, ...)``: count and kinds."""
-    if not finding.consumers:
-        if finding.view is ConsumerView.EXPOSED:
-            return "every caller (no version or alias)"
-        return "—"
-    kinds = Counter(c.label for c in finding.consumers)
-    listed = ", ".join(f"{n} {kind}" if n > 1 else kind for kind, n in kinds.items())
-    return _text(f"{len(finding.consumers)} ({listed})")
+    """Who invokes the function, by kind (``3 API Gateway methods, an SQS event source
+    mapping``); references that do not invoke are counted apart."""
+    callers = invokers(finding.consumers)
+    referenced = len(finding.consumers) - len(callers)
+    parts = []
+    if callers:
+        parts.append(kinds_phrase(callers))
+    elif finding.view is ConsumerView.EXPOSED:
+        parts.append("every caller (no version or alias)")
+    if referenced:
+        parts.append(f"referenced by {_plural(referenced, 'output')}")
+    return _text("; ".join(parts)) or "—"
 
 
 def _all_clear(report: Report) -> str:
@@ -187,60 +257,90 @@ def _notes(report: Report) -> Iterator[str]:
 
 
 def _section(finding: Finding) -> str:
-    """One finding in full: what, where, which calls, who is exposed, the race, the fix."""
+    """One finding in full, for the job summary: what, what to do, then everything else."""
     parts = [
         f"#### {_ICON[finding.severity]} {_text(finding.rule)} {_text(finding.name)} · "
         f"{_code(finding.resource)} ({_text(finding.stack)})",
-        _sentence(finding.message),
+        "\n".join(p for p in (headline(finding), todo(finding)) if p),
+        _details(finding, diagram=True),
     ]
-    facts = list(_facts(finding))
-    if facts:
-        parts.append("\n".join(facts))
-    if finding.view is ConsumerView.EXPOSED:  # a race between calls: drawn as one
-        parts.append(race_diagram(finding))
-    fix = _fix(finding)
-    if fix:
-        parts.append(fix)
-    return "\n\n".join(parts)
+    return "\n\n".join(p for p in parts if p)
 
 
-def _facts(finding: Finding) -> Iterator[str]:
+_SIDE_LABELS = (
+    (Side.CODE, "code side"),
+    (Side.CONFIG, "config side"),
+    (Side.TAGS, "tags"),
+    (Side.FUNCTION_LEVEL, "function-level"),
+)
+_SHORT_LIST = 5
+
+
+def _facts(finding: Finding, *, limit: int) -> Iterator[str]:
     where = finding.location.path
     if finding.location.line is not None:
         where += f":{finding.location.line}"
     if where:
         yield f"- **where:** {_code(where)}"
-    for side, label in (
-        (Side.CODE, "code side"),
-        (Side.CONFIG, "config side"),
-        (Side.TAGS, "tags"),
-        (Side.FUNCTION_LEVEL, "function-level"),
-    ):
+    for side, label in _SIDE_LABELS:
         described = [_text(c.describe()) for c in finding.changes if c.side is side]
         if described:
             yield f"- **{label}:** " + "; ".join(described)
-    if finding.consumers:
-        label = finding.view.value
-        yield f"- **{label}:** {_consumer_list(finding.consumers, _LISTED_CONSUMERS)}"
+    callers = invokers(finding.consumers)
+    if callers:
+        yield f"- **invoked by:** {_consumer_list(callers, limit)}"
+    others = [c for c in finding.consumers if not c.invokes]
+    if others:
+        yield f"- **referenced by:** {_consumer_list(others, limit)}"
     if finding.why:
         yield f"- **why:** {_text(finding.why)}"
 
 
-def _fix(finding: Finding) -> str:
-    """The fix in words; a two-phase fix says plainly that this PR alone cannot be made safe."""
+def _steps(finding: Finding) -> str:
+    """The fix step by step; a two-phase fix says plainly that this PR alone cannot be safe."""
+    fix = finding.fix
+    if fix is None or not fix.steps:
+        return ""
+    lead = (
+        "**Steps.** The deployed stack sends traffic to `$LATEST`: no edit to this pull "
+        "request alone closes the window."
+        if fix.two_phase else "**Steps.**"
+    )
+    steps = [f"{n}. {_sentence(step)}" for n, step in enumerate(fix.steps, start=1)]
+    return "\n".join([lead, *steps])
+
+
+def _changes_to_apply(finding: Finding) -> str:
+    """The change itself: the phase-one change to deploy first, the change of this pull
+    request, or the code to write, each collapsed (``latest-guard fix`` applies them)."""
     fix = finding.fix
     if fix is None:
         return ""
-    summary = _sentence(fix.summary)
-    if fix.two_phase:
-        text = (
-            "**Fix in two deployments.** The deployed stack sends traffic to `$LATEST`, so no "
-            f"edit to this pull request alone closes the window. {summary}"
-        )
-    else:
-        text = f"**Fix.** {summary}"
-    steps = [f"{n}. {_text(step)}" for n, step in enumerate(fix.steps, start=1)]
-    return "\n".join([text, *steps]) if steps else text
+    parts = []
+    if fix.phase_one is not None and fix.phase_one.patch:
+        parts.append(_collapse(
+            f"Phase one: the change to the deployed template {_code(fix.phase_one.path)}, "
+            "to merge and deploy first",
+            _fenced(fix.phase_one.patch, "diff"),
+        ))
+    if fix.change is not None and fix.change.patch:
+        what = "then this change" if fix.two_phase else "the fix"
+        parts.append(_collapse(
+            f"{what[:1].upper()}{what[1:]}: {_code(fix.change.path)}",
+            _fenced(fix.change.patch, "diff"),
+        ))
+    if fix.snippet is not None:
+        parts.append(_collapse(
+            "The code to write", _fenced(fix.snippet.text, fix.snippet.language)))
+    return "\n\n".join(parts)
+
+
+def _fenced(text: str, language: str) -> str:
+    """``text`` in a code fence longer than any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = text if text.endswith("\n") else text + "\n"
+    return f"{fence}{re.sub(r'[^a-z0-9+-]', '', language.lower())}\n{body}{fence}"
 
 
 def _suppressed(findings: Sequence[Finding]) -> str:
@@ -271,27 +371,27 @@ def _footer(report: Report, commit: str | None, details_url: str | None) -> str:
 
 
 def race_diagram(finding: Finding) -> str:
-    """A fenced ``mermaid`` sequence diagram: the calls, and consumers hitting the mixed state.
+    """A fenced ``mermaid`` sequence diagram: the calls, and the callers hitting the mixed state.
 
+    Callers are grouped by kind (``3 API Gateway methods``): at most two groups (the second
+    one "N more callers" when there are more kinds), CloudFormation and the function, so the
+    text stays readable at comment width. References that do not invoke are not drawn.
     Participants get generated ids (``C1``, ``CFN``, ``L``) and every label goes through
     ``_mermaid``, so names from the template cannot end a statement or the fence.
     """
-    consumers = list(finding.consumers)
-    shown = consumers[:_DIAGRAM_CONSUMERS]
+    found = kinds(finding.consumers)
+    groups = [counted(kind, n) for kind, n in found]
+    if len(found) > _DIAGRAM_GROUPS:
+        rest = sum(n for _, n in found[_DIAGRAM_GROUPS - 1:])
+        groups = [*groups[: _DIAGRAM_GROUPS - 1], f"{rest} callers of other kinds"]
+    if not groups:
+        groups = ["any caller (no version or alias)"]
     lines = ["```mermaid", "sequenceDiagram"]
-    callers: list[str] = []
-    for index, consumer in enumerate(shown, start=1):
-        callers.append(f"C{index}")
-        lines.append(
-            f"  participant C{index} as {_mermaid(f'{consumer.resource} ({consumer.label})')}"
-        )
-    rest = len(consumers) - len(shown)
-    if rest:
-        callers.append("CX")
-        lines.append(f"  participant CX as {_mermaid(f'{rest} more consumers')}")
-    if not consumers:
-        callers.append("C1")
-        lines.append(f"  participant C1 as {_mermaid('any caller (no version or alias)')}")
+    callers = [f"C{n}" for n in range(1, len(groups) + 1)]
+    lines.extend(
+        f"  participant {caller} as {_mermaid(group)}"
+        for caller, group in zip(callers, groups, strict=True)
+    )
     lines.append("  participant CFN as CloudFormation")
     lines.append(f"  participant L as {_mermaid(finding.resource + ' ($LATEST)')}")
     calls = [
@@ -368,21 +468,6 @@ def _sentence(text: str) -> str:
 
 def _names(changes: Iterable[PropertyChange]) -> str:
     return ", ".join(dict.fromkeys(c.name for c in changes))
-
-
-def _changes_by_name(changes: Sequence[PropertyChange]) -> str:
-    """``code side `Architectures`, `Code` · config side `Layers```: names, never values."""
-    parts = []
-    for side, label in (
-        (Side.CODE, "code side"),
-        (Side.CONFIG, "config side"),
-        (Side.TAGS, "tags"),
-        (Side.FUNCTION_LEVEL, "function-level"),
-    ):
-        names = dict.fromkeys(c.name for c in changes if c.side is side)
-        if names:
-            parts.append(f"{label} " + ", ".join(_code(n) for n in names))
-    return " · ".join(parts)
 
 
 def _consumer_list(consumers: Sequence[Consumer], limit: int) -> str:

@@ -12,6 +12,7 @@ from reviewer.contract.findings import Consumer, Finding, Fix, Location, Propert
 from reviewer.diff.function_changes import FunctionChange, Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
 from reviewer.model.app import AppGraph
+from reviewer.model.consumers import Role
 from reviewer.model.references import Reference, ReferenceGraph
 from reviewer.model.resolve import Resolvers
 from reviewer.model.template import StackTemplate
@@ -140,7 +141,10 @@ def consumers_of(references: list[Reference]) -> tuple[Consumer, ...]:
         if key in seen:
             continue
         seen.add(key)
-        out.append(Consumer(ref.source, ref.source_type, ref.consumer, ref.property_name, ref.form))
+        out.append(Consumer(
+            ref.source, ref.source_type, ref.consumer, ref.property_name, ref.form,
+            invokes=ref.role is Role.INVOKE,
+        ))
     return tuple(out)
 
 

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from reviewer.contract.enums import ConsumerView, FixNeed, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, Fix, PropertyChange
+from reviewer.contract.wording import invokers, kinds_phrase
 from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.properties import RUNTIME_CRITICAL
 from reviewer.model.consumers import Role
@@ -135,12 +136,11 @@ class LatestRace(ChangeRule):
         exposed: tuple[Consumer, ...],
     ) -> Finding:
         fn = change.function
-        invokers = [c for c in exposed if c.type != "Output"]
-        if invokers:
-            count = len(invokers)
+        callers = invokers(exposed)
+        if callers:
             target = (
-                f"{count} consumer{'s' if count != 1 else ''} "
-                f"invoke{'s' if count == 1 else ''} {fn} unqualified in the deployed stack"
+                f"{kinds_phrase(callers)} invoke{'s' if len(callers) == 1 else ''} {fn} "
+                "unqualified in the deployed stack"
             )
         elif wiring.has_safe_target:
             target = f"callers outside the stack can reach $LATEST of {fn}"

@@ -119,7 +119,7 @@ def _steps(  # noqa: PLR0917
     if staged:
         if first is not None and first_wired is not None:
             steps.append(
-                "Phase one, on the deployed template (phase_one_patch): "
+                "Phase one, on the deployed template (the phase-one change): "
                 f"{describe(function, first_wired)}. {function} itself does not change; merge "
                 "and deploy this on its own."
             )

@@ -353,7 +353,7 @@ def _steps(  # noqa: PLR0917
     if staged:
         if first is not None and first_wired is not None:
             steps.append(
-                "Phase one, on the deployed template (phase_one_patch): "
+                "Phase one, on the deployed template (the phase-one change): "
                 f"{describe(function, first_wired)}. Merge and deploy it on its own: SAM "
                 "publishes the function as deployed and moves its events to the alias."
             )
