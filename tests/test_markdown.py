@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -399,3 +402,36 @@ def test_the_reporters_are_registered_by_name() -> None:
     report = report_for("arm64-layer")
     assert REPORTERS["markdown"](report) == render(report)
     assert REPORTERS["sarif"](report).startswith("{")
+
+
+# --- every diagram parses with mermaid's own parser ---------------------------------------
+
+MERMAID_PARSE = Path(__file__).parent / "node" / "mermaid_parse.mjs"
+MERMAID = Path(__file__).parent / "node" / "node_modules" / "mermaid"
+
+
+def mermaid_parse(diagrams: list[str]) -> list[dict[str, object]]:
+    """Each diagram as mermaid's parser (npm ``mermaid``) judges it."""
+    if not MERMAID.is_dir() or shutil.which("node") is None:
+        pytest.skip("mermaid is not installed: run npm ci in tests/node")
+    run = subprocess.run(
+        ["node", str(MERMAID_PARSE)], input=json.dumps(diagrams), capture_output=True,
+        text=True, timeout=120, check=True,
+    )
+    results: list[dict[str, object]] = json.loads(run.stdout)
+    return results
+
+
+def test_every_diagram_parses_with_mermaids_own_parser() -> None:
+    findings = [f for case in RACING for f in report_for(case).findings]
+    findings.append(hostile_finding())
+    findings.append(hostile_finding(resource="Fn;end %% `x`", consumers=()))
+    diagrams = ["\n".join(b) for f in findings for b in mermaid_blocks(finding_body(f))]
+    assert len(diagrams) >= len(RACING)
+    # the parser is strict: a statement split by a raw ";" is refused
+    broken = diagrams[0].replace("half updated", "half; updated").replace(
+        "separate calls", "separate calls\n  C1-x>L: no such arrow")
+    results = mermaid_parse([*diagrams, broken])
+    assert results[-1]["ok"] is False
+    failed = [(d, r["error"]) for d, r in zip(diagrams, results, strict=False) if not r["ok"]]
+    assert failed == []
