@@ -1,0 +1,109 @@
+"""What a person reads, stored next to the tests and reviewed like code.
+
+For a few fixtures (one per rule, a two-phase fix, a thirty-finding pull request) the text
+report, the first inline review comment, the summary comment, the check run's title and
+summary, and the job summary are rendered and compared with ``tests/snapshots/<case>.md``.
+A change of wording shows up as a diff of those files; after reading it, rewrite them with
+``LATEST_GUARD_UPDATE_SNAPSHOTS=1 pytest tests/test_snapshots.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from reviewer.commands.check import CheckOptions, run_check
+from reviewer.contract.report import Report
+from reviewer.github.markers import DEFAULT
+from reviewer.github.verdict import title
+from reviewer.report import markdown, text
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+COMMIT = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
+RUN = "https://github.com/octo/orders/actions/runs/42"
+CASES = {
+    "lg001-two-phase": ("arm64-layer", True),
+    "lg002-verified-suggestion": ("stale-version", True),
+    "lg003-alias-on-latest": ("alias-on-latest", True),
+    "lg004-no-baseline": ("layer-architecture", False),
+    "thirty-findings": ("", True),
+}
+
+
+def _many(count: int, *, arm64: bool) -> str:
+    lines = ["Resources:"]
+    for n in range(count):
+        lines += [
+            f"  Fn{n:02d}:", "    Type: AWS::Lambda::Function", "    Properties:",
+            f"      Code: {{S3Bucket: b, S3Key: fn{n:02d}/{2 if arm64 else 1}.zip}}",
+            "      Handler: app.handler", "      Role: arn:aws:iam::123456789012:role/r",
+            "      Runtime: python3.12",
+            f"      Architectures: [{'arm64' if arm64 else 'x86_64'}]",
+            f"      Layers: [arn:aws:lambda:us-east-1:123456789012:layer:deps-"
+            f"{'arm64' if arm64 else 'x86'}:1]",
+            f"  Rule{n:02d}:", "    Type: AWS::Events::Rule", "    Properties:",
+            "      ScheduleExpression: rate(1 hour)",
+            f"      Targets: [{{Id: t, Arn: !GetAtt Fn{n:02d}.Arn}}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def report_of(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Report:
+    folder, compared = CASES[case]
+    monkeypatch.chdir(ROOT)  # paths in the output are relative to the repository
+    if folder:
+        base = Path("tests/fixtures") / folder
+        template = next(base.glob("template.*"))
+        baselines = (next(base.glob("baseline.*")),) if compared else ()
+    else:
+        (tmp_path / "template.yaml").write_text(_many(30, arm64=True))
+        (tmp_path / "baseline.yaml").write_text(_many(30, arm64=False))
+        template, baselines = tmp_path / "template.yaml", (tmp_path / "baseline.yaml",)
+    options = CheckOptions(templates=(template,), baselines=baselines, verify_fixes=True)
+    return run_check(options, io.StringIO())
+
+
+def rendered(report: Report, tmp_path: Path) -> str:
+    findings = [f for f in report.findings if not f.suppressed]
+    inline = (
+        DEFAULT.finding(findings[0].fingerprint) + "\n" + markdown.finding_body(findings[0])
+        if findings else "(no finding)\n"
+    )
+    parts = {
+        "text report": text.render(report),
+        "inline comment": inline,
+        "summary comment": markdown.render(report, commit=COMMIT, details_url=RUN),
+        "check run": f"title: {title(report)}\n\n"
+                     + markdown.render(report, commit=COMMIT, details_url=RUN),
+        "job summary": markdown.render_full(report, commit=COMMIT, details_url=RUN),
+    }
+    out = "".join(f"<!-- snapshot: {name} -->\n{body}\n" for name, body in parts.items())
+    return out.replace(str(tmp_path), "<tmp>")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_what_a_person_reads_is_the_reviewed_snapshot(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    got = rendered(report_of(case, tmp_path, monkeypatch), tmp_path)
+    stored = SNAPSHOTS / f"{case}.md"
+    if os.environ.get("LATEST_GUARD_UPDATE_SNAPSHOTS") == "1":
+        stored.write_text(got, encoding="utf-8")
+    assert stored.is_file(), f"no snapshot {stored}: run with LATEST_GUARD_UPDATE_SNAPSHOTS=1"
+    assert got == stored.read_text(encoding="utf-8"), (
+        f"{stored.name} differs: read the change, then LATEST_GUARD_UPDATE_SNAPSHOTS=1"
+    )
+
+
+def test_the_inline_comments_stay_short() -> None:
+    """What races and what to do fit in 700 characters before the collapsed details."""
+    for case in CASES:
+        stored = (SNAPSHOTS / f"{case}.md").read_text(encoding="utf-8")
+        inline = stored.split("<!-- snapshot: inline comment -->\n", 1)[1]
+        inline = inline.split("<!-- snapshot:", 1)[0]
+        head = inline.split("<details>", 1)[0]
+        assert len(head) < 700, (case, len(head))
