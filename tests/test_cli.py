@@ -36,7 +36,7 @@ def test_text_report_groups_by_stack_and_names_consumers_and_properties(
     assert "✖ LG001 error   OrdersFn" in text
     assert f"{template}:3" in text
     assert "Architectures x86_64 → arm64" in text
-    assert "config side  Layers (1 changed)" in text
+    assert "config side  Layers (swapped deps-x86_64:4 for deps-arm64:1)" in text
     for consumer in ("GetOrders", "QueueMapping", "Nightly"):
         assert consumer in text
     assert lines[-1].startswith("1 error · 0 warnings · 0 notices")

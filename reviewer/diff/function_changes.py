@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -10,6 +9,7 @@ from typing import Any
 
 from reviewer.contract.enums import ChangeHow, Side
 from reviewer.contract.findings import PropertyChange
+from reviewer.diff.nested import nested_detail
 from reviewer.diff.properties import DEFAULTS, SHOW_VALUES, side_of
 from reviewer.diff.stack_diff import CauseKind, StackDiff
 from reviewer.model.intrinsics import find_hits
@@ -171,6 +171,10 @@ def _code_identity(hashes: Mapping[str, tuple[str, ...]], function: str, code: A
     return (hashes[function], {k: v for k, v in code.items() if k not in location})
 
 
+#: Properties whose nested keys are named (:mod:`reviewer.diff.nested`).
+NESTED = frozenset({"Environment", "Tags", "Layers", "VpcConfig"})
+
+
 def _describe(name: str, old: Any, new: Any, *, show: bool = True) -> PropertyChange:
     side = side_of(name)
     if old is None:
@@ -180,12 +184,8 @@ def _describe(name: str, old: Any, new: Any, *, show: bool = True) -> PropertyCh
     detail: str | None = None
     if show and name in SHOW_VALUES and _plain(old) and _plain(new):
         detail = f"{_show(old)} → {_show(new)}"
-    elif name == "Layers" and isinstance(old, list) and isinstance(new, list):
-        detail = _layer_detail(old, new)
-    elif name == "Environment":
-        detail = _key_detail(_variables(old), _variables(new))
-    elif name == "Tags":
-        detail = _key_detail(_tags(old), _tags(new))
+    elif name in NESTED:
+        detail = nested_detail(name, old, new)
     elif name == "Code" and isinstance(old, Mapping) and isinstance(new, Mapping):
         keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         detail = f"({', '.join(keys)})" if keys else None
@@ -202,55 +202,3 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return str(value)
-
-
-def _layer_detail(old: list[Any], new: list[Any]) -> str:
-    key = repr
-    before = Counter(key(v) for v in old)
-    after = Counter(key(v) for v in new)
-    gone = sum((before - after).values())
-    came = sum((after - before).values())
-    changed = min(gone, came)
-    parts = []
-    if changed:
-        parts.append(f"{changed} changed")
-    if came - changed:
-        parts.append(f"{came - changed} added")
-    if gone - changed:
-        parts.append(f"{gone - changed} removed")
-    if not parts:
-        parts.append("reordered")
-    return "(" + ", ".join(parts) + ")"
-
-
-def _variables(environment: Any) -> dict[str, Any]:
-    if isinstance(environment, Mapping):
-        variables = environment.get("Variables")
-        if isinstance(variables, Mapping):
-            return {str(k): v for k, v in variables.items()}
-    return {}
-
-
-def _tags(tags: Any) -> dict[str, Any]:
-    if isinstance(tags, list):
-        return {
-            str(t.get("Key")): t.get("Value") for t in tags if isinstance(t, Mapping) and "Key" in t
-        }
-    if isinstance(tags, Mapping):
-        return {str(k): v for k, v in tags.items()}
-    return {}
-
-
-def _key_detail(old: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:
-    """Which keys were added, removed or changed: key names only, never values."""
-    added = sorted(set(new) - set(old))
-    removed = sorted(set(old) - set(new))
-    changed = sorted(k for k in set(old) & set(new) if old[k] != new[k])
-    parts = []
-    if added:
-        parts.append("added " + ", ".join(added))
-    if removed:
-        parts.append("removed " + ", ".join(removed))
-    if changed:
-        parts.append("changed " + ", ".join(changed))
-    return "(" + "; ".join(parts) + ")" if parts else None
