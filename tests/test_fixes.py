@@ -183,6 +183,12 @@ def test_every_fixture_with_a_finding_is_fixed_and_verified(
     verdict = verify(template, baseline, tmp_path)
     if verdict.problem == "no finding":
         return  # nothing to fix (a safe change, or suppressed)
+    if all(finding.startswith("LG004 ") for finding in verdict.findings):
+        # a layer for the other architecture: the fix is the other build, named in words
+        # (latest-guard does not pick a layer version for the user)
+        assert not verdict.fixed
+        assert "use Datadog-Extension-ARM instead of Datadog-Extension" in verdict.problem
+        return
     assert verdict.fixed, verdict.problem
     assert verdict.translates, verdict.problem
     assert verdict.verified, verdict.problem
