@@ -228,7 +228,7 @@ def child(kind: str, directory: Path, stage: str) -> dict[str, Any]:
             new_app = AppGraph([new])
             old_graph, new_graph = AppGraph([old]).graph("bench"), new_app.graph("bench")
             context = StackContext.build(old, new, old_graph=old_graph, new_graph=new_graph)
-            alone = TemplateContext(new, new_app, Resolver, context)
+            alone = TemplateContext(new, new_app, Resolver)
             findings = []
             for rule in RULES:
                 instance = rule()
