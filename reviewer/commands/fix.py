@@ -192,9 +192,12 @@ def _wire_all(template: Path, text: str, config: Config) -> Outcome:
     the result (a layer built for the other architecture) is left for the user, named."""
     outcome = Outcome(template, text, text)
     with copies(template) as (copy,):
+        loaded: list[StackTemplate] = []
+        loaded_text: str | None = None  # what ``loaded`` was read from
         for _ in range(MAX_ROUNDS):
             copy.write(outcome.after)
-            stacks = [s for s in copy.load() if s.path == copy.path]
+            loaded, loaded_text = copy.load(), outcome.after
+            stacks = [s for s in loaded if s.path == copy.path]
             if not stacks:
                 break
             stack = stacks[0]
@@ -209,8 +212,10 @@ def _wire_all(template: Path, text: str, config: Config) -> Outcome:
                     break
             if not changed:
                 break
-        copy.write(outcome.after)
-        report = analyze(copy.load(), None, config, "none")
+        if loaded_text != outcome.after:  # the rounds ran out on a change
+            copy.write(outcome.after)
+            loaded = copy.load()
+        report = analyze(loaded, None, config, "none")
         outcome.remaining = [f for f in report.findings if not f.suppressed]
     outcome.notes.extend(outcome.patch_notes())
     return outcome

@@ -21,6 +21,7 @@ from reviewer.config import Config
 from reviewer.contract.findings import Finding
 from reviewer.contract.report import Report
 from reviewer.errors import InputError
+from reviewer.fixes.edit.source import read_file
 from reviewer.fixes.edit.textedit import EditConflict, apply_line_edits
 from reviewer.model.template import StackTemplate
 from reviewer.pipeline.analysis import analyze
@@ -40,9 +41,9 @@ def verify_suggestions(
     if old is None:
         return report
     verified: set[str] = set()
-    candidates = [f for f in report.findings if _applicable(f, new)][:MAX_VERIFIED]
-    for finding in candidates:
-        if _fixes(finding, new, old, config, report.baseline):
+    candidates = [(f, s) for f in report.findings if (s := _applicable(f, new))]
+    for finding, stack in candidates[:MAX_VERIFIED]:
+        if _fixes(finding, stack, new, old, config, report.baseline):
             verified.add(finding.fingerprint)
     if not verified:
         return report
@@ -54,29 +55,31 @@ def verify_suggestions(
     return replace(report, findings=findings)
 
 
-def _applicable(finding: Finding, new: Sequence[StackTemplate]) -> bool:
+def _applicable(finding: Finding, new: Sequence[StackTemplate]) -> StackTemplate | None:
+    """The stack whose template a single-deployment fix edits, when it edits that file."""
     fix = finding.fix
     if finding.suppressed or fix is None or fix.two_phase or fix.change is None:
-        return False
-    stack = _stack(new, finding.stack)
-    return stack is not None and _same_file(fix.change.path, stack.path)
+        return None
+    stack = next((s for s in new if s.name == finding.stack), None)
+    return stack if stack is not None and _same_file(fix.change.path, stack.path) else None
 
 
-def _fixes(
+def _fixes(  # noqa: PLR0917
     finding: Finding,
+    stack: StackTemplate,
     new: Sequence[StackTemplate],
     old: Sequence[StackTemplate],
     config: Config,
     label: str,
 ) -> bool:
     """Whether the finding is gone once its change is applied to a copy of the template."""
-    stack = _stack(new, finding.stack)
-    if stack is None or finding.fix is None or finding.fix.change is None:
+    change = finding.fix.change if finding.fix is not None else None
+    text = read_file(stack.path)
+    if change is None or text is None:
         return False
     try:
-        text = stack.path.read_text(encoding="utf-8")
-        patched = apply_line_edits(text, list(finding.fix.change.edits))
-    except (OSError, UnicodeDecodeError, EditConflict):
+        patched = apply_line_edits(text, list(change.edits))
+    except EditConflict:
         return False
     with copies(stack.path) as (copy,):
         copy.write(patched)
@@ -97,10 +100,6 @@ def _fixes(
         and not f.suppressed
         for f in again.findings
     )
-
-
-def _stack(stacks: Sequence[StackTemplate], name: str) -> StackTemplate | None:
-    return next((s for s in stacks if s.name == name), None)
 
 
 def _same_file(display: str, path: Path) -> bool:

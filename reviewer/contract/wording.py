@@ -38,6 +38,14 @@ def counted(kind: str, count: int) -> str:
     return f"{count} {plural(kind)}" if count != 1 else f"{article(kind)} {kind}"
 
 
+def joined(items: Iterable[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``: each item once, in order."""
+    unique = list(dict.fromkeys(items))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
 def kinds_phrase(consumers: Sequence[Consumer], limit: int = 3) -> str:
     """``3 API Gateway methods, an SQS event source mapping and 2 more callers``."""
     found = kinds(consumers)
@@ -45,9 +53,7 @@ def kinds_phrase(consumers: Sequence[Consumer], limit: int = 3) -> str:
     rest = sum(n for _, n in found[limit:])
     if rest:
         parts.append(f"{rest} more caller{'s' if rest != 1 else ''}")
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return joined(parts)
 
 
 def article(noun: str) -> str:

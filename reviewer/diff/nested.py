@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewer.model.layer_catalogue import LayerArn
+from reviewer.model.intrinsics import reference_of
+from reviewer.model.layer_catalogue import LayerArn, arn_text
 
 
 def nested_detail(name: str, old: Any, new: Any) -> str | None:
@@ -83,8 +84,8 @@ def _layers(old: list[Any], new: list[Any]) -> str | None:
 def _layer_name(value: Any) -> str:
     """A layer as a person names it: ``Datadog-Extension:68`` for an ARN, the logical id for a
     layer of the template."""
-    text = value.get("Fn::Sub") if isinstance(value, Mapping) else value
-    if isinstance(text, str):
+    text = arn_text(value)
+    if text is not None:
         arn = LayerArn.parse(text)
         if arn is not None:
             return f"{arn.name}:{arn.version}" if arn.version else arn.name
@@ -94,15 +95,8 @@ def _layer_name(value: Any) -> str:
 
 def _reference(value: Any) -> str | None:
     """The logical id a ``Ref`` or ``Fn::GetAtt`` names."""
-    if isinstance(value, Mapping) and len(value) == 1:
-        ((function, arg),) = value.items()
-        if function == "Ref" and isinstance(arg, str):
-            return arg
-        if function == "Fn::GetAtt":
-            target = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0] if arg else None
-            if isinstance(target, str):
-                return target
-    return None
+    reference = reference_of(value)
+    return reference[0] if reference is not None else None
 
 
 def _vpc(old: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:

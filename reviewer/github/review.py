@@ -33,7 +33,7 @@ from reviewer.github.diff_lines import PullRequestDiff, parse_files
 from reviewer.github.markers import DEFAULT, Markers
 from reviewer.github.plan import PlannedComment, ReviewPlan, plan_review
 from reviewer.github.workflow import log_line
-from reviewer.report.markdown import GITHUB_BODY_LIMIT, finding_body, truncate
+from reviewer.report.markdown import GITHUB_BODY_LIMIT, fenced, finding_body, truncate
 
 
 @dataclass
@@ -229,15 +229,7 @@ def comment_body(comment: PlannedComment, pointer: str, markers: Markers = DEFAU
 
 def suggestion_block(edit: Edit) -> str:
     """A ```suggestion``` fence whose backticks outnumber any run in the replacement."""
-    longest = run = 0
-    for ch in edit.replacement:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * max(3, longest + 1)
-    replacement = edit.replacement
-    if replacement and not replacement.endswith("\n"):
-        replacement += "\n"
-    return f"{fence}suggestion\n{replacement}{fence}\n"
+    return fenced(edit.replacement, "suggestion") + "\n"
 
 
 def review_body(

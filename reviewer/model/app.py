@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from reviewer.model.intrinsics import Hit, find_hits, qualifier_in_suffix
+from reviewer.model.intrinsics import Hit, find_hits, qualifier_in_suffix, reference_of
 from reviewer.model.references import ReferenceGraph, Resolution
 from reviewer.model.resolve import Resolvers
 from reviewer.model.template import StackTemplate
@@ -148,13 +148,8 @@ class AppGraph:
         return (source, output.get("Value")) if source and output else None
 
     def _nested_output(self, stack: StackTemplate, arg: Any) -> tuple[StackTemplate, Any] | None:
-        if isinstance(arg, str):
-            target, _, attribute = arg.partition(".")
-        elif isinstance(arg, list) and len(arg) == 2:
-            target, attribute = str(arg[0]), str(arg[1])
-        else:
-            return None
-        if not attribute.startswith("Outputs."):
+        target, attribute = reference_of({"Fn::GetAtt": arg}) or ("", None)
+        if attribute is None or not attribute.startswith("Outputs."):
             return None
         child = self.stacks.get(self._children.get((stack.name, target), ""))
         output = child.outputs.get(attribute.removeprefix("Outputs.")) if child else None

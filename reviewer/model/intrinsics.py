@@ -270,6 +270,24 @@ def qualifier_in_suffix(suffix: str | None) -> str | None:
     return "?" if token == UNKNOWN_TEXT else token
 
 
+def reference_of(value: Any) -> tuple[str, str | None] | None:
+    """``(logical id, attribute)`` when ``value`` is one ``Ref`` (attribute None) or one
+    ``Fn::GetAtt`` (either spelling); None for anything else."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return None
+    ((function, arg),) = value.items()
+    if function == "Ref":
+        return (arg, None) if isinstance(arg, str) else None
+    if function != "Fn::GetAtt":
+        return None
+    if isinstance(arg, str) and "." in arg:
+        target, attribute = arg.split(".", 1)
+        return target, attribute
+    if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
+        return arg[0], str(arg[1])
+    return None
+
+
 def referenced_ids(value: Any) -> set[str]:
     """Logical ids and parameter names referenced anywhere in ``value``."""
     return {hit.target for hit in find_hits(value) if not hit.literal}

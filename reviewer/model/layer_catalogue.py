@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 #: ``arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION``; the region, the partition and
 #: the version may be left as ``${...}`` placeholders by a template (``${AWS::Region}``).
@@ -26,6 +28,16 @@ _ARN = re.compile(
 BUILDS = ("x86_64", "arm64")
 #: What an entry's ``architecture`` may say; "any" is architecture-neutral.
 ARCHITECTURES = (*BUILDS, "any")
+
+
+def arn_text(value: Any) -> str | None:
+    """The text an ARN is written as in a template: a string, or a partly known ``Fn::Sub``
+    (``arn:aws:lambda:${AWS::Region}:...``); None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and len(value) == 1 and isinstance(value.get("Fn::Sub"), str):
+        return str(value["Fn::Sub"])
+    return None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reviewer.model.app import AppGraph
-from reviewer.model.layer_catalogue import BUILDS, Known, LayerArn, catalogue
+from reviewer.model.intrinsics import reference_of
+from reviewer.model.layer_catalogue import BUILDS, Known, LayerArn, arn_text, catalogue
 from reviewer.model.resolve import Resolver, Resolvers
 from reviewer.model.template import Resource, StackTemplate
 
@@ -109,7 +110,7 @@ def _build(
     index: int, stack: StackTemplate, item: Any, app: AppGraph, resolvers: Resolvers
 ) -> LayerBuild | None:
     for origin, value in app.trace(stack, item, resolvers):
-        text = _text(value)
+        text = arn_text(value)
         if text is not None:
             return _published(index, text)
         candidates = _candidates(value)
@@ -118,15 +119,6 @@ def _build(
         declared = _declared(origin, value)
         if declared is not None:
             return _in_app(index, origin, declared, resolvers(origin))
-    return None
-
-
-def _text(value: Any) -> str | None:
-    """An ARN's text: a string, or a partly known ``Fn::Sub`` (``${AWS::Region}``)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and len(value) == 1 and isinstance(value.get("Fn::Sub"), str):
-        return str(value["Fn::Sub"])
     return None
 
 
@@ -162,17 +154,10 @@ def _published(index: int, text: str) -> LayerBuild | None:
 
 def _declared(stack: StackTemplate, value: Any) -> Resource | None:
     """The layer version of ``stack`` that ``value`` names (``Ref``, ``LayerVersionArn``)."""
-    if not isinstance(value, Mapping) or len(value) != 1:
+    reference = reference_of(value)
+    if reference is None or reference[1] not in (None, "LayerVersionArn"):
         return None
-    ((function, arg),) = value.items()
-    logical_id: Any = None
-    if function == "Ref":
-        logical_id = arg
-    elif function == "Fn::GetAtt":
-        target = arg.split(".", 1) if isinstance(arg, str) else arg
-        if isinstance(target, list) and len(target) == 2 and target[1] == "LayerVersionArn":
-            logical_id = target[0]
-    resource = stack.resources.get(logical_id) if isinstance(logical_id, str) else None
+    resource = stack.resources.get(reference[0])
     return resource if resource is not None and resource.type == LAYER_VERSION else None
 
 

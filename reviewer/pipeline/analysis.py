@@ -212,16 +212,16 @@ def _new_stack(
 ) -> StackSummary:
     """A stack without a baseline; ``ran``: the rules that judged its template alone."""
     functions = len(stack.of_type(FUNCTION))
-    judged = ""
-    if ran:
-        which = " and ".join(ran)
-        judged = f" (only {which} ran: {'it judges' if len(ran) == 1 else 'they judge'} "
-        judged += "the template alone)"
     if missing is not None:
         return StackSummary(
             stack.name, str(stack.path), None, StackStatus.BASELINE_MISSING, functions, (),
             (*stack.notes, missing),
         )
+    judged = ""
+    if ran:
+        which = " and ".join(ran)
+        judged = f" (only {which} ran: {'it judges' if len(ran) == 1 else 'they judge'} "
+        judged += "the template alone)"
     note = (
         f"no baseline: a new stack has nothing to race{judged}"
         if had_baseline

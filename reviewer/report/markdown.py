@@ -321,25 +321,26 @@ def _changes_to_apply(finding: Finding) -> str:
         parts.append(_collapse(
             f"Phase one: the change to the deployed template {_code(fix.phase_one.path)}, "
             "to merge and deploy first",
-            _fenced(fix.phase_one.patch, "diff"),
+            fenced(fix.phase_one.patch, "diff"),
         ))
     if fix.change is not None and fix.change.patch:
         what = "then this change" if fix.two_phase else "the fix"
         parts.append(_collapse(
             f"{what[:1].upper()}{what[1:]}: {_code(fix.change.path)}",
-            _fenced(fix.change.patch, "diff"),
+            fenced(fix.change.patch, "diff"),
         ))
     if fix.snippet is not None:
         parts.append(_collapse(
-            "The code to write", _fenced(fix.snippet.text, fix.snippet.language)))
+            "The code to write", fenced(fix.snippet.text, fix.snippet.language)))
     return "\n\n".join(parts)
 
 
-def _fenced(text: str, language: str) -> str:
-    """``text`` in a code fence longer than any run of backticks inside it."""
+def fenced(text: str, language: str) -> str:
+    """``text`` in a code fence longer than any run of backticks inside it (a suggestion's
+    empty text stays empty: it deletes the lines)."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    body = text if text.endswith("\n") else text + "\n"
+    body = text if not text or text.endswith("\n") else text + "\n"
     return f"{fence}{re.sub(r'[^a-z0-9+-]', '', language.lower())}\n{body}{fence}"
 
 

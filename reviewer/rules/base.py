@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from reviewer.contract.enums import ConsumerView, FixNeed, RuleScope, Severity
 from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
+from reviewer.contract.wording import joined
 from reviewer.diff.function_changes import FunctionChange, Status, function_changes
 from reviewer.diff.stack_diff import StackDiff
 from reviewer.model.app import AppGraph
@@ -150,8 +151,4 @@ def consumers_of(references: list[Reference]) -> tuple[Consumer, ...]:
 
 def names(changes: Sequence[object]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
-    items = [getattr(c, "name", str(c)) for c in changes]
-    unique = list(dict.fromkeys(items))
-    if len(unique) <= 1:
-        return "".join(unique)
-    return ", ".join(unique[:-1]) + " and " + unique[-1]
+    return joined(getattr(c, "name", str(c)) for c in changes)

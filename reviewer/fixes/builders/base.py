@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Edit, Finding, Fix
 from reviewer.contract.findings import FileChange as Change
+from reviewer.contract.wording import joined
 from reviewer.fixes.builders.wired import Wired
 from reviewer.fixes.edit.document import Document
 from reviewer.fixes.edit.hidden import hidden_lines
@@ -76,9 +77,7 @@ def listing(items: Iterable[str], limit: int = 6) -> str:
     if len(names) > limit:
         shown = names[: limit - 1]
         return ", ".join(shown) + f" and {len(names) - len(shown)} more"
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return joined(names)
 
 
 def needs(findings: Sequence[Finding]) -> set[FixNeed]:
