@@ -20,7 +20,9 @@ limits with ``retry-after``, server errors, or a 422 for a particular comment li
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -82,7 +84,10 @@ class OpenApi:
         self.operations: list[Operation] = []
         for template, item in spec["paths"].items():
             names = tuple(re.findall(r"{([^}]+)}", template))
-            regex = re.sub(r"{[^}]+}", "([^/]+)", template)
+            # A git reference's name has slashes (``heads/topic/x``), and its path ends in it.
+            slashed = "(.+)" if "/git/" in template else "([^/]+)"
+            regex = re.sub(r"{[^}]+}", "([^/]+)", template.replace("{ref}", "\0"))
+            regex = regex.replace("\0", slashed)
             pattern = re.compile(f"^{regex}$")
             for method, operation in item.items():
                 if method in ("get", "post", "patch", "put", "delete"):
@@ -220,6 +225,10 @@ class Pull:
     base_ref: str = "main"
     state: str = "open"
     files: list[PullFile] = field(default_factory=list)
+    title: str = "Switch OrdersFn to arm64"
+    body: str = ""
+    merged: bool = False
+    user: dict[str, Any] = field(default_factory=lambda: dict(HUMAN))
 
 
 @dataclass
@@ -258,6 +267,12 @@ class GitHubState:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.base_url = ""
+        #: The repository's git objects and branches (a bare repository) for the git-data
+        #: endpoints and for new pull requests; None: those endpoints answer 404.
+        self.git_dir: Path | None = None
+        #: The repository setting "Allow GitHub Actions to create and approve pull requests"
+        #: (off by default on GitHub for new organisations and repositories).
+        self.actions_may_create_pulls = True
         self.lock = threading.RLock()
         self._ids = iter(range(1000, 10**9))
 
@@ -498,10 +513,11 @@ def _repo_json(state: GitHubState, full_name: str) -> dict[str, Any]:
 def pull_json(state: GitHubState, pull: Pull) -> dict[str, Any]:
     return {
         "id": pull.number * 7, "number": pull.number, "state": pull.state,
-        "title": "Switch OrdersFn to arm64",
+        "title": pull.title, "body": pull.body, "merged": pull.merged,
+        "merged_at": _now() if pull.merged else None,
         "url": state.url(f"/pulls/{pull.number}"),
         "html_url": f"https://github.com/{state.repository}/pull/{pull.number}",
-        "user": HUMAN,
+        "user": pull.user,
         "head": {"sha": pull.head_sha, "ref": pull.head_ref, "label": pull.head_ref,
                  "repo": _repo_json(state, pull.head_repo),
                  "user": {"login": pull.head_repo.partition("/")[0]}},
@@ -742,6 +758,201 @@ def _update_check(state: GitHubState, params: Params, query: Params, body: Any) 
             run[key] = body[key]
     _check_output(run, body.get("output"))
     return 200, _check_json(state, run), {}
+
+
+# --- git data and new pull requests, backed by a bare repository (``state.git_dir``) -----------
+
+_GIT_BOT = {"GIT_AUTHOR_NAME": "github-actions[bot]",
+            "GIT_AUTHOR_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
+            "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@github.com"}
+
+
+def _git(state: GitHubState, *args: str, stdin: str | None = None,
+         env: Mapping[str, str] | None = None) -> str | None:
+    """``git`` in the repository; its output, or None when it fails."""
+    if state.git_dir is None:
+        raise _error(404, "Not Found")
+    done = subprocess.run(
+        ["git", "--git-dir", str(state.git_dir), *args], input=stdin, capture_output=True,
+        text=True, check=False, env={**os.environ, **_GIT_BOT, **(env or {})},
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _object_type(state: GitHubState, sha: str) -> str | None:
+    return _git(state, "cat-file", "-t", sha) if re.fullmatch(r"[0-9a-f]{40}", sha) else None
+
+
+def _ref_json(state: GitHubState, ref: str, sha: str) -> dict[str, Any]:
+    return {"ref": ref, "node_id": "REF_" + sha[:8], "url": state.url(f"/git/{ref}"),
+            "object": {"type": "commit", "sha": sha, "url": state.url(f"/git/commits/{sha}")}}
+
+
+def _commit_json(state: GitHubState, sha: str) -> dict[str, Any]:
+    text = _git(state, "cat-file", "commit", sha)
+    if text is None:
+        raise _error(404, "Not Found")
+    head, _, message = text.partition("\n\n")
+    tree, parents, people = "", [], {}
+    for line in head.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "tree":
+            tree = value
+        elif key == "parent":
+            parents.append(value)
+        elif key in ("author", "committer"):
+            match = re.match(r"(.*) <(.*)> (\d+) ", value)
+            if match:
+                when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(match.group(3))))
+                people[key] = {"name": match.group(1), "email": match.group(2), "date": when}
+    return {
+        "sha": sha, "node_id": "C_" + sha[:8], "url": state.url(f"/git/commits/{sha}"),
+        "html_url": f"https://github.com/{state.repository}/commit/{sha}",
+        "author": people.get("author"), "committer": people.get("committer"),
+        "message": message, "tree": {"sha": tree, "url": state.url(f"/git/trees/{tree}")},
+        "parents": [{"sha": p, "url": state.url(f"/git/commits/{p}"),
+                     "html_url": f"https://github.com/{state.repository}/commit/{p}"}
+                    for p in parents],
+        "verification": {"verified": False, "reason": "unsigned", "signature": None,
+                         "payload": None, "verified_at": None},
+    }
+
+
+@_route("GET", "/git/ref/{ref}")
+def _get_ref(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    ref = "refs/" + params["ref"]
+    sha = _git(state, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
+    if sha is None:
+        raise _error(404, "Not Found")
+    return 200, _ref_json(state, ref, sha), {}
+
+
+@_route("POST", "/git/refs")
+def _create_ref(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    ref, sha = body["ref"], body["sha"]
+    if not ref.startswith("refs/") or ref.count("/") < 2:
+        raise _error(422, "Reference name must start with 'refs/' and have at least two slashes.")
+    if _object_type(state, sha) != "commit":
+        raise _error(422, "Object does not exist")
+    if _git(state, "rev-parse", "--verify", "--quiet", ref) is not None:
+        raise _error(422, "Reference already exists")
+    _git(state, "update-ref", ref, sha)
+    return 201, _ref_json(state, ref, sha), {}
+
+
+@_route("PATCH", "/git/refs/{ref}")
+def _update_ref(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    ref, sha = "refs/" + params["ref"], body["sha"]
+    old = _git(state, "rev-parse", "--verify", "--quiet", ref)
+    if old is None:
+        raise _error(422, "Reference does not exist")
+    if _object_type(state, sha) != "commit":
+        raise _error(422, "Object does not exist")
+    if not body.get("force") and _git(state, "merge-base", "--is-ancestor", old, sha) is None:
+        raise _error(422, "Update is not a fast forward")
+    _git(state, "update-ref", ref, sha)
+    return 200, _ref_json(state, ref, sha), {}
+
+
+@_route("GET", "/git/commits/{commit_sha}")
+def _get_commit(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    return 200, _commit_json(state, params["commit_sha"]), {}
+
+
+@_route("POST", "/git/trees")
+def _create_tree(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    """A tree from ``base_tree`` and the entries given (content, a blob's sha, or null to
+    delete), built in a scratch index as GitHub builds it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        base = body.get("base_tree")
+        if base is not None and _object_type(state, base) != "tree":
+            raise _error(422, "Invalid tree info", ["base_tree is not a tree"])
+        _git(state, "read-tree", *([base] if base else ["--empty"]), env=index)
+        for entry in body["tree"]:
+            path, mode = entry.get("path"), entry.get("mode", "100644")
+            if not isinstance(path, str) or path.startswith("/") or "" in path.split("/"):
+                raise _error(422, "Invalid tree info", [f"bad path {path!r}"])
+            if "content" in entry and entry.get("sha") is not None:
+                raise _error(422, "Invalid tree info", ["give sha or content, not both"])
+            if "content" in entry:
+                blob = _git(state, "hash-object", "-w", "--stdin", stdin=entry["content"])
+            elif entry.get("sha") is None and "sha" in entry:
+                _git(state, "update-index", "--force-remove", path, env=index)
+                continue
+            else:
+                blob = entry.get("sha")
+                if _object_type(state, str(blob)) != "blob":
+                    raise _error(422, "Invalid tree info", [f"{path}: no such blob"])
+            _git(state, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}",
+                 env=index)
+        tree = _git(state, "write-tree", env=index)
+    assert tree is not None
+    listing = _git(state, "ls-tree", "-l", tree) or ""
+    entries = []
+    for line in listing.splitlines():
+        meta, _, name = line.partition("\t")
+        mode, kind, sha, size = meta.split()
+        item = {"path": name, "mode": mode, "type": kind, "sha": sha,
+                "url": state.url(f"/git/{kind}s/{sha}")}
+        if size != "-":
+            item["size"] = int(size)
+        entries.append(item)
+    return 201, {"sha": tree, "url": state.url(f"/git/trees/{tree}"), "truncated": False,
+                 "tree": entries}, {}
+
+
+@_route("POST", "/git/commits")
+def _create_commit(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    tree = body["tree"]
+    if _object_type(state, tree) != "tree":
+        raise _error(422, "Tree SHA does not exist")
+    parents = body.get("parents", [])
+    for parent in parents:
+        if _object_type(state, parent) != "commit":
+            raise _error(422, "Parent SHA does not exist or is not a commit object")
+    flags = [arg for parent in parents for arg in ("-p", parent)]
+    sha = _git(state, "commit-tree", tree, *flags, stdin=body["message"])
+    assert sha is not None
+    return 201, _commit_json(state, sha), {}
+
+
+@_route("POST", "/pulls")
+def _create_pull(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    if not state.actions_may_create_pulls:
+        raise _error(403, "GitHub Actions is not permitted to create or approve pull requests.")
+    owner = state.repository.partition("/")[0]
+    head = body["head"].removeprefix(f"{owner}:")
+    head_sha = _git(state, "rev-parse", "--verify", "--quiet", f"refs/heads/{head}")
+    base_sha = _git(state, "rev-parse", "--verify", "--quiet", f"refs/heads/{body['base']}")
+    if head_sha is None or base_sha is None:
+        field_name = "head" if head_sha is None else "base"
+        raise _error(422, "Validation Failed",
+                     [{"resource": "PullRequest", "field": field_name, "code": "invalid"}])
+    for pull in state.pulls.values():
+        if pull.state == "open" and (pull.head_ref, pull.base_ref) == (head, body["base"]):
+            raise _error(422, "Validation Failed", [{
+                "resource": "PullRequest", "code": "custom",
+                "message": f"A pull request already exists for {owner}:{head}."}])
+    _check_body(body.get("body"))
+    number = max([0, *state.pulls]) + 1
+    pull = state.add_pull(Pull(
+        number, head_sha, base_sha, state.repository, head_ref=head, base_ref=body["base"],
+        title=body.get("title", ""), body=body.get("body", ""), user=dict(BOT),
+    ))
+    return 201, pull_json(state, pull), {}
+
+
+@_route("PATCH", "/pulls/{pull_number}")
+def _edit_pull(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    pull = _pull(state, params)
+    _check_body(body.get("body"))
+    pull.title = body.get("title", pull.title)
+    pull.body = body.get("body", pull.body)
+    pull.state = body.get("state", pull.state)
+    return 200, pull_json(state, pull), {}
 
 
 def iter_requests(state: GitHubState, method: str, pattern: str) -> Iterator[Recorded]:

@@ -626,3 +626,26 @@ def test_readme_cdk_workflow_synthesizes_both_sides_with_the_real_toolkit(
         (job.workspace / action.outputs["report-path"]).read_text(encoding="utf-8")
     )
     assert {(f["rule"], f["stack"]) for f in report["findings"]} == {("LG001", "OrdersStack")}
+
+
+def test_readme_phase_one_workflow_opens_the_phase_one_pull_request(
+    runner: Runner, project: Project
+) -> None:
+    refs = sam_project(project, ARM64)
+    project.state.git_dir = project.remote  # GitHub's copy: the branch is written there
+
+    (job,) = run_job(runner, project, readme_workflow("phase-one: pull-request   #"))
+
+    _, review = review_step(job)
+    assert job.status == "failure" and review.exit_code == 1, job.log  # #2 still races
+    branch = "latest-guard/phase-one/pr-2-template.yaml"
+    (pull,) = [p for p in project.state.pulls.values() if p.head_ref == branch]
+    assert (pull.number, pull.base_ref) == (3, "main")
+    assert pull.title == "Route the callers of OrdersFn through an alias (phase one)"
+    head = git(project.remote, "rev-parse", f"refs/heads/{branch}")
+    assert git(project.remote, "rev-parse", f"{head}^") == refs.base_sha
+    phase_one = git(project.remote, "show", f"{head}:template.yaml")
+    assert "Type: AWS::Lambda::Alias" in phase_one and "Architectures: [x86_64]" in phase_one
+    (comment,) = project.comments()
+    assert "merge and deploy [#3](https://github.com/" in comment["body"]
+    assert "opened phase one #3" in job.log

@@ -125,6 +125,7 @@ class Scenario:
         pull = payload["pull_request"]
         pull["number"] = payload["number"] = self.number
         pull["head"]["sha"], pull["base"]["sha"] = self.head_sha, self.base_sha
+        pull["base"]["ref"] = "main"  # the repository's branch (the example says master)
         if fork:
             pull["head"]["repo"]["full_name"] = "forker/Hello-World"
         return payload
@@ -218,6 +219,15 @@ class Scenario:
 
 @pytest.fixture
 def scenario(tmp_path: Path) -> Iterator[Scenario]:
+    with open_scenario(tmp_path) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def open_scenario(tmp_path: Path) -> Iterator[Scenario]:
+    """The repository with the deployed templates on main, pull request #2 changing them
+    (``ARM64``), and the stand-in server; on the way out, no request broke GitHub's API
+    description and no secret left."""
     workspace = tmp_path / "repo"
     workspace.mkdir()
     _git(workspace, "init", "-q", "-b", "main")

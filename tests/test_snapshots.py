@@ -2,7 +2,8 @@
 
 For a few fixtures (one per rule, a two-phase fix, a thirty-finding pull request) the text
 report, the first inline review comment, the summary comment, the check run's title and
-summary, and the job summary are rendered and compared with ``tests/snapshots/<case>.md``.
+summary, the job summary and, where the Action opened one, the phase-one pull request are
+rendered and compared with ``tests/snapshots/<case>.md``.
 A change of wording shows up as a diff of those files; after reading it, rewrite them with
 ``LATEST_GUARD_UPDATE_SNAPSHOTS=1 pytest tests/test_snapshots.py``.
 """
@@ -11,13 +12,17 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from reviewer.commands.check import CheckOptions, run_check
+from reviewer.contract.findings import PullLink
 from reviewer.contract.report import Report
 from reviewer.github.markers import DEFAULT
+from reviewer.github.phase_one import PhaseOneChange, PhaseOneFile, pull_request_body
+from reviewer.github.phase_one import title as title_of
 from reviewer.github.verdict import title
 from reviewer.report import markdown, text
 
@@ -31,7 +36,10 @@ CASES = {
     "lg003-alias-on-latest": ("alias-on-latest", True),
     "lg004-no-baseline": ("layer-architecture", False),
     "thirty-findings": ("", True),
+    "lg001-phase-one-pull-request": ("arm64-layer", True),
 }
+#: The phase-one pull request the Action opened for the case of that name (number 7).
+PHASE_ONE_PULL = PullLink(7, "https://github.com/octo/orders/pull/7")
 
 
 def _many(count: int, *, arm64: bool) -> str:
@@ -65,7 +73,27 @@ def report_of(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Rep
         Path("baseline.yaml").write_text(_many(30, arm64=False))
         template, baselines = Path("template.yaml"), (Path("baseline.yaml"),)
     options = CheckOptions(templates=(template,), baselines=baselines, verify_fixes=True)
-    return run_check(options, io.StringIO())
+    report = run_check(options, io.StringIO())
+    if case == "lg001-phase-one-pull-request":
+        report = replace(report, findings=tuple(
+            replace(f, fix=replace(f.fix, phase_one_pull=PHASE_ONE_PULL)) if f.fix else f
+            for f in report.findings
+        ))
+    return report
+
+
+def _phase_one_pull_request(report: Report) -> str:
+    """The title and body of the phase-one pull request made for pull request #6."""
+    findings = tuple(f for f in report.findings if f.fix is not None and f.fix.phase_one_pull)
+    if not findings:
+        return ""
+    change = PhaseOneChange(
+        base_commit=COMMIT, base_branch="main",
+        files=(PhaseOneFile("tests/fixtures/arm64-layer/baseline.yaml", "100644", ""),),
+        findings=findings,
+        checked=f"`latest-guard check` of this branch against `{COMMIT[:12]}` finds nothing.",
+    )
+    return f"title: {title_of(findings)}\n\n" + pull_request_body(change, 6, DEFAULT)
 
 
 def rendered(report: Report) -> str:
@@ -81,8 +109,11 @@ def rendered(report: Report) -> str:
         "check run": f"title: {title(report)}\n\n"
                      + markdown.render(report, commit=COMMIT, details_url=RUN),
         "job summary": markdown.render_full(report, commit=COMMIT, details_url=RUN),
+        "phase-one pull request": _phase_one_pull_request(report),
     }
-    return "".join(f"<!-- snapshot: {name} -->\n{body}\n" for name, body in parts.items())
+    return "".join(
+        f"<!-- snapshot: {name} -->\n{body}\n" for name, body in parts.items() if body
+    )
 
 
 @pytest.mark.parametrize("case", CASES)

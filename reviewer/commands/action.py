@@ -39,12 +39,14 @@ from reviewer.errors import InputError
 
 if TYPE_CHECKING:
     from reviewer.commands.check import CheckOptions
+    from reviewer.commands.phase_one import PhaseOnePlan
     from reviewer.contract.report import Report
     from reviewer.github.context import RunContext
 
 EXIT_INPUT = 2
 MODES = ("full", "analyze", "publish")
 COMMENTS = ("review", "summary", "off")
+PHASE_ONE = ("comment", "pull-request")
 BOOLEANS = ("true", "false")
 DEFAULT_REPORT = "latest-guard-report.json"
 _STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}|arn:aws[-a-z]*:cloudformation:\S+")
@@ -72,6 +74,7 @@ class Inputs:
     fail_step: str = "true"
     mode: str = "full"
     report_path: str = DEFAULT_REPORT
+    phase_one: str = "comment"
 
     @property
     def instance_name(self) -> str:
@@ -106,11 +109,13 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     _choice("mode", inputs.mode, MODES)
     _choice("comment", inputs.comment, COMMENTS)
     _choice("fail-step", inputs.fail_step, BOOLEANS)
+    _choice("phase-one", inputs.phase_one, PHASE_ONE)
     if inputs.fail_on:
         _choice("fail-on", inputs.fail_on, tuple(FailOn))
     return replace(
         inputs, mode=inputs.mode.lower(), comment=inputs.comment.lower(),
         fail_on=inputs.fail_on.lower(), fail_step=inputs.fail_step.lower(),
+        phase_one=inputs.phase_one.lower(),
     )
 
 
@@ -144,9 +149,10 @@ def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None)
         workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
         _trust_workspace(env, workspace)
         context = _context(env, required=inputs.mode != "analyze")
-        report, verdict = _report(inputs, env, workspace, context, log)
+        report, verdict, phase_one = _report(inputs, env, workspace, context, log)
         return _deliver(
-            report, inputs, env, workspace=workspace, context=context, log=log, verdict=verdict
+            report, inputs, env, workspace=workspace, context=context, log=log, verdict=verdict,
+            phase_one=phase_one,
         )
     except InputError as exc:
         log.write(f"::error title=latest-guard::{_escape(str(exc))}\n")
@@ -208,19 +214,62 @@ def _report(
     workspace: Path,
     context: RunContext | None,
     log: TextIO,
-) -> tuple[Report, str | None]:
-    """The report, and the check run's conclusion when it is not the report's own."""
+) -> tuple[Report, str | None, PhaseOnePlan | None]:
+    """The report, the check run's conclusion when it is not the report's own, and the
+    checked phase-one change when ``phase-one: pull-request`` asks for one."""
     if inputs.mode == "publish":
         assert context is not None  # required outside analyze mode
         from reviewer.commands.fork import publish_report
 
-        return publish_report(inputs, env, workspace, context, log)
+        report, verdict = publish_report(inputs, env, workspace, context, log)
+        if inputs.phase_one == "pull-request":
+            _say(log, "phase-one: pull-request is used in mode full only: the comment gives "
+                      "the phase-one change")
+        return report, verdict, None
     from reviewer.commands.check import run_check
     from reviewer.contract.paths import relative_report
 
     options = check_options(inputs, env, workspace, context, log)
-    report = run_check(options, log)
-    return relative_report(report, workspace), None
+    report = relative_report(run_check(options, log), workspace)
+    return report, None, _phase_one(report, options, inputs, context, log)
+
+
+def _phase_one(
+    report: Report,
+    options: CheckOptions,
+    inputs: Inputs,
+    context: RunContext | None,
+    log: TextIO,
+) -> PhaseOnePlan | None:
+    """The checked phase-one change and what was said of it, when it is asked for and this
+    run may send it."""
+    from reviewer.commands.phase_one import plan_phase_one, wanted
+
+    if inputs.phase_one != "pull-request" or not any(wanted(f) for f in report.findings):
+        return None
+    why_not = (
+        "mode analyze makes no API call" if inputs.mode == "analyze"
+        else "this run reviews no pull request" if context is None or context.pull_number is None
+        else "the pull request comes from a fork: no branch is made from its changes"
+        if context.fork
+        else "no github-token" if not inputs.github_token
+        else "the event names no base branch" if not context.base_ref
+        else ""
+    )
+    if why_not:
+        _say(log, f"phase-one: pull-request: {why_not}; the comment gives the phase-one change")
+        return None
+    assert context is not None and context.base_ref is not None
+    plan = plan_phase_one(report, options, base_branch=context.base_ref, progress=log)
+    for line in plan.said:
+        _say(log, line)
+    return plan
+
+
+def _say(log: TextIO, line: str) -> None:
+    from reviewer.github.workflow import log_line
+
+    log_line(log, line)
 
 
 def check_options(
@@ -319,6 +368,7 @@ def _deliver(
     context: RunContext | None,
     log: TextIO,
     verdict: str | None = None,
+    phase_one: PhaseOnePlan | None = None,
 ) -> int:
     """Write everything local first, then publish (unless analysing only)."""
     from reviewer.github.checks import check_name
@@ -333,7 +383,6 @@ def _deliver(
 
     head = context.head_sha if context is not None else None
     run_url = context.run_url if context is not None else None
-    summary = markdown.render(report, commit=head, details_url=run_url)
     full = markdown.render_full(report, commit=head, details_url=run_url)
     if inputs.mode != "publish":
         _write(workspace / inputs.report_path, json_v1.render(report))
@@ -363,7 +412,8 @@ def _deliver(
         return 0
     assert context is not None  # required outside analyze mode
     degraded = _publish(
-        report, inputs, env, context=context, summary=summary, log=log, verdict=verdict
+        report, inputs, env, workspace=workspace, context=context, log=log, verdict=verdict,
+        phase_one=phase_one,
     )
     if degraded is not None:
         log.write(f"::warning title=latest-guard::{_escape(degraded)}\n")
@@ -389,13 +439,15 @@ def _publish(
     inputs: Inputs,
     env: Mapping[str, str],
     *,
+    workspace: Path,
     context: RunContext,
-    summary: str,
     log: TextIO,
     verdict: str | None,
+    phase_one: PhaseOnePlan | None,
 ) -> str | None:
     """Publish; what could not be done, in one line, or None."""
     from reviewer.github.workflow import log_line
+    from reviewer.report import markdown
 
     if not inputs.github_token:
         return (
@@ -412,9 +464,22 @@ def _publish(
         retry=RetrySettings.from_environment(env),
         instance=inputs.instance_name,
         verdict=verdict,
+        phase_one=inputs.phase_one == "pull-request",
     )
+    change, said = (phase_one.change, phase_one.said) if phase_one else (None, ())
     pointer = _pointer(context.run_url)
-    outcome = publish(report, context, summary, options, log=log, pointer=pointer)
+
+    def render(shown: Report, notices: Sequence[str]) -> str:
+        return markdown.render(
+            shown, commit=context.head_sha, details_url=context.run_url, notices=notices
+        )
+
+    outcome = publish(
+        report, context, render, options, log=log, pointer=pointer, phase_one=change,
+        phase_one_said=said,
+    )
+    if outcome.report is not None and outcome.report is not report:
+        _record_phase_one(outcome.report, inputs, env, workspace)
     for reason in outcome.degraded:
         log_line(log, reason)
     if not outcome.degraded:
@@ -425,6 +490,32 @@ def _publish(
         "no check run could be created, so this step's exit status gives the verdict; "
         "findings follow as annotations and in the job summary"
     )
+
+
+def _record_phase_one(
+    report: Report, inputs: Inputs, env: Mapping[str, str], workspace: Path
+) -> None:
+    """The JSON report again, now with the phase-one pull request, and a line of the job
+    summary that links it (both were written before the pull request existed)."""
+    from reviewer.report import json_v1
+
+    _write(workspace / inputs.report_path, json_v1.render(report))
+    pulls = {
+        f.fix.phase_one_pull for f in report.findings
+        if f.fix is not None and f.fix.phase_one_pull is not None
+    }
+    summary = _path(env, "GITHUB_STEP_SUMMARY")
+    if summary is None or not pulls:
+        return
+    lines = "".join(
+        f"\n**Phase one:** merge and deploy [#{p.number}]({p.url}) first.\n"
+        for p in sorted(pulls, key=lambda p: p.number)
+    )
+    try:
+        with summary.open("a", encoding="utf-8") as out:
+            out.write(lines)
+    except OSError as exc:
+        raise InputError(summary, f"the runner's file cannot be written: {exc.strerror}") from None
 
 
 def _pointer(run_url: str | None) -> str:

@@ -132,7 +132,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
     if tree is not None and options.baseline_ref:
         # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
         # that the report reads the same on every run and shows no runner paths.
-        report = relative_report(report, tree.path, _short(options.baseline_ref))
+        report = relative_report(report, tree.path, short_ref(options.baseline_ref))
     return report
 
 
@@ -187,7 +187,7 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
     from reviewer.sources.git.baseline import baseline_paths
 
     base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
-    base_label = f"base {_short(options.baseline_ref or '')}"
+    base_label = f"base {short_ref(options.baseline_ref or '')}"
     inside = base_dir.relative_to(tree.path).as_posix()
     shown = inside if inside != "." else "the repository's top folder"
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth") as pool:
@@ -219,7 +219,7 @@ def _code_advice(options: CheckOptions) -> tuple[str, str]:
             ".aws-sam/build/template.yaml with the built code (--baseline-ref with --synth "
             "'sam build' builds both sides)"
         )
-    base = f"at base ({_short(options.baseline_ref)})"
+    base = f"at base ({short_ref(options.baseline_ref)})"
     if options.synth:
         return base, (
             "the synth command did not build it: make it build the code on both sides "
@@ -332,7 +332,7 @@ def _config(options: CheckOptions) -> Config:
     return replace(config, fail_on=FailOn(options.fail_on)) if options.fail_on else config
 
 
-def _short(ref: str) -> str:
+def short_ref(ref: str) -> str:
     """A commit id cut to 12 characters; any other ref as it is."""
     return ref[:12] if re.fullmatch(r"[0-9a-f]{40}", ref) else ref
 
@@ -344,7 +344,7 @@ def _baseline_source(
     template paths; None without a baseline."""
     if tree is not None:
         return GitRevision(
-            templates, tree.path, tree.root, _short(options.baseline_ref or ""),
+            templates, tree.path, tree.root, short_ref(options.baseline_ref or ""),
             options.stack_name, synth_error, synthesized=bool(options.synth),
         )
     if options.baseline_stacks:
@@ -396,7 +396,7 @@ def _base_overrides(
     except InputError as exc:
         note = (
             "the base's samconfig could not be read ("
-            + base_error_text(exc, tree.path, _short(options.baseline_ref or ""))
+            + base_error_text(exc, tree.path, short_ref(options.baseline_ref or ""))
             + "): the base is compared with its parameters' defaults"
         )
         return {}, [replace(stack, notes=(*stack.notes, note)) for stack in old]

@@ -108,6 +108,14 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class PullLink:
+    """A pull request of the repository: its number and its page."""
+
+    number: int
+    url: str
+
+
+@dataclass(frozen=True)
 class Fix:
     """What to do about a finding: in words, and as a change the user can apply.
 
@@ -118,7 +126,9 @@ class Fix:
     the *baseline* template with no function change, to deploy first; ``framework``, the
     builder that made it; ``notes``, what the change also does or could not do;
     ``verified``, that applying ``change`` alone to the analysed template was checked to make
-    the finding go away (only such a change is offered as a one-click suggestion).
+    the finding go away (only such a change is offered as a one-click suggestion);
+    ``phase_one_pull``, the pull request that carries the phase-one change, when the Action
+    opened one (``phase-one: pull-request``).
     """
 
     summary: str
@@ -130,6 +140,7 @@ class Fix:
     phase_one: FileChange | None = None
     notes: tuple[str, ...] = ()
     verified: bool = False
+    phase_one_pull: PullLink | None = None
 
 
 @dataclass(frozen=True)

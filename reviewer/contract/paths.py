@@ -36,6 +36,16 @@ def repository_path(path: str) -> bool:
     return bool(path) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in path
 
 
+def at_revision(path: str, name: str) -> str | None:
+    """The repository path in ``name:path``, the way ``relative_report`` names a file of a
+    work tree of commit ``name``; None for any other path."""
+    prefix = f"{name}:"
+    if not path.startswith(prefix):
+        return None
+    inner = path[len(prefix):]
+    return inner if repository_path(inner) else None
+
+
 def relative_report(report: Report, root: Path, name: str | None = None) -> Report:
     """``report`` with every path under ``root`` made relative to it: finding locations, the
     files of fixes, the stacks' templates. With ``name`` (``a1b2c3d`` for a work tree of that

@@ -41,6 +41,8 @@ def message_of(exc: BaseException) -> str:
         for error in errors if isinstance(errors, list) else []:
             if isinstance(error, dict) and isinstance(error.get("message"), str):
                 details.append(error["message"])
+            elif isinstance(error, dict) and error.get("field") and error.get("code"):
+                details.append(f"{error['field']}: {error['code']}")
             elif isinstance(error, str):
                 details.append(error)
         line = str(text or f"HTTP {exc.status}")

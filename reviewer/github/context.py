@@ -52,6 +52,8 @@ class RunContext:
     #: The commit the change is compared with in git: the pull request's base, or the commit
     #: a push moved the branch from.
     base_sha: str | None = None
+    #: The branch a pull request merges into (``main``).
+    base_ref: str | None = None
 
     @property
     def owner(self) -> str:
@@ -106,9 +108,11 @@ def _pull_request(
     # A deleted head repository (null) was a fork: its branch cannot be in this repository.
     fork = head_repo != base_repo
     base_sha = _object(pull.get("base")).get("sha")
+    base_ref = _object(pull.get("base")).get("ref")
     return RunContext(
         repository, event, head_sha or sha, number, fork, run_url=run_url,
         base_sha=base_sha if isinstance(base_sha, str) else None,
+        base_ref=base_ref if isinstance(base_ref, str) and base_ref else None,
     )
 
 

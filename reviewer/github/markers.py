@@ -2,9 +2,11 @@
 
 The sticky summary comment starts with ``<!-- latest-guard:summary -->``. Every inline review
 comment starts with ``<!-- latest-guard:finding:<fingerprint> -->``, and a review body lists
-one such marker per finding it carries. The fingerprint (``Finding.fingerprint``) depends on
-the rule, the stack, the function and the names of the changed properties, not on line
-numbers or wording, so a re-run finds what it already said even after a rebase.
+one such marker per finding it carries. A phase-one pull request's body starts with
+``<!-- latest-guard:phase-one:<number> -->``, the number of the pull request it serves.
+The fingerprint (``Finding.fingerprint``) depends on the rule, the stack, the function and
+the names of the changed properties, not on line numbers or wording, so a re-run finds what
+it already said even after a rebase.
 
 Several instances of the action may review one pull request (a matrix over the services of a
 monorepo). Each one names itself, and its markers carry the name:
@@ -65,6 +67,11 @@ class Markers:
 
     def finding(self, fingerprint: str) -> str:
         return f"{self._prefix}:finding:{fingerprint} -->"
+
+    def phase_one(self, number: int) -> str:
+        """First line of the body of the phase-one pull request made for pull request
+        ``number``."""
+        return f"{self._prefix}:phase-one:{number} -->"
 
     @cached_property
     def _finding(self) -> re.Pattern[str]:

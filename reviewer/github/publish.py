@@ -1,7 +1,10 @@
-"""Publish a report to GitHub: the check run, the sticky summary and the review.
+"""Publish a report to GitHub: the phase-one pull request, the check run, the sticky summary
+and the review.
 
-Each of the three is tried on its own, so that a token allowed to write checks but not pull
-requests (or the reverse) still gets what it may. A failure never raises: it is recorded in
+The phase-one pull request (``phase-one: pull-request``) comes first, so that the summary,
+the check run and the review comments can link to it. Each part is tried on its own, so
+that a token allowed to write checks but not pull requests (or the reverse) still gets what
+it may. A failure never raises: it is recorded in
 ``PublishOutcome.degraded`` with the reason, in words, for the log. The caller has already
 written the job summary and the outputs, and turns a degraded run into workflow-command
 annotations, so nothing is lost:
@@ -14,26 +17,45 @@ annotations, so nothing is lost:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 from github.GithubException import GithubException
 
+from reviewer.contract.findings import PullLink
 from reviewer.contract.report import Report
 from reviewer.github.api import is_permission_error, listed, message_of
 from reviewer.github.checks import check_name, publish_check
 from reviewer.github.client import RetrySettings, connect
 from reviewer.github.context import PullRequestLookup, RunContext
 from reviewer.github.markers import Markers
+from reviewer.github.phase_one import (
+    PhaseOneChange,
+    PhaseOneOutcome,
+    branch_name,
+    find_pull,
+    sync_phase_one,
+)
 from reviewer.github.review import ReviewOutcome, sync_review
 from reviewer.github.summary import SummaryAction, summary_body, sync_summary
 from reviewer.github.workflow import log_line
+from reviewer.report.markdown import inert
 
 if TYPE_CHECKING:
     from github.Repository import Repository
 
 T = TypeVar("T")
+
+
+class Attempt(Protocol):
+    """Runs one part of the publishing and records why it failed instead of raising."""
+
+    def __call__(self, what: str, action: Callable[[], T]) -> T | None: ...
+
+
+#: The summary's Markdown for a report, with the publisher's own lines under its table.
+Render = Callable[[Report, Sequence[str]], str]
 
 COMMENT_MODES = ("review", "summary", "off")
 
@@ -48,6 +70,8 @@ class PublishOptions:
     instance: str = ""
     #: The check run's conclusion when it is not the report's own (see ``checks``).
     verdict: str | None = None
+    #: ``phase-one: pull-request``: make (or keep up to date) the phase-one pull request.
+    phase_one: bool = False
 
 
 @dataclass
@@ -56,6 +80,9 @@ class PublishOutcome:
     pull_number: int | None = None
     summary: SummaryAction | None = None
     review: ReviewOutcome | None = None
+    phase_one: PhaseOneOutcome | None = None
+    #: The report as published: with the phase-one pull request linked from its findings.
+    report: Report | None = None
     #: Why something could not be published, one line each.
     degraded: list[str] = field(default_factory=list)
 
@@ -63,14 +90,18 @@ class PublishOutcome:
 def publish(
     report: Report,
     context: RunContext,
-    markdown: str,
+    render: Render,
     options: PublishOptions,
     *,
     log: TextIO,
     pointer: str,
+    phase_one: PhaseOneChange | None = None,
+    phase_one_said: Sequence[str] = (),
 ) -> PublishOutcome:
-    """Publish ``report`` (``markdown`` is its summary) for ``context``; see the module doc."""
-    outcome = PublishOutcome()
+    """Publish ``report`` for ``context`` (``render`` makes its summary); see the module doc.
+    ``phase_one`` is the checked phase-one change, when the report calls for one;
+    ``phase_one_said``, why (some of) it was not made, one line each."""
+    outcome = PublishOutcome(report=report)
     github = connect(options.token, options.api_url, options.retry)
     repo = github.get_repo(context.repository)
 
@@ -84,6 +115,18 @@ def publish(
         return None
 
     markers = Markers(options.instance)
+    notices: list[str] = []
+    if options.phase_one and context.pull_number is not None and not context.fork:
+        notices.extend(f"> **Phase one:** {inert(line)}." for line in phase_one_said)
+        outcome.phase_one = _phase_one(
+            repo, report, phase_one, attempt, number=context.pull_number, markers=markers
+        )
+        if outcome.phase_one is not None:
+            log_line(log, outcome.phase_one.said)
+            report = _linked(report, phase_one, outcome.phase_one.pull)
+            notices.extend(_notice(outcome.phase_one, phase_one))
+    outcome.report = report
+    markdown = render(report, notices)
     name = check_name(options.instance)
     check = attempt(
         "create the check run",
@@ -128,6 +171,81 @@ def publish(
     return outcome
 
 
+def _phase_one(
+    repo: Repository,
+    report: Report,
+    change: PhaseOneChange | None,
+    attempt: Attempt,
+    *,
+    number: int,
+    markers: Markers,
+) -> PhaseOneOutcome | None:
+    """Open or update the phase-one pull request for ``change``; without one, find the open
+    one that no finding needs any more (when a finding still needs one that could not be
+    made, there is nothing to look up: the caller has said why)."""
+    if change is not None:
+        made = change
+        return attempt(
+            "open the phase-one pull request",
+            lambda: sync_phase_one(repo, made, number=number, markers=markers),
+        )
+    if _two_phase(report):
+        return None
+    return attempt(
+        "look up the phase-one pull request",
+        lambda: _unneeded(repo, branch_name(number, markers.instance)),
+    )
+
+
+def _two_phase(report: Report) -> bool:
+    return any(
+        not f.suppressed and f.fix is not None and f.fix.two_phase for f in report.findings
+    )
+
+
+def _unneeded(repo: Repository, branch: str) -> PhaseOneOutcome:
+    """The phase-one pull request that no finding calls for any more, if one is open."""
+    found = find_pull(repo, branch)
+    if found is None or found[1] != "open":
+        return PhaseOneOutcome(None, "none", "no phase-one pull request is needed")
+    return PhaseOneOutcome(found[0], "unneeded", (
+        f"phase one #{found[0].number} is no longer needed by this change: left open for "
+        "the user to close"
+    ))
+
+
+def _linked(report: Report, change: PhaseOneChange | None, pull: PullLink | None) -> Report:
+    """``report`` with the findings that the phase-one change serves pointing at ``pull``."""
+    if change is None or pull is None:
+        return report
+    served = {f.fingerprint for f in change.findings}
+    return replace(report, findings=tuple(
+        replace(f, fix=replace(f.fix, phase_one_pull=pull))
+        if f.fix is not None and f.fingerprint in served else f
+        for f in report.findings
+    ))
+
+
+def _notice(outcome: PhaseOneOutcome, change: PhaseOneChange | None) -> list[str]:
+    """What the summary says of the phase-one pull request besides the links."""
+    pull = outcome.pull
+    link = f"[#{pull.number}]({pull.url})" if pull is not None else ""
+    if outcome.state == "unneeded":
+        return [
+            f"> **Phase one:** {link} is no longer needed by this change: no finding calls "
+            "for it now. Close it unless you mean to deploy it anyway."
+        ]
+    if outcome.state == "merged":
+        base = change.base_branch if change is not None else "its base branch"
+        return [
+            f"> **Phase one:** {link} is merged. Deploy it, then update this branch from "
+            f"{base}: the check compares with the new base."
+        ]
+    if outcome.state in ("closed", "kept"):
+        return [f"> **Phase one:** {outcome.said}."]
+    return []
+
+
 def find_pull_number(repo: Repository, lookup: PullRequestLookup) -> int | None:
     """The open pull request whose head is ``lookup.head_sha`` (a fork's, for
     ``workflow_run``): through the commit's pull requests, then by the head branch."""
@@ -150,6 +268,17 @@ def _matching(pulls: Iterable[tuple[Any, dict[str, Any]]], sha: str) -> int | No
 
 def _reason(what: str, exc: GithubException, context: RunContext) -> str:
     message = message_of(exc)
+    if "not permitted to create or approve pull requests" in message:
+        return (
+            f"could not {what}: {message} Allow it in the repository's (or organisation's) "
+            "Settings > Actions > General > Workflow permissions (\"Allow GitHub Actions to "
+            "create and approve pull requests\"), or give github-token a GitHub App's token"
+        )
+    if is_permission_error(exc) and "phase-one" in what:
+        return (
+            f"could not {what}: the token may not ({message}); phase-one: pull-request needs "
+            "'contents: write' and 'pull-requests: write' permissions"
+        )
     if is_permission_error(exc):
         why = (
             "a pull request from a fork runs with a read-only token; use the two-workflow "

@@ -47,6 +47,7 @@ from reviewer.contract.findings import (
     Fix,
     Location,
     PropertyChange,
+    PullLink,
     Snippet,
 )
 from reviewer.contract.report import Report, StackSummary
@@ -140,6 +141,10 @@ def _fix(fix: Fix) -> dict[str, Any]:
         "phase_one_patch": fix.phase_one.patch if fix.phase_one else None,
         "notes": list(fix.notes),
         "verified": fix.verified,
+        "phase_one_pull": (
+            None if fix.phase_one_pull is None
+            else {"number": fix.phase_one_pull.number, "url": fix.phase_one_pull.url}
+        ),
     }
 
 
@@ -376,7 +381,15 @@ def _read_fix(item: _Reader) -> Fix | None:
         ),
         notes=fix.texts("notes") if "notes" in fix.value else (),
         verified=fix.flag("verified") if "verified" in fix.value else False,
+        phase_one_pull=_read_pull(fix),
     )
+
+
+def _read_pull(fix: _Reader) -> PullLink | None:
+    if fix.value.get("phase_one_pull") is None:
+        return None
+    pull = fix.child("phase_one_pull")
+    return PullLink(pull.integer("number", minimum=1), pull.text("url"))
 
 
 def _read_edits(fix: _Reader, key: str) -> tuple[Edit, ...]:

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from reviewer import __version__
 from reviewer.contract.enums import ConsumerView, Severity, Side
-from reviewer.contract.findings import Consumer, Finding, PropertyChange
+from reviewer.contract.findings import Consumer, Finding, PropertyChange, PullLink
 from reviewer.contract.report import Report
-from reviewer.contract.wording import counted, invokers, kinds, kinds_phrase
+from reviewer.contract.wording import counted, invokers, joined, kinds, kinds_phrase
 
 #: GitHub rejects an issue or review comment body longer than this many characters.
 GITHUB_BODY_LIMIT = 65536
@@ -45,30 +45,49 @@ _LISTED_CONSUMERS = 20
 _DETAIL_LEVELS = ("full", "short", "none")
 
 
-def render(report: Report, *, commit: str | None = None, details_url: str | None = None) -> str:
+def render(
+    report: Report,
+    *,
+    commit: str | None = None,
+    details_url: str | None = None,
+    notices: Sequence[str] = (),
+) -> str:
     """The sticky summary comment (and the check run's summary): counts, one table row per
     finding, each finding's details collapsed below. It fits GitHub's limit without cutting a
-    finding: the details get shorter, then go, before any row would."""
+    finding: the details get shorter, then go, before any row would. ``notices`` are lines
+    of the publisher's own (Markdown it wrote), shown under the table."""
     for level in _DETAIL_LEVELS:
-        body = _summary(report, commit, details_url, level)
+        body = _summary(report, commit, details_url, level, notices)
         if len(body) <= GITHUB_BODY_LIMIT:
             return body
     return truncate(body)
 
 
 def render_full(
-    report: Report, *, commit: str | None = None, details_url: str | None = None
+    report: Report,
+    *,
+    commit: str | None = None,
+    details_url: str | None = None,
+    notices: Sequence[str] = (),
 ) -> str:
     """The job summary: the table, then every finding in full (diagram, steps, changes)."""
-    return _summary(report, commit, details_url, "open")
+    return _summary(report, commit, details_url, "open", notices)
 
 
 def _summary(
-    report: Report, commit: str | None, details_url: str | None, level: str
+    report: Report,
+    commit: str | None,
+    details_url: str | None,
+    level: str,
+    notices: Sequence[str] = (),
 ) -> str:
     active = [f for f in report.findings if not f.suppressed]
     blocks: list[str] = [_heading(report)]
+    phase_one = _phase_one_line(active)
+    if phase_one:
+        blocks.append(phase_one)
     blocks.append(_table(active) if active else _all_clear(report))
+    blocks.extend(notices)
     notes = list(_notes(report))
     if notes:
         blocks.append("\n".join(notes))
@@ -98,12 +117,42 @@ def headline(finding: Finding) -> str:
 
 
 def todo(finding: Finding) -> str:
-    """What to do, in one line."""
+    """What to do, in one line; with a phase-one pull request, to merge and deploy it first."""
     fix = finding.fix
     if fix is None:
         return ""
+    pull = fix.phase_one_pull
+    if pull is not None:
+        return (
+            f"**Fix in two deployments:** merge and deploy {_pull(pull)} first: it routes the "
+            f"callers of {_code(finding.resource)} through an alias and changes no function. "
+            "Then update this branch from its base and let the check run again."
+        )
     label = "Fix in two deployments" if fix.two_phase else "Fix"
     return f"**{label}:** {_sentence(fix.summary)}"
+
+
+def _phase_one_line(findings: Sequence[Finding]) -> str:
+    """The summary's pointer to the phase-one pull request, naming the functions it wires."""
+    pulls: dict[PullLink, list[str]] = {}
+    for finding in findings:
+        pull = finding.fix.phase_one_pull if finding.fix is not None else None
+        if pull is not None:
+            pulls.setdefault(pull, []).append(_code(finding.resource))
+    return "\n".join(
+        f"**Phase one:** merge and deploy {_pull(pull)} first: it routes the callers of "
+        f"{joined(list(dict.fromkeys(names)))} through an alias and changes no function."
+        for pull, names in pulls.items()
+    )
+
+
+def _pull(pull: PullLink) -> str:
+    return f"[#{pull.number}]({_url(pull.url)})"
+
+
+def _url(url: str) -> str:
+    """A link target that cannot close the link or open HTML."""
+    return re.sub(r"[\s()<>\[\]]", lambda m: f"%{ord(m.group(0)):02X}", url)
 
 
 def finding_body(finding: Finding) -> str:
@@ -433,6 +482,11 @@ def _mermaid(text: str) -> str:
 # --- escaping --------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
+
+
+def inert(text: str) -> str:
+    """Text from elsewhere (a template, a log line) as inert Markdown on one line."""
+    return _text(text)
 
 
 def _text(text: str) -> str:

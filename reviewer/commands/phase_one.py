@@ -1,0 +1,231 @@
+"""The phase-one change of a pull request, built and checked on the runner before it is sent.
+
+A two-phase finding's fix carries ``phase_one``: the alias wiring as line edits of the
+baseline file, with the function left as it is. For ``phase-one: pull-request`` this module
+makes the branch's content from those edits, locally:
+
+1. It takes the unsuppressed two-phase findings whose fix edits a plain CloudFormation or SAM
+   template at the git baseline. A CDK app's or a Serverless service's phase one is a change
+   of its source, which the comment gives as code to write: the run says so and makes none.
+2. In a temporary work tree of the base commit it applies every such finding's phase-one
+   edits to its file (edits shared by two findings of one function count once; a finding
+   whose edits overlap another's waits for the next run, and the run says so).
+3. It runs ``latest-guard check`` there, the branch's content against the base commit, with
+   the same options as the check of the pull request: the change is sent only when no rule
+   that judges a change (LG001 first) finds anything in it.
+
+Nothing here talks to GitHub; ``reviewer.github.phase_one`` writes the result.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from reviewer.contract.enums import Framework, RuleScope
+from reviewer.contract.findings import Edit, Finding
+from reviewer.contract.paths import at_revision
+from reviewer.contract.wording import joined
+from reviewer.errors import InputError
+from reviewer.github.phase_one import PhaseOneChange, PhaseOneFile
+
+if TYPE_CHECKING:
+    from reviewer.commands.check import CheckOptions
+    from reviewer.contract.report import Report
+
+#: Frameworks whose phase one is an edit of a template file that can be committed as it is.
+FILE_FRAMEWORKS = (Framework.CLOUDFORMATION, Framework.SAM)
+
+
+@dataclass(frozen=True)
+class PhaseOnePlan:
+    """The change to send (None: nothing to send) and what the run says about it, one line
+    each (for the log)."""
+
+    change: PhaseOneChange | None
+    said: tuple[str, ...] = ()
+
+
+def wanted(finding: Finding) -> bool:
+    """An active finding whose fix must be deployed in two phases."""
+    return not finding.suppressed and finding.fix is not None and finding.fix.two_phase
+
+
+def plan_phase_one(
+    report: Report, options: CheckOptions, *, base_branch: str, progress: TextIO
+) -> PhaseOnePlan:
+    """The phase-one change for ``report`` (see the module doc), checked against the base."""
+    findings = [f for f in report.findings if wanted(f)]
+    if not findings:
+        return PhaseOnePlan(None)
+    base = options.baseline_ref
+    if not base:
+        return PhaseOnePlan(None, (
+            "phase-one: pull-request needs baseline: git (the branch starts at the base "
+            "commit): the comment gives the phase-one change instead",
+        ))
+    said: list[str] = []
+    files: list[Finding] = []
+    for finding in findings:
+        reason = _not_a_file_change(finding)
+        if reason:
+            said.append(reason)
+        else:
+            files.append(finding)
+    if not files:
+        return PhaseOnePlan(None, tuple(dict.fromkeys(said)))
+    from reviewer.commands.check import short_ref
+
+    change = _build(files, options, base, short_ref(base), base_branch, progress, said)
+    return PhaseOnePlan(change, tuple(dict.fromkeys(said)))
+
+
+def _not_a_file_change(finding: Finding) -> str:
+    """Why the finding's phase one is not a file the branch can hold ("" when it is)."""
+    fix = finding.fix
+    assert fix is not None
+    name = finding.resource
+    if fix.framework not in FILE_FRAMEWORKS:
+        source = (
+            "the CDK app's source" if fix.framework is Framework.CDK
+            else "serverless.yml" if fix.framework is Framework.SERVERLESS else "the source"
+        )
+        return (
+            f"phase one of {name} is a change of {source}: its comment gives the code to write; "
+            "no phase-one pull request is made for it"
+        )
+    if fix.phase_one is None or not fix.phase_one.edits:
+        return (
+            f"phase one of {name}: the deployed template is not a file latest-guard can edit "
+            "here; no phase-one pull request is made for it"
+        )
+    return ""
+
+
+def _build(  # noqa: PLR0917
+    findings: Sequence[Finding],
+    options: CheckOptions,
+    base: str,
+    label: str,
+    base_branch: str,
+    progress: TextIO,
+    said: list[str],
+) -> PhaseOneChange | None:
+    """Apply the findings' phase-one edits in a work tree of ``base`` and check the result."""
+    from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
+
+    root = repository_root(options.working_directory.resolve())
+    with worktree(base, root) as tree:
+        merged, included = _merged(findings, label, tree, said)
+        if not merged:
+            return None
+        for path, text in merged.items():
+            (tree / path).write_bytes(text.encode("utf-8"))
+        workdir = baseline_paths([options.working_directory], tree, root)[0]
+        problems = _check(options, workdir, base, label, progress)
+        modes = {path: _mode(root, base, path) for path in merged}
+    names = joined(list(dict.fromkeys(f.resource for f in included)))
+    if problems:
+        said.append(
+            f"no phase-one pull request: checked against base {label}, the phase-one change "
+            f"of {names} still has {problems}"
+        )
+        return None
+    keep = "keeps its" if len({f.resource for f in included}) == 1 else "keep their"
+    checked = (
+        f"`latest-guard check` of this branch against `{label}` finds nothing: no rule that "
+        f"judges a change fires; {names} {keep} code and configuration."
+    )
+    return PhaseOneChange(
+        base_commit=base,
+        base_branch=base_branch,
+        files=tuple(PhaseOneFile(path, modes[path], text) for path, text in merged.items()),
+        findings=tuple(included),
+        checked=checked,
+    )
+
+
+def _merged(
+    findings: Sequence[Finding], label: str, tree: Path, said: list[str]
+) -> tuple[dict[str, str], list[Finding]]:
+    """Each file's text with the phase-one edits of as many findings as fit without overlap,
+    and those findings (``said`` gets one line per finding left out)."""
+    from reviewer.fixes.edit.textedit import apply_line_edits
+
+    edits: dict[str, list[Edit]] = {}
+    included: list[Finding] = []
+    for finding in findings:
+        change = finding.fix.phase_one if finding.fix is not None else None
+        assert change is not None
+        path = at_revision(change.path, label)
+        if path is None or not (tree / path).is_file():
+            said.append(f"phase one of {finding.resource}: {change.path} is not a file of the "
+                        f"base commit {label}; no phase-one pull request is made for it")
+            continue
+        mine = edits.setdefault(path, [])
+        added = [e for e in change.edits if e not in mine]
+        if not _disjoint([*mine, *added]):
+            said.append(
+                f"phase one of {finding.resource} overlaps another function's in {path}: it "
+                "is left for the next run, once this phase one is merged"
+            )
+            continue
+        mine.extend(added)
+        included.append(finding)
+    texts: dict[str, str] = {}
+    for path, changes in edits.items():
+        if not changes:
+            continue
+        raw = (tree / path).read_bytes()
+        bom = "\ufeff" if raw.startswith(codecs.BOM_UTF8) else ""
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"base {label}:{path}", "is not UTF-8 text") from None
+        texts[path] = bom + apply_line_edits(text, changes)
+    return texts, included
+
+
+def _disjoint(edits: Sequence[Edit]) -> bool:
+    """No two edits touch the same line (an insertion repeats, so touches, its anchor)."""
+    ordered = sorted(edits, key=lambda e: (e.start_line, e.end_line))
+    return all(a.end_line < b.start_line for a, b in itertools.pairwise(ordered))
+
+
+def _check(
+    options: CheckOptions, workdir: Path, base: str, label: str, progress: TextIO
+) -> str:
+    """Run the check of the phase-one work tree against ``base``: the change-rule findings in
+    words ("" when there are none)."""
+    from reviewer.commands.check import run_check
+
+    progress.write(f"latest-guard: phase one: checking it against base {label}\n")
+    quiet = io.StringIO()  # the nested check's progress repeats the main check's
+    checked = replace(
+        options, working_directory=workdir, baseline_ref=base, baselines=(),
+        baseline_stacks=(), change_set=False, verify_fixes=False,
+    )
+    try:
+        report = run_check(checked, quiet)
+    except InputError as exc:
+        return f"a check that fails: {exc}"
+    scope = {rule.id: rule.scope for rule in report.rules}
+    found = [
+        f"{f.rule} on {f.resource}" for f in report.findings
+        if not f.suppressed and scope.get(f.rule, RuleScope.CHANGE) is RuleScope.CHANGE
+    ]
+    return ", ".join(dict.fromkeys(found))
+
+
+def _mode(root: Path, base: str, path: str) -> str:
+    """The file's mode at ``base`` (``100644`` unless git says otherwise)."""
+    from reviewer.sources.git.baseline import run_git
+
+    listed = run_git(root, "ls-tree", base, "--", path, where=root, check=False)
+    mode = listed.stdout.split(" ", 1)[0] if listed.returncode == 0 else ""
+    return mode if mode in ("100644", "100755") else "100644"
