@@ -20,6 +20,7 @@ import pytest
 from reviewer.commands.check import CheckOptions, run_check
 from reviewer.contract.findings import PullLink
 from reviewer.contract.report import Report
+from reviewer.fixes.edit.textedit import apply_line_edits
 from reviewer.github.markers import DEFAULT
 from reviewer.github.phase_one import PhaseOneChange, PhaseOneFile, pull_request_body
 from reviewer.github.phase_one import title as title_of
@@ -37,6 +38,7 @@ CASES = {
     "lg004-no-baseline": ("layer-architecture", False),
     "thirty-findings": ("", True),
     "lg001-phase-one-pull-request": ("arm64-layer", True),
+    "lg005-protection-removed": ("arm64-layer", True),
 }
 #: The phase-one pull request the Action opened for the case of that name (number 7).
 PHASE_ONE_PULL = PullLink(7, "https://github.com/octo/orders/pull/7")
@@ -74,12 +76,32 @@ def report_of(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Rep
         template, baselines = Path("template.yaml"), (Path("baseline.yaml"),)
     options = CheckOptions(templates=(template,), baselines=baselines, verify_fixes=True)
     report = run_check(options, io.StringIO())
+    if case == "lg005-protection-removed":
+        report = _phase_one_deployed(report, template, tmp_path, monkeypatch)
     if case == "lg001-phase-one-pull-request":
         report = replace(report, findings=tuple(
             replace(f, fix=replace(f.fix, phase_one_pull=PHASE_ONE_PULL)) if f.fix else f
             for f in report.findings
         ))
     return report
+
+
+def _phase_one_deployed(
+    report: Report, template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Report:
+    """The check once the phase-one change is deployed and the pull request's template, which
+    lacks the wiring, is deployed next (LG005)."""
+    (finding,) = report.findings
+    assert finding.fix is not None and finding.fix.phase_one is not None
+    baseline = ROOT / template.parent / "baseline.yaml"
+    deployed = apply_line_edits(baseline.read_text(encoding="utf-8"), finding.fix.phase_one.edits)
+    monkeypatch.chdir(tmp_path)  # relative paths: the same text wherever it runs
+    Path("baseline.yaml").write_text(deployed, encoding="utf-8")
+    Path("template.yaml").write_text((ROOT / template).read_text(encoding="utf-8"))
+    options = CheckOptions(
+        templates=(Path("template.yaml"),), baselines=(Path("baseline.yaml"),), verify_fixes=True
+    )
+    return run_check(options, io.StringIO())
 
 
 def _phase_one_pull_request(report: Report) -> str:
