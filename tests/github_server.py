@@ -630,6 +630,16 @@ def _create_review_comment(state: GitHubState, params: Params, query: Params, bo
     return 201, _review_comment_json(state, comment), {}
 
 
+@_route("PATCH", "/pulls/comments/{comment_id}")
+def _edit_review_comment(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    comment = state.review_comments.get(int(params["comment_id"]))
+    if comment is None:
+        raise _error(404, "Not Found")
+    _check_body(body.get("body"))
+    comment["body"], comment["updated_at"] = body["body"], _now()
+    return 200, _review_comment_json(state, comment), {}
+
+
 @_route("DELETE", "/pulls/comments/{comment_id}")
 def _delete_review_comment(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
     if state.review_comments.pop(int(params["comment_id"]), None) is None:
@@ -856,6 +866,8 @@ def _update_ref(state: GitHubState, params: Params, query: Params, body: Any) ->
 
 @_route("GET", "/git/commits/{commit_sha}")
 def _get_commit(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    if _object_type(state, params["commit_sha"]) != "commit":  # a full id; no ref names
+        raise _error(404, "Not Found")
     return 200, _commit_json(state, params["commit_sha"]), {}
 
 

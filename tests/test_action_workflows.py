@@ -638,7 +638,7 @@ def test_readme_phase_one_workflow_opens_the_phase_one_pull_request(
 
     _, review = review_step(job)
     assert job.status == "failure" and review.exit_code == 1, job.log  # #2 still races
-    branch = "latest-guard/phase-one/pr-2-template.yaml"
+    branch = "latest-guard/phase-one/pr-2-template-yaml"
     (pull,) = [p for p in project.state.pulls.values() if p.head_ref == branch]
     assert (pull.number, pull.base_ref) == (3, "main")
     assert pull.title == "Route the callers of OrdersFn through an alias (phase one)"

@@ -37,9 +37,10 @@ from reviewer.commands.phase_one import plan_phase_one
 from reviewer.contract.enums import FailOn, Framework, Severity
 from reviewer.contract.findings import Edit, FileChange, Finding, Fix, Location
 from reviewer.contract.report import Report
+from reviewer.github.phase_one import branch_name
 
 # The instance is named after its two templates; the branch carries its key.
-BRANCH = "latest-guard/phase-one/pr-2-infra-orders.yaml-infra-billing.json"
+BRANCH = "latest-guard/phase-one/pr-2-infra-orders-yaml-infra-billing-json"
 
 
 @pytest.fixture
@@ -183,6 +184,39 @@ def test_a_merged_phase_one_is_not_opened_again(scenario: Scenario, origin: Path
     assert _branch_head(origin) == head
     (summary,) = scenario.summaries()
     assert "is merged. Deploy it, then update this branch from main" in summary["body"]
+    assert "merge and deploy [#3]" not in summary["body"]  # it is merged: not "merge first"
+
+
+def test_after_a_merged_one_a_function_it_did_not_wire_gets_a_new_generation(
+    scenario: Scenario, origin: Path
+) -> None:
+    scenario.commit({ORDERS: ARM64[ORDERS], BILLING: CODE_ONLY[BILLING]})  # OrdersFn only
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+    first = scenario.state.pulls[3]
+    assert first.title == "Route the callers of OrdersFn through an alias (phase one)"
+    first.state, first.merged = "closed", True
+    scenario.commit({ORDERS: CODE_ONLY[ORDERS], BILLING: ARM64[BILLING]})  # Worker only
+
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+
+    second = scenario.state.pulls[4]
+    assert (second.head_ref, second.state) == (f"{BRANCH}-2", "open")
+    assert second.title == "Route the callers of Worker through an alias (phase one)"
+    (summary,) = scenario.summaries()
+    assert "merge and deploy [#4]" in summary["body"] and "[#3]" not in summary["body"]
+
+
+def test_a_closed_one_whose_branch_was_deleted_makes_way_for_a_new_one(
+    scenario: Scenario, origin: Path
+) -> None:
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+    scenario.state.pulls[3].state = "closed"
+    _git(origin, "update-ref", "-d", f"refs/heads/{BRANCH}")
+
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+
+    assert scenario.state.pulls[4].head_ref == f"{BRANCH}-2"
+    assert scenario.state.pulls[3].state == "closed"
 
 
 def test_a_closed_phase_one_stays_closed(scenario: Scenario, origin: Path) -> None:
@@ -212,6 +246,27 @@ def test_a_branch_someone_else_pushed_to_is_left_alone(
     assert _branch_head(origin) == theirs
     assert "has commits latest-guard did not make: it is left as it is" in scenario.log
     assert not list(iter_requests(scenario.state, "PATCH", r"/git/refs/"))
+    (summary,) = scenario.summaries()  # what it holds was not checked: not "merge it first"
+    assert "merge and deploy [#3]" not in summary["body"]
+    assert "it is left as it is, and not checked" in summary["body"]
+
+
+def test_an_amended_commit_on_the_branch_is_not_replaced(
+    scenario: Scenario, origin: Path
+) -> None:
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+    clone = scenario.tmp / "someone"
+    _git(scenario.tmp, "clone", "-q", "--branch", BRANCH, str(origin), str(clone))
+    (clone / ORDERS).write_text(DEPLOYED[ORDERS] + "# a note\n", encoding="utf-8")
+    _git(clone, "commit", "-q", "-a", "--amend", "--no-edit")  # the message and trailer kept
+    _git(clone, "push", "-q", "--force", "origin", BRANCH)
+    amended = _branch_head(origin)
+    scenario.commit({ORDERS: ARM64[ORDERS], BILLING: CODE_ONLY[BILLING]})
+
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+
+    assert _branch_head(origin) == amended
+    assert "has commits latest-guard did not make" in scenario.log
 
 
 def test_when_actions_may_not_open_pull_requests_the_run_says_how_to_allow_it(
@@ -229,6 +284,28 @@ def test_when_actions_may_not_open_pull_requests_the_run_says_how_to_allow_it(
     (summary,) = scenario.summaries()  # the rest is published as usual
     assert "merge and deploy [#" not in summary["body"]
     assert len(scenario.state.check_runs) == 1
+
+
+def test_comments_posted_before_the_phase_one_existed_are_brought_up_to_date(
+    scenario: Scenario, origin: Path
+) -> None:
+    scenario.state.actions_may_create_pulls = False
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+    before = {c["id"]: c["body"] for c in scenario.our_comments()}
+    assert not any("merge and deploy [#" in body for body in before.values())
+    scenario.state.actions_may_create_pulls = True  # the setting is turned on
+
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+
+    after = {c["id"]: c["body"] for c in scenario.our_comments()}
+    assert after.keys() == before.keys()  # the same comments, edited: no new ones
+    for number, body in after.items():
+        assert "merge and deploy [#3](https://github.com/" in body
+        # Only the what-to-do line changed.
+        changed = [a for a, b in zip(body.split("\n"), before[number].split("\n"), strict=True)
+                   if a != b]
+        assert len(changed) == 1 and changed[0].startswith("**Fix in two deployments:**")
+    assert "2 brought up to date" in scenario.log
 
 
 def test_a_token_without_contents_write_is_told_what_it_needs(
@@ -253,6 +330,19 @@ def test_no_phase_one_pull_request_for_a_fork(scenario: Scenario, origin: Path) 
         scenario.log
     )
     assert not list(iter_requests(scenario.state, "POST", r"/git/|/pulls$"))
+
+
+def test_a_git_ref_baseline_is_resolved_to_its_commit(scenario: Scenario, origin: Path) -> None:
+    _git(scenario.workspace, "tag", "deployed", scenario.base_sha)
+
+    scenario.run(
+        scenario.pull_request_event(), phase_one="pull-request", baseline="git:deployed"
+    )
+
+    assert len(_phase_one_pulls(scenario)) == 1
+    head = _branch_head(origin)
+    assert _git(origin, "rev-parse", f"{head}^") == scenario.base_sha
+    assert "against base" in scenario.log and "no phase-one pull request" not in scenario.log
 
 
 def test_the_default_makes_no_phase_one_pull_request(scenario: Scenario, origin: Path) -> None:
@@ -423,7 +513,8 @@ def test_without_a_git_baseline_the_summary_says_why_there_is_none(
     (summary,) = scenario.summaries()
     assert "> **Phase one:** phase-one: pull-request needs baseline: git" in summary["body"]
     assert not _phase_one_pulls(scenario)
-    assert not list(iter_requests(scenario.state, "GET", r"/git/|/pulls$"))
+    assert not list(iter_requests(scenario.state, "GET", r"/git/"))
+    assert not list(iter_requests(scenario.state, "POST", r"/git/|/pulls$"))
 
 
 def test_a_sam_phase_one_publishes_an_alias_and_passes_its_check(tmp_path: Path) -> None:
@@ -451,3 +542,31 @@ def test_a_sam_phase_one_publishes_an_alias_and_passes_its_check(tmp_path: Path)
     assert "orders-1.zip" in file.text  # the code as deployed
     assert plan.change.checked.endswith("OrdersFn keeps its code and configuration.")
     assert _git(tmp_path, "status", "--porcelain") == "M template.yaml"  # the checkout as it was
+
+
+def test_a_crlf_template_keeps_its_line_endings(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q", "-b", "main")
+    crlf = DEPLOYED[ORDERS].replace("\n", "\r\n")
+    (tmp_path / "template.yaml").write_bytes(crlf.encode())
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "base")
+    base = _git(tmp_path, "rev-parse", "HEAD")
+    topic = Edit(f"{base[:12]}:template.yaml", 13, 13,
+                 "  Alarm:\n    Type: AWS::SNS::Topic\n  Api:\r\n")
+
+    plan = _plan((tmp_path, base), [
+        _finding("OrdersFn", Framework.CLOUDFORMATION, (topic,), topic.path)
+    ])
+
+    assert plan.change is not None, plan.said
+    (file,) = plan.change.files
+    assert "  Alarm:\r\n    Type: AWS::SNS::Topic\r\n" in file.text
+    assert file.text.count("\n") == file.text.count("\r\n")
+
+
+@pytest.mark.parametrize("instance", ["", "stack.lock", "services/a..b", "@team/orders ~1"])
+def test_branch_names_are_names_git_accepts(instance: str) -> None:
+    name = branch_name(12, instance, 3)
+    assert name.startswith("latest-guard/phase-one/pr-12") and name.endswith("-3")
+    done = subprocess.run(["git", "check-ref-format", f"refs/heads/{name}"], check=False)
+    assert done.returncode == 0, name

@@ -243,7 +243,7 @@ def _phase_one(
 ) -> PhaseOnePlan | None:
     """The checked phase-one change and what was said of it, when it is asked for and this
     run may send it."""
-    from reviewer.commands.phase_one import plan_phase_one, wanted
+    from reviewer.commands.phase_one import PhaseOnePlan, plan_phase_one, wanted
 
     if inputs.phase_one != "pull-request" or not any(wanted(f) for f in report.findings):
         return None
@@ -260,7 +260,18 @@ def _phase_one(
         _say(log, f"phase-one: pull-request: {why_not}; the comment gives the phase-one change")
         return None
     assert context is not None and context.base_ref is not None
-    plan = plan_phase_one(report, options, base_branch=context.base_ref, progress=log)
+    try:
+        plan = plan_phase_one(
+            report, options, base_branch=context.base_ref, progress=log,
+            base_tip=context.base_sha,
+        )
+    except InputError as exc:  # an extra the user asked for: the review goes on without it
+        plan = PhaseOnePlan(None, (f"no phase-one pull request: {exc}",))
+    except Exception as exc:  # a bug: said, and the review goes on
+        plan = PhaseOnePlan(None, (
+            f"no phase-one pull request: internal error: {type(exc).__name__}: {exc} "
+            "(please report it)",
+        ))
     for line in plan.said:
         _say(log, line)
     return plan

@@ -22,6 +22,8 @@ from __future__ import annotations
 import codecs
 import io
 import itertools
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
 
 #: Frameworks whose phase one is an edit of a template file that can be committed as it is.
 FILE_FRAMEWORKS = (Framework.CLOUDFORMATION, Framework.SAM)
+#: Regular files (a symbolic link's target is another file: it is not edited through it).
+_FILE_MODES = ("100644", "100755")
+_CRLF = re.compile(r"(?<!\r)\n")
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,21 @@ def wanted(finding: Finding) -> bool:
 
 
 def plan_phase_one(
-    report: Report, options: CheckOptions, *, base_branch: str, progress: TextIO
+    report: Report,
+    options: CheckOptions,
+    *,
+    base_branch: str,
+    progress: TextIO,
+    base_tip: str | None = None,
 ) -> PhaseOnePlan:
-    """The phase-one change for ``report`` (see the module doc), checked against the base."""
+    """The phase-one change for ``report`` (see the module doc), checked against the base.
+    ``base_tip`` is the base branch's commit now, when known: the pull request says when it
+    has moved on from the commit the change is built on."""
     findings = [f for f in report.findings if wanted(f)]
     if not findings:
         return PhaseOnePlan(None)
-    base = options.baseline_ref
-    if not base:
+    ref = options.baseline_ref
+    if not ref:
         return PhaseOnePlan(None, (
             "phase-one: pull-request needs baseline: git (the branch starts at the base "
             "commit): the comment gives the phase-one change instead",
@@ -80,9 +92,30 @@ def plan_phase_one(
     if not files:
         return PhaseOnePlan(None, tuple(dict.fromkeys(said)))
     from reviewer.commands.check import short_ref
+    from reviewer.sources.git.baseline import repository_root
 
-    change = _build(files, options, base, short_ref(base), base_branch, progress, said)
+    root = repository_root(options.working_directory.resolve())
+    base = _commit(root, ref)
+    # The report names the base's files after the ref as the check was given it.
+    change = _build(
+        files, replace(options, baseline_ref=base), root, short_ref(ref), said, progress
+    )
+    if change is not None:
+        change = replace(
+            change, base_branch=base_branch,
+            base_moved_on=base_tip is not None and base_tip != base,
+        )
     return PhaseOnePlan(change, tuple(dict.fromkeys(said)))
+
+
+def _commit(root: Path, ref: str) -> str:
+    """The full commit id ``ref`` names (the branch and the nested check use it)."""
+    from reviewer.sources.git.baseline import run_git
+
+    found = run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", where=root)
+    if found.returncode != 0 or not found.stdout.strip():
+        raise InputError("input baseline", f"git:{ref} names no commit of this repository")
+    return found.stdout.strip()
 
 
 def _not_a_file_change(finding: Finding) -> str:
@@ -110,25 +143,25 @@ def _not_a_file_change(finding: Finding) -> str:
 def _build(  # noqa: PLR0917
     findings: Sequence[Finding],
     options: CheckOptions,
-    base: str,
+    root: Path,
     label: str,
-    base_branch: str,
-    progress: TextIO,
     said: list[str],
+    progress: TextIO,
 ) -> PhaseOneChange | None:
-    """Apply the findings' phase-one edits in a work tree of ``base`` and check the result."""
-    from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
+    """Apply the findings' phase-one edits in a work tree of the base commit and check it."""
+    from reviewer.sources.git.baseline import baseline_paths, worktree
 
-    root = repository_root(options.working_directory.resolve())
+    base = options.baseline_ref
+    assert base is not None
+    merged, included = _merged(findings, root, base, label, said)
+    if not merged:
+        return None
     with worktree(base, root) as tree:
-        merged, included = _merged(findings, label, tree, said)
-        if not merged:
-            return None
-        for path, text in merged.items():
-            (tree / path).write_bytes(text.encode("utf-8"))
+        for path, (_, content) in merged.items():
+            (tree / path).write_bytes(content)
         workdir = baseline_paths([options.working_directory], tree, root)[0]
-        problems = _check(options, workdir, base, label, progress)
-        modes = {path: _mode(root, base, path) for path in merged}
+        progress.write(f"latest-guard: phase one: checking it against base {label}\n")
+        problems = _check(options, workdir, tree)
     names = joined(list(dict.fromkeys(f.resource for f in included)))
     if problems:
         said.append(
@@ -143,30 +176,41 @@ def _build(  # noqa: PLR0917
     )
     return PhaseOneChange(
         base_commit=base,
-        base_branch=base_branch,
-        files=tuple(PhaseOneFile(path, modes[path], text) for path, text in merged.items()),
+        base_branch="",
+        files=tuple(
+            PhaseOneFile(path, mode, content.decode("utf-8"))
+            for path, (mode, content) in merged.items()
+        ),
         findings=tuple(included),
         checked=checked,
     )
 
 
 def _merged(
-    findings: Sequence[Finding], label: str, tree: Path, said: list[str]
-) -> tuple[dict[str, str], list[Finding]]:
-    """Each file's text with the phase-one edits of as many findings as fit without overlap,
-    and those findings (``said`` gets one line per finding left out)."""
+    findings: Sequence[Finding], root: Path, base: str, label: str, said: list[str]
+) -> tuple[dict[str, tuple[str, bytes]], list[Finding]]:
+    """Each file's mode and content with the phase-one edits of as many findings as fit
+    without overlap, and those findings (``said`` gets one line per finding left out).
+
+    The file is read as git stores it at ``base`` (no end-of-line conversion); inserted lines
+    take its line ending.
+    """
     from reviewer.fixes.edit.textedit import apply_line_edits
+    from reviewer.sources.git.blob import read_blob
 
     edits: dict[str, list[Edit]] = {}
+    stored: dict[str, tuple[str, bytes]] = {}
     included: list[Finding] = []
     for finding in findings:
         change = finding.fix.phase_one if finding.fix is not None else None
         assert change is not None
         path = at_revision(change.path, label)
-        if path is None or not (tree / path).is_file():
+        blob = read_blob(root, base, path) if path is not None else None
+        if path is None or blob is None or blob[0] not in _FILE_MODES:
             said.append(f"phase one of {finding.resource}: {change.path} is not a file of the "
                         f"base commit {label}; no phase-one pull request is made for it")
             continue
+        stored[path] = blob
         mine = edits.setdefault(path, [])
         added = [e for e in change.edits if e not in mine]
         if not _disjoint([*mine, *added]):
@@ -177,18 +221,28 @@ def _merged(
             continue
         mine.extend(added)
         included.append(finding)
-    texts: dict[str, str] = {}
+    out: dict[str, tuple[str, bytes]] = {}
     for path, changes in edits.items():
+        mode, raw = stored[path]
         if not changes:
             continue
-        raw = (tree / path).read_bytes()
-        bom = "\ufeff" if raw.startswith(codecs.BOM_UTF8) else ""
+        bom = raw.startswith(codecs.BOM_UTF8)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InputError(f"base {label}:{path}", "is not UTF-8 text") from None
-        texts[path] = bom + apply_line_edits(text, changes)
-    return texts, included
+            said.append(f"no phase-one change of {path}: it is not UTF-8 text at {label}")
+            included = [f for f in included if _path_of(f, label) != path]
+            continue
+        patched = apply_line_edits(text, changes)
+        if "\r\n" in text and text.count("\r\n") == text.count("\n"):
+            patched = _CRLF.sub("\r\n", patched)  # the file's own line ending
+        out[path] = (mode, (codecs.BOM_UTF8 if bom else b"") + patched.encode("utf-8"))
+    return out, included
+
+
+def _path_of(finding: Finding, label: str) -> str | None:
+    change = finding.fix.phase_one if finding.fix is not None else None
+    return at_revision(change.path, label) if change is not None else None
 
 
 def _disjoint(edits: Sequence[Edit]) -> bool:
@@ -197,35 +251,24 @@ def _disjoint(edits: Sequence[Edit]) -> bool:
     return all(a.end_line < b.start_line for a, b in itertools.pairwise(ordered))
 
 
-def _check(
-    options: CheckOptions, workdir: Path, base: str, label: str, progress: TextIO
-) -> str:
-    """Run the check of the phase-one work tree against ``base``: the change-rule findings in
-    words ("" when there are none)."""
+def _check(options: CheckOptions, workdir: Path, tree: Path) -> str:
+    """Run the check of the phase-one work tree against the base commit: the change-rule
+    findings in words ("" when there are none)."""
     from reviewer.commands.check import run_check
 
-    progress.write(f"latest-guard: phase one: checking it against base {label}\n")
     quiet = io.StringIO()  # the nested check's progress repeats the main check's
     checked = replace(
-        options, working_directory=workdir, baseline_ref=base, baselines=(),
-        baseline_stacks=(), change_set=False, verify_fixes=False,
+        options, working_directory=workdir, baselines=(), baseline_stacks=(),
+        change_set=False, verify_fixes=False,
     )
     try:
         report = run_check(checked, quiet)
     except InputError as exc:
-        return f"a check that fails: {exc}"
+        where = str(exc).replace(f"{tree}{os.sep}", "").replace(str(tree), "the work tree")
+        return f"a check that stops: {where}"
     scope = {rule.id: rule.scope for rule in report.rules}
     found = [
         f"{f.rule} on {f.resource}" for f in report.findings
         if not f.suppressed and scope.get(f.rule, RuleScope.CHANGE) is RuleScope.CHANGE
     ]
     return ", ".join(dict.fromkeys(found))
-
-
-def _mode(root: Path, base: str, path: str) -> str:
-    """The file's mode at ``base`` (``100644`` unless git says otherwise)."""
-    from reviewer.sources.git.baseline import run_git
-
-    listed = run_git(root, "ls-tree", base, "--", path, where=root, check=False)
-    mode = listed.stdout.split(" ", 1)[0] if listed.returncode == 0 else ""
-    return mode if mode in ("100644", "100755") else "100644"

@@ -9,12 +9,15 @@ it; this module only writes it to GitHub, through PyGithub):
 - one branch per pull request and instance, ``latest-guard/phase-one/pr-<N>`` (plus the
   instance's key), holding one commit whose parent is the base commit and whose tree is the
   base tree with the phase-one files. A re-run makes the commit again only when the files or
-  the base commit changed, and moves the branch to it; a branch whose head commit latest-guard
-  did not make (someone pushed to it) is left alone, and the run says so;
+  the base commit changed, and moves the branch to it. A branch whose head commit latest-guard
+  did not make (its trailer names the tree latest-guard made: a push or an amended commit
+  does not keep it) is left alone and not linked: what it holds was not checked;
 - one pull request from that branch into the pull request's base branch, titled after the
-  functions it protects; a re-run edits its title and body when they changed. A merged or
-  closed one is never opened again: merged, the next step is the user's (deploy it, update
-  the branch under review); closed, the user decided.
+  functions it protects; a re-run edits its title, body and base when they changed. A closed
+  one stays closed while its branch exists. A merged one is not linked as "merge first": while
+  the change still needs a function it wired, the user's next step is to deploy it and update
+  the branch under review; a function it did not wire gets the next generation of branch
+  (``-2``, ``-3``...), as does any change once a closed one's branch is deleted.
 
 Commits go through the git-data API (tree, commit, reference), so the runner's checkout is
 never touched and nothing is pushed with the runner's git credentials.
@@ -22,6 +25,7 @@ never touched and nothing is pushed with the runner's git credentials.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +47,10 @@ if TYPE_CHECKING:
 BRANCH_PREFIX = "latest-guard/phase-one/"
 #: The trailer of every commit latest-guard makes on a phase-one branch.
 TRAILER = "Latest-Guard-Phase-One"
-_UNSAFE_REF = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE_REF = re.compile(r"[^A-Za-z0-9_-]+")
+#: How many generations of phase-one branches one pull request may have.
+MAX_GENERATIONS = 20
+_FUNCTIONS = re.compile(r"<!-- latest-guard-phase-one-functions: ([0-9a-f ]*) -->")
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class PhaseOneChange:
     findings: tuple[Finding, ...]
     #: How it was checked, in one sentence.
     checked: str
+    #: Whether the base branch has moved on from ``base_commit`` since.
+    base_moved_on: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,10 +89,13 @@ class PhaseOneOutcome:
     said: str
 
 
-def branch_name(number: int, instance: str = "") -> str:
-    """``latest-guard/phase-one/pr-12``, with the instance's key for a named instance."""
-    key = _UNSAFE_REF.sub("-", instance_key(instance)).strip("-.")
-    return f"{BRANCH_PREFIX}pr-{number}" + (f"-{key}" if key else "")
+def branch_name(number: int, instance: str = "", generation: int = 1) -> str:
+    """``latest-guard/phase-one/pr-12``, with the instance's key for a named instance, and
+    ``-2``, ``-3`` for the generations after a merged one. Only letters, digits, ``_`` and
+    ``-`` are kept from the instance's name, so that git accepts every name."""
+    key = _UNSAFE_REF.sub("-", instance_key(instance)).strip("-")
+    name = f"{BRANCH_PREFIX}pr-{number}" + (f"-{key}" if key else "")
+    return name + (f"-{generation}" if generation > 1 else "")
 
 
 def functions_of(findings: Sequence[Finding]) -> list[str]:
@@ -97,21 +109,57 @@ def title(findings: Sequence[Finding]) -> str:
     return f"Route the callers of {joined(shown)} through an alias (phase one)"
 
 
-def find_pull(repo: Repository, branch: str) -> tuple[PullLink, str] | None:
-    """The pull request whose head is ``branch``, with its state (open, merged or closed):
-    the open one first, else the newest."""
+@dataclass(frozen=True)
+class FoundPull:
+    """A phase-one pull request as GitHub lists it."""
+
+    link: PullLink
+    state: str  # open | merged | closed
+    #: The functions it routes through an alias (keys, read from its body).
+    functions: frozenset[str]
+
+
+def function_key(finding: Finding) -> str:
+    """A function's key in a phase-one pull request's body: a hash of its stack and logical
+    id (names of files and stacks can hold anything; the key holds hex digits only)."""
+    return hashlib.sha256(f"{finding.stack}\0{finding.resource}".encode()).hexdigest()[:16]
+
+
+def find_pull(repo: Repository, branch: str) -> FoundPull | None:
+    """The pull request whose head is ``branch``: the open one first, else the newest."""
     owner = repo.full_name.partition("/")[0]
-    found: list[tuple[PullLink, str]] = []
+    found: list[FoundPull] = []
     for _, data in listed(repo.get_pulls(state="all", head=f"{owner}:{branch}")):
-        number, url = data.get("number"), data.get("html_url")
+        number, url, body = data.get("number"), data.get("html_url"), data.get("body")
         if not isinstance(number, int) or not isinstance(url, str):
             continue
         state = "open" if data.get("state") == "open" else (
             "merged" if data.get("merged_at") else "closed"
         )
-        found.append((PullLink(number, url), state))
-    found.sort(key=lambda item: (item[1] != "open", -item[0].number))
+        keys = _FUNCTIONS.search(body) if isinstance(body, str) else None
+        functions = frozenset(keys.group(1).split()) if keys else frozenset()
+        found.append(FoundPull(PullLink(number, url), state, functions))
+    found.sort(key=lambda pull: (pull.state != "open", -pull.link.number))
     return found[0] if found else None
+
+
+def current_pull(repo: Repository, number: int, instance: str) -> tuple[str, FoundPull | None]:
+    """The branch that serves pull request ``number`` now, with its pull request if any.
+
+    Each generation of branch holds one phase one. A generation whose pull request was
+    merged, or closed and its branch deleted, is history: the next one serves. A closed one
+    whose branch is still there stays in charge (the user closed it; it is not reopened).
+    """
+    for generation in range(1, MAX_GENERATIONS + 1):
+        branch = branch_name(number, instance, generation)
+        found = find_pull(repo, branch)
+        if found is None or found.state == "open":
+            return branch, found
+        if found.state == "closed" and _ref(repo, branch) is not None:
+            return branch, found
+        if found.state == "merged" and generation == MAX_GENERATIONS:
+            return branch, found
+    return branch, found
 
 
 def sync_phase_one(
@@ -123,42 +171,62 @@ def sync_phase_one(
 ) -> PhaseOneOutcome:
     """Create or update the branch and the pull request for ``change`` (see the module doc).
     GitHub's errors are raised to the caller, which says them as they are."""
-    branch = branch_name(number, markers.instance)
-    existing = find_pull(repo, branch)
-    if existing is not None and existing[1] == "merged":
-        pull = existing[0]
-        return PhaseOneOutcome(pull, "merged", (
-            f"phase one #{pull.number} is merged: deploy it, then update this branch from "
+    wanted = frozenset(function_key(f) for f in change.findings)
+    merged = _merged_for(repo, number, markers.instance, wanted)
+    if merged is not None:
+        return PhaseOneOutcome(merged, "merged", (
+            f"phase one #{merged.number} is merged: deploy it, then update this branch from "
             f"{change.base_branch}"
         ))
-    if existing is not None and existing[1] == "closed":
-        return PhaseOneOutcome(None, "closed", (
-            f"the phase-one pull request #{existing[0].number} was closed without merging: "
+    branch, existing = current_pull(repo, number, markers.instance)
+    if existing is not None and existing.state == "closed":
+        return PhaseOneOutcome(existing.link, "closed", (
+            f"the phase-one pull request #{existing.link.number} was closed without merging: "
             f"it is not opened again (delete the branch {branch} to have a new one made)"
         ))
     moved = _sync_branch(repo, branch, change, number)
+    link = existing.link if existing is not None else None
     if moved == "kept":
-        return PhaseOneOutcome(existing[0] if existing else None, "kept", (
-            f"the branch {branch} has commits latest-guard did not make: it is left as it is"
+        return PhaseOneOutcome(link, "kept", (
+            f"the branch {branch} has commits latest-guard did not make: it is left as it is, "
+            "and not checked"
         ))
     heading, body = title(change.findings), pull_request_body(change, number, markers)
-    if existing is None:
-        made = repo.create_pull(
-            base=change.base_branch, head=branch, title=heading, body=body,
-            maintainer_can_modify=True,
-        )
+    if link is None:
+        made = repo.create_pull(base=change.base_branch, head=branch, title=heading, body=body)
         pull = PullLink(made.number, made.html_url)
         return PhaseOneOutcome(pull, "opened", f"opened phase one #{pull.number} ({branch})")
-    pull = existing[0]
-    current = repo.get_pull(pull.number)
-    if moved == "unchanged" and current.title == heading and current.body == body:
-        return PhaseOneOutcome(pull, "unchanged", f"phase one #{pull.number} is up to date")
-    current.edit(title=heading, body=body)
-    return PhaseOneOutcome(pull, "updated", f"updated phase one #{pull.number} ({branch})")
+    current = repo.get_pull(link.number)
+    if (
+        moved == "unchanged" and current.title == heading and current.body == body
+        and current.base.ref == change.base_branch
+    ):
+        return PhaseOneOutcome(link, "unchanged", f"phase one #{link.number} is up to date")
+    current.edit(title=heading, body=body, base=change.base_branch)
+    return PhaseOneOutcome(link, "updated", f"updated phase one #{link.number} ({branch})")
+
+
+def _merged_for(
+    repo: Repository, number: int, instance: str, wanted: frozenset[str]
+) -> PullLink | None:
+    """A merged phase one that wires one of the functions the change is for: the branch
+    under review has not been updated from it yet (a new phase one would repeat it)."""
+    for generation in range(1, MAX_GENERATIONS + 1):
+        found = find_pull(repo, branch_name(number, instance, generation))
+        if found is None:
+            return None
+        if found.state == "merged" and found.functions & wanted:
+            return found.link
+    return None
 
 
 def _sync_branch(repo: Repository, branch: str, change: PhaseOneChange, number: int) -> str:
-    """Point ``branch`` at a commit holding the change: created, updated, unchanged or kept."""
+    """Point ``branch`` at a commit holding the change: created, updated, unchanged or kept.
+
+    The branch is moved with a forced update: it holds one commit, made again on the base
+    commit each time. A head commit latest-guard did not make (another message, or a tree
+    that is not the one its trailer names: an amended commit) is never replaced.
+    """
     ref = _ref(repo, branch)
     head = ref.object.sha if ref is not None else None
     base = repo.get_git_commit(change.base_commit)
@@ -168,12 +236,12 @@ def _sync_branch(repo: Repository, branch: str, change: PhaseOneChange, number: 
     )
     if head is not None:
         current = repo.get_git_commit(head)
-        if not _ours(current.message, number):
+        if not _ours(current.message, current.tree.sha, number):
             return "kept"
         parents = [p.sha for p in current.parents]
         if current.tree.sha == tree.sha and parents == [change.base_commit]:
             return "unchanged"
-    commit = repo.create_git_commit(_message(change, number), tree, [base])
+    commit = repo.create_git_commit(_message(change, number, tree.sha), tree, [base])
     if ref is None:
         repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
         return "created"
@@ -194,18 +262,18 @@ def _ref(repo: Repository, branch: str) -> GitRef | None:
     return ref
 
 
-def _ours(message: str, number: int) -> bool:
-    return f"{TRAILER}: #{number}" in message.splitlines()
+def _ours(message: str, tree: str, number: int) -> bool:
+    return f"{TRAILER}: #{number} tree {tree}" in message.splitlines()
 
 
-def _message(change: PhaseOneChange, number: int) -> str:
+def _message(change: PhaseOneChange, number: int, tree: str) -> str:
     names = functions_of(change.findings)
     listed_names = "\n".join(f"- {name}" for name in names)
     return (
         f"{title(change.findings)}\n\n"
         "Each function's callers move to an alias on a version of the function as it is\n"
         "deployed; the functions themselves do not change. Deploy this before #"
-        f"{number}.\n\n{listed_names}\n\n{TRAILER}: #{number}\n"
+        f"{number}.\n\n{listed_names}\n\n{TRAILER}: #{number} tree {tree}\n"
     )
 
 
@@ -214,8 +282,10 @@ def pull_request_body(change: PhaseOneChange, number: int, markers: Markers) -> 
     findings it serves."""
     findings = "\n".join(f"- {headline(f)}" for f in change.findings)
     paths = joined([f"`{f.path}`" for f in change.files])
+    keys = " ".join(sorted({function_key(f) for f in change.findings}))
     return "\n".join([
         markers.phase_one(number),
+        f"<!-- latest-guard-phase-one-functions: {keys} -->",
         f"**Phase one of #{number}.** Merge and deploy this first, on its own.",
         "",
         f"#{number} changes the code and the configuration of functions that are invoked "
@@ -224,7 +294,11 @@ def pull_request_body(change: PhaseOneChange, number: int, markers: Markers) -> 
         "the reverse. This pull request moves those callers to an alias on a version of each "
         "function as it is deployed now, and changes nothing else: the functions' code and "
         f"configuration stay as they are. It edits {paths}, starting from "
-        f"`{change.base_commit[:12]}`, the commit #{number} is compared with.",
+        f"`{change.base_commit[:12]}`, the commit #{number} is compared with"
+        + (
+            f"; {change.base_branch} has moved on since: GitHub shows whether this merges "
+            "cleanly." if change.base_moved_on else "."
+        ),
         "",
         f"After it is deployed, update #{number} from its base branch and let the check run "
         "again: the alias then moves to the new version in one switch. Where git reports a "

@@ -33,8 +33,7 @@ from reviewer.github.markers import Markers
 from reviewer.github.phase_one import (
     PhaseOneChange,
     PhaseOneOutcome,
-    branch_name,
-    find_pull,
+    current_pull,
     sync_phase_one,
 )
 from reviewer.github.review import ReviewOutcome, sync_review
@@ -58,6 +57,8 @@ class Attempt(Protocol):
 Render = Callable[[Report, Sequence[str]], str]
 
 COMMENT_MODES = ("review", "summary", "off")
+#: The states of a phase-one pull request whose findings link it ("merge and deploy it first").
+LINKED = ("opened", "updated", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def publish(
         )
         if outcome.phase_one is not None:
             log_line(log, outcome.phase_one.said)
-            report = _linked(report, phase_one, outcome.phase_one.pull)
+            if outcome.phase_one.state in LINKED:
+                report = _linked(report, phase_one, outcome.phase_one.pull)
             notices.extend(_notice(outcome.phase_one, phase_one))
     outcome.report = report
     markdown = render(report, notices)
@@ -180,20 +182,19 @@ def _phase_one(
     number: int,
     markers: Markers,
 ) -> PhaseOneOutcome | None:
-    """Open or update the phase-one pull request for ``change``; without one, find the open
-    one that no finding needs any more (when a finding still needs one that could not be
-    made, there is nothing to look up: the caller has said why)."""
+    """Open or update the phase-one pull request for ``change``; without one, say what
+    became of the open one: no longer needed, or needed but not updated by this run (the
+    caller has said why)."""
     if change is not None:
         made = change
         return attempt(
             "open the phase-one pull request",
             lambda: sync_phase_one(repo, made, number=number, markers=markers),
         )
-    if _two_phase(report):
-        return None
+    needed = _two_phase(report)
     return attempt(
         "look up the phase-one pull request",
-        lambda: _unneeded(repo, branch_name(number, markers.instance)),
+        lambda: _left_open(repo, number, markers.instance, needed=needed),
     )
 
 
@@ -203,13 +204,17 @@ def _two_phase(report: Report) -> bool:
     )
 
 
-def _unneeded(repo: Repository, branch: str) -> PhaseOneOutcome:
-    """The phase-one pull request that no finding calls for any more, if one is open."""
-    found = find_pull(repo, branch)
-    if found is None or found[1] != "open":
-        return PhaseOneOutcome(None, "none", "no phase-one pull request is needed")
-    return PhaseOneOutcome(found[0], "unneeded", (
-        f"phase one #{found[0].number} is no longer needed by this change: left open for "
+def _left_open(repo: Repository, number: int, instance: str, *, needed: bool) -> PhaseOneOutcome:
+    """The open phase-one pull request this run does not update, if there is one."""
+    _, found = current_pull(repo, number, instance)
+    if found is None or found.state != "open":
+        return PhaseOneOutcome(None, "none", "no phase-one pull request is open")
+    if needed:
+        return PhaseOneOutcome(found.link, "stale", (
+            f"phase one #{found.link.number} is not updated by this run"
+        ))
+    return PhaseOneOutcome(found.link, "unneeded", (
+        f"phase one #{found.link.number} is no longer needed by this change: left open for "
         "the user to close"
     ))
 
@@ -241,8 +246,13 @@ def _notice(outcome: PhaseOneOutcome, change: PhaseOneChange | None) -> list[str
             f"> **Phase one:** {link} is merged. Deploy it, then update this branch from "
             f"{base}: the check compares with the new base."
         ]
+    if outcome.state == "stale":
+        return [
+            f"> **Phase one:** {link} is not updated by this run: it may not match this "
+            "change any more (see why above)."
+        ]
     if outcome.state in ("closed", "kept"):
-        return [f"> **Phase one:** {outcome.said}."]
+        return [f"> **Phase one:** {inert(outcome.said)}."]
     return []
 
 
@@ -296,6 +306,7 @@ def _log_review(log: TextIO, number: int, review: ReviewOutcome) -> None:
         f"review on #{number}: {review.line_comments} line comment(s), "
         f"{review.file_comments} file comment(s), {review.in_body} in the review body, "
         f"{review.already_posted} already posted, {review.deleted} outdated deleted"
+        + (f", {review.refreshed} brought up to date" if review.refreshed else "")
         + (f", {review.kept_with_replies} kept for their replies" if review.kept_with_replies
            else ""),
     )

@@ -6,7 +6,9 @@ One run does, in order:
    review comments and its reviews;
 2. delete our comments whose finding is gone, and our outdated comments (GitHub no longer
    shows them on a line) whose finding is still there, so that it is posted again where it is
-   now; a comment with replies is a conversation and is never deleted;
+   now; a comment with replies is a conversation and is never deleted; a comment that stays
+   gets its what-to-do line edited when that changed (a phase-one pull request to merge
+   first, opened or merged since), and nothing else of it;
 3. plan where each finding not yet posted goes (``plan.plan_review``);
 4. post file-level comments (``subject_type: file``) one by one, then ONE review with the
    line comments and, in its body, the findings beyond the comment limit or outside the
@@ -33,7 +35,7 @@ from reviewer.github.diff_lines import PullRequestDiff, parse_files
 from reviewer.github.markers import DEFAULT, Markers
 from reviewer.github.plan import PlannedComment, ReviewPlan, plan_review
 from reviewer.github.workflow import log_line
-from reviewer.report.markdown import GITHUB_BODY_LIMIT, fenced, finding_body, truncate
+from reviewer.report.markdown import GITHUB_BODY_LIMIT, fenced, finding_body, todo, truncate
 
 
 @dataclass
@@ -44,6 +46,7 @@ class ReviewOutcome:
     already_posted: int = 0
     deleted: int = 0
     kept_with_replies: int = 0
+    refreshed: int = 0
     review_created: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -56,6 +59,7 @@ class _Ours:
     fingerprint: str
     outdated: bool
     replied: bool
+    body: str = ""
 
 
 def sync_review(
@@ -75,13 +79,17 @@ def sync_review(
     outcome = ReviewOutcome()
     diff = read_diff(pull)
     ours, in_bodies = _earlier(pull, markers)
-    active = {f.fingerprint for f in findings if not f.suppressed}
+    active = {f.fingerprint: f for f in findings if not f.suppressed}
     posted = set(in_bodies)
     for comment in ours:
         keep = comment.fingerprint in active and not comment.outdated
         if keep or comment.replied:
             posted.add(comment.fingerprint)
             outcome.kept_with_replies += int(not keep)
+            body = _refreshed(comment.body, active[comment.fingerprint]) if keep else None
+            if body is not None:
+                comment.item.edit(body)
+                outcome.refreshed += 1
             continue
         comment.item.delete()
         outcome.deleted += 1
@@ -111,11 +119,25 @@ def _earlier(pull: PullRequest, markers: Markers) -> tuple[list[_Ours], set[str]
         if fingerprint is None or data.get("in_reply_to_id"):
             continue
         outdated = data.get("subject_type") != "file" and data.get("line") is None
-        ours.append(_Ours(item, fingerprint, outdated, data.get("id") in replied_to))
+        ours.append(_Ours(
+            item, fingerprint, outdated, data.get("id") in replied_to, str(data.get("body"))
+        ))
     in_bodies: set[str] = set()
     for _, data in listed(pull.get_reviews()):
         in_bodies |= markers.body_fingerprints(data.get("body"))
     return ours, in_bodies
+
+
+def _refreshed(body: str, finding: Finding) -> str | None:
+    """``body`` with its what-to-do line as it reads now, or None when it reads the same
+    (or the comment has no such line: it is left as it is)."""
+    line = todo(finding)
+    lines = body.split("\n")
+    at = next((n for n, text in enumerate(lines[:4]) if text.startswith("**Fix")), None)
+    if at is None or not line or lines[at] == line:
+        return None
+    lines[at] = line
+    return "\n".join(lines)
 
 
 def _post(

@@ -30,3 +30,28 @@ def read_at_revision(path: Path, revision: str) -> str | None:
         return None
     first = message.splitlines()[0] if message else f"git exited with {result.returncode}"
     raise InputError(path, f"cannot read it at {revision}: {first}")
+
+
+def read_blob(root: Path, commit: str, path: str) -> tuple[str, bytes] | None:
+    """The mode and the bytes of ``path`` (from the repository's root) at ``commit``, as git
+    stores them (no end-of-line or filter conversion); None when it is not a file there."""
+    listed = _git_bytes(root, "ls-tree", "-z", commit, "--", path)
+    if not listed:
+        return None
+    meta, _, _ = listed.partition(b"\t")
+    mode, kind, blob = meta.decode().split()
+    if kind != "blob":
+        return None
+    content = _git_bytes(root, "cat-file", "blob", blob)
+    return (mode, content) if content is not None else None
+
+
+def _git_bytes(root: Path, *args: str) -> bytes | None:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise InputError(root, "git is not installed") from None
+    return result.stdout if result.returncode == 0 else None
