@@ -42,6 +42,8 @@ from actions_runner import (
 )
 from github_server import OPENAPI_PATH, GitHubServer, GitHubState, Pull, PullFile, webhook_example
 
+from reviewer.github.phase_one import branch_name
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 CDK_APP = Path(__file__).parent / "apps" / "cdk"
@@ -638,7 +640,8 @@ def test_readme_phase_one_workflow_opens_the_phase_one_pull_request(
 
     _, review = review_step(job)
     assert job.status == "failure" and review.exit_code == 1, job.log  # #2 still races
-    branch = "latest-guard/phase-one/pr-2-template-yaml"
+    branch = branch_name(2, "template.yaml")  # the instance, named after its template
+    assert branch.startswith("latest-guard/phase-one/pr-2-template-yaml-")
     (pull,) = [p for p in project.state.pulls.values() if p.head_ref == branch]
     assert (pull.number, pull.base_ref) == (3, "main")
     assert pull.title == "Route the callers of OrdersFn through an alias (phase one)"

@@ -39,8 +39,9 @@ from reviewer.contract.findings import Edit, FileChange, Finding, Fix, Location
 from reviewer.contract.report import Report
 from reviewer.github.phase_one import branch_name
 
-# The instance is named after its two templates; the branch carries its key.
-BRANCH = "latest-guard/phase-one/pr-2-infra-orders-yaml-infra-billing-json"
+# The instance is named after its two templates; the branch carries its name and a hash of it.
+INSTANCE = "infra/orders.yaml, infra/billing.json"
+BRANCH = branch_name(2, INSTANCE)
 
 
 @pytest.fixture
@@ -200,7 +201,7 @@ def test_after_a_merged_one_a_function_it_did_not_wire_gets_a_new_generation(
     scenario.run(scenario.pull_request_event(), phase_one="pull-request")
 
     second = scenario.state.pulls[4]
-    assert (second.head_ref, second.state) == (f"{BRANCH}-2", "open")
+    assert (second.head_ref, second.state) == (branch_name(2, INSTANCE, 2), "open")
     assert second.title == "Route the callers of Worker through an alias (phase one)"
     (summary,) = scenario.summaries()
     assert "merge and deploy [#4]" in summary["body"] and "[#3]" not in summary["body"]
@@ -215,7 +216,7 @@ def test_a_closed_one_whose_branch_was_deleted_makes_way_for_a_new_one(
 
     scenario.run(scenario.pull_request_event(), phase_one="pull-request")
 
-    assert scenario.state.pulls[4].head_ref == f"{BRANCH}-2"
+    assert scenario.state.pulls[4].head_ref == f"{BRANCH}.2"
     assert scenario.state.pulls[3].state == "closed"
 
 
@@ -306,6 +307,22 @@ def test_comments_posted_before_the_phase_one_existed_are_brought_up_to_date(
                    if a != b]
         assert len(changed) == 1 and changed[0].startswith("**Fix in two deployments:**")
     assert "2 brought up to date" in scenario.log
+
+
+def test_a_comment_that_may_not_be_edited_is_left_and_the_review_goes_on(
+    scenario: Scenario, origin: Path
+) -> None:
+    scenario.state.actions_may_create_pulls = False
+    scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+    scenario.state.actions_may_create_pulls = True
+    scenario.state.inject("PATCH", r"/pulls/comments/", 403, "Must have admin rights", times=2)
+
+    code = scenario.run(scenario.pull_request_event(), phase_one="pull-request")
+
+    assert code == 1
+    assert scenario.log.count("GitHub refused to edit a comment (Must have admin rights)") == 2
+    (summary,) = scenario.summaries()
+    assert "merge and deploy [#3]" in summary["body"]
 
 
 def test_a_token_without_contents_write_is_told_what_it_needs(
@@ -564,9 +581,25 @@ def test_a_crlf_template_keeps_its_line_endings(tmp_path: Path) -> None:
     assert file.text.count("\n") == file.text.count("\r\n")
 
 
-@pytest.mark.parametrize("instance", ["", "stack.lock", "services/a..b", "@team/orders ~1"])
+def test_the_branch_reads_as_the_instance_it_serves() -> None:
+    assert branch_name(2) == "latest-guard/phase-one/pr-2"
+    assert branch_name(2, generation=2) == "latest-guard/phase-one/pr-2.2"
+    assert BRANCH.startswith("latest-guard/phase-one/pr-2-infra-orders-yaml-infra-billing-json-")
+
+
+@pytest.mark.parametrize("instance", ["", "stack.lock", "services/a..b", "@team/orders ~1", "..."])
 def test_branch_names_are_names_git_accepts(instance: str) -> None:
     name = branch_name(12, instance, 3)
-    assert name.startswith("latest-guard/phase-one/pr-12") and name.endswith("-3")
+    assert name.startswith("latest-guard/phase-one/pr-12") and name.endswith(".3")
     done = subprocess.run(["git", "check-ref-format", f"refs/heads/{name}"], check=False)
     assert done.returncode == 0, name
+
+
+def test_no_two_instances_or_generations_share_a_branch() -> None:
+    names = [
+        branch_name(12, instance, generation)
+        for instance in ("", "2", "orders", "orders-2", "services/orders", "services.orders",
+                         "template.yaml", "template yaml", "...")
+        for generation in (1, 2, 3)
+    ]
+    assert len(set(names)) == len(names)

@@ -267,10 +267,13 @@ def _phase_one(
         )
     except InputError as exc:  # an extra the user asked for: the review goes on without it
         plan = PhaseOnePlan(None, (f"no phase-one pull request: {exc}",))
-    except Exception as exc:  # a bug: said, and the review goes on
+    except Exception as exc:  # a bug: its text in the log only, and the review goes on
+        log.write(
+            f"::warning title=latest-guard::phase one: internal error: {type(exc).__name__}: "
+            f"{_escape(str(exc))} (please report it)\n"
+        )
         plan = PhaseOnePlan(None, (
-            f"no phase-one pull request: internal error: {type(exc).__name__}: {exc} "
-            "(please report it)",
+            "no phase-one pull request: an internal error stopped it (the job log has it)",
         ))
     for line in plan.said:
         _say(log, line)

@@ -37,7 +37,7 @@ from github.InputGitTreeElement import InputGitTreeElement
 from reviewer.contract.findings import Finding, PullLink
 from reviewer.contract.wording import joined
 from reviewer.github.api import listed, status_of
-from reviewer.github.markers import Markers, instance_key
+from reviewer.github.markers import Markers
 from reviewer.report.markdown import headline
 
 if TYPE_CHECKING:
@@ -90,12 +90,16 @@ class PhaseOneOutcome:
 
 
 def branch_name(number: int, instance: str = "", generation: int = 1) -> str:
-    """``latest-guard/phase-one/pr-12``, with the instance's key for a named instance, and
-    ``-2``, ``-3`` for the generations after a merged one. Only letters, digits, ``_`` and
-    ``-`` are kept from the instance's name, so that git accepts every name."""
-    key = _UNSAFE_REF.sub("-", instance_key(instance)).strip("-")
-    name = f"{BRANCH_PREFIX}pr-{number}" + (f"-{key}" if key else "")
-    return name + (f"-{generation}" if generation > 1 else "")
+    """``latest-guard/phase-one/pr-12``; for a named instance ``pr-12-orders-1a2b3c4d`` (its
+    name's letters, digits, ``_`` and ``-``, and a hash of the whole name, so that no two
+    instances share a branch); ``.2``, ``.3`` for the generations after the first (no dot is
+    in the rest of the name). Every such name is one git accepts."""
+    name = f"{BRANCH_PREFIX}pr-{number}"
+    if instance.strip():
+        slug = _UNSAFE_REF.sub("-", instance.strip()).strip("-")[:40].strip("-")
+        digest = hashlib.sha256(instance.strip().encode()).hexdigest()[:8]
+        name += f"-{slug}-{digest}" if slug else f"-{digest}"
+    return name + (f".{generation}" if generation > 1 else "")
 
 
 def functions_of(findings: Sequence[Finding]) -> list[str]:
@@ -143,8 +147,11 @@ def find_pull(repo: Repository, branch: str) -> FoundPull | None:
     return found[0] if found else None
 
 
-def current_pull(repo: Repository, number: int, instance: str) -> tuple[str, FoundPull | None]:
-    """The branch that serves pull request ``number`` now, with its pull request if any.
+def current_pull(
+    repo: Repository, number: int, instance: str
+) -> tuple[str | None, FoundPull | None]:
+    """The branch that serves pull request ``number`` now, with its pull request if any
+    (no branch: every generation is used up).
 
     Each generation of branch holds one phase one. A generation whose pull request was
     merged, or closed and its branch deleted, is history: the next one serves. A closed one
@@ -157,9 +164,7 @@ def current_pull(repo: Repository, number: int, instance: str) -> tuple[str, Fou
             return branch, found
         if found.state == "closed" and _ref(repo, branch) is not None:
             return branch, found
-        if found.state == "merged" and generation == MAX_GENERATIONS:
-            return branch, found
-    return branch, found
+    return None, None
 
 
 def sync_phase_one(
@@ -171,19 +176,10 @@ def sync_phase_one(
 ) -> PhaseOneOutcome:
     """Create or update the branch and the pull request for ``change`` (see the module doc).
     GitHub's errors are raised to the caller, which says them as they are."""
-    wanted = frozenset(function_key(f) for f in change.findings)
-    merged = _merged_for(repo, number, markers.instance, wanted)
-    if merged is not None:
-        return PhaseOneOutcome(merged, "merged", (
-            f"phase one #{merged.number} is merged: deploy it, then update this branch from "
-            f"{change.base_branch}"
-        ))
     branch, existing = current_pull(repo, number, markers.instance)
-    if existing is not None and existing.state == "closed":
-        return PhaseOneOutcome(existing.link, "closed", (
-            f"the phase-one pull request #{existing.link.number} was closed without merging: "
-            f"it is not opened again (delete the branch {branch} to have a new one made)"
-        ))
+    blocked = _blocked(repo, change, number, markers, branch, existing)
+    if blocked is not None or branch is None:
+        return blocked or PhaseOneOutcome(None, "exhausted", "")
     moved = _sync_branch(repo, branch, change, number)
     link = existing.link if existing is not None else None
     if moved == "kept":
@@ -206,6 +202,35 @@ def sync_phase_one(
     return PhaseOneOutcome(link, "updated", f"updated phase one #{link.number} ({branch})")
 
 
+def _blocked(  # noqa: PLR0917
+    repo: Repository,
+    change: PhaseOneChange,
+    number: int,
+    markers: Markers,
+    branch: str | None,
+    existing: FoundPull | None,
+) -> PhaseOneOutcome | None:
+    """Why no branch is written this run: a merged phase one the branch under review has not
+    been updated from, a closed one, or no generation left; None when it may be written."""
+    wanted = frozenset(function_key(f) for f in change.findings)
+    merged = _merged_for(repo, number, markers.instance, wanted)
+    if merged is not None:
+        return PhaseOneOutcome(merged, "merged", (
+            f"phase one #{merged.number} is merged: deploy it, then update this branch from "
+            f"{change.base_branch}"
+        ))
+    if branch is None:
+        return PhaseOneOutcome(None, "exhausted", (
+            f"#{number} has had {MAX_GENERATIONS} phase-one pull requests: no other is made"
+        ))
+    if existing is not None and existing.state == "closed":
+        return PhaseOneOutcome(existing.link, "closed", (
+            f"the phase-one pull request #{existing.link.number} was closed without merging: "
+            f"it is not opened again (delete the branch {branch} to have a new one made)"
+        ))
+    return None
+
+
 def _merged_for(
     repo: Repository, number: int, instance: str, wanted: frozenset[str]
 ) -> PullLink | None:
@@ -215,7 +240,8 @@ def _merged_for(
         found = find_pull(repo, branch_name(number, instance, generation))
         if found is None:
             return None
-        if found.state == "merged" and found.functions & wanted:
+        # A body without the functions' keys (edited by hand) may wire any of them.
+        if found.state == "merged" and (found.functions & wanted or not found.functions):
             return found.link
     return None
 

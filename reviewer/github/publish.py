@@ -251,7 +251,7 @@ def _notice(outcome: PhaseOneOutcome, change: PhaseOneChange | None) -> list[str
             f"> **Phase one:** {link} is not updated by this run: it may not match this "
             "change any more (see why above)."
         ]
-    if outcome.state in ("closed", "kept"):
+    if outcome.state in ("closed", "kept", "exhausted"):
         return [f"> **Phase one:** {inert(outcome.said)}."]
     return []
 

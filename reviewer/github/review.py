@@ -87,8 +87,8 @@ def sync_review(
             posted.add(comment.fingerprint)
             outcome.kept_with_replies += int(not keep)
             body = _refreshed(comment.body, active[comment.fingerprint]) if keep else None
-            if body is not None:
-                comment.item.edit(body)
+            if body is not None and _edit(comment, truncate(body, GITHUB_BODY_LIMIT, pointer),
+                                          log):
                 outcome.refreshed += 1
             continue
         comment.item.delete()
@@ -126,6 +126,16 @@ def _earlier(pull: PullRequest, markers: Markers) -> tuple[list[_Ours], set[str]
     for _, data in listed(pull.get_reviews()):
         in_bodies |= markers.body_fingerprints(data.get("body"))
     return ours, in_bodies
+
+
+def _edit(comment: _Ours, body: str, log: TextIO) -> bool:
+    """Edit one of our comments; a refusal is said and the review goes on."""
+    try:
+        comment.item.edit(body)
+    except GithubException as exc:
+        log_line(log, f"GitHub refused to edit a comment ({message_of(exc)}): left as it is")
+        return False
+    return True
 
 
 def _refreshed(body: str, finding: Finding) -> str | None:
