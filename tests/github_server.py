@@ -630,14 +630,19 @@ def _create_review_comment(state: GitHubState, params: Params, query: Params, bo
     return 201, _review_comment_json(state, comment), {}
 
 
-@_route("PATCH", "/pulls/comments/{comment_id}")
-def _edit_review_comment(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
-    comment = state.review_comments.get(int(params["comment_id"]))
+def _edited(comments: dict[int, dict[str, Any]], params: Params, body: Any) -> dict[str, Any]:
+    """The comment ``params`` names, with the new body (checked as GitHub checks it)."""
+    comment = comments.get(int(params["comment_id"]))
     if comment is None:
         raise _error(404, "Not Found")
     _check_body(body.get("body"))
     comment["body"], comment["updated_at"] = body["body"], _now()
-    return 200, _review_comment_json(state, comment), {}
+    return comment
+
+
+@_route("PATCH", "/pulls/comments/{comment_id}")
+def _edit_review_comment(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    return 200, _review_comment_json(state, _edited(state.review_comments, params, body)), {}
 
 
 @_route("DELETE", "/pulls/comments/{comment_id}")
@@ -712,13 +717,7 @@ def _create_issue_comment(state: GitHubState, params: Params, query: Params, bod
 
 @_route("PATCH", "/issues/comments/{comment_id}")
 def _edit_issue_comment(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
-    comment = state.issue_comments.get(int(params["comment_id"]))
-    if comment is None:
-        raise _error(404, "Not Found")
-    _check_body(body.get("body"))
-    comment["body"] = body["body"]
-    comment["updated_at"] = _now()
-    return 200, _issue_comment_json(state, comment), {}
+    return 200, _issue_comment_json(state, _edited(state.issue_comments, params, body)), {}
 
 
 def _check_output(run: dict[str, Any], output: Mapping[str, Any] | None) -> None:

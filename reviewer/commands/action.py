@@ -243,9 +243,11 @@ def _phase_one(
 ) -> PhaseOnePlan | None:
     """The checked phase-one change and what was said of it, when it is asked for and this
     run may send it."""
-    from reviewer.commands.phase_one import PhaseOnePlan, plan_phase_one, wanted
+    from reviewer.commands.phase_one import PhaseOnePlan, plan_phase_one
 
-    if inputs.phase_one != "pull-request" or not any(wanted(f) for f in report.findings):
+    if inputs.phase_one != "pull-request" or not any(
+        f.needs_two_deployments for f in report.findings
+    ):
         return None
     why_not = (
         "mode analyze makes no API call" if inputs.mode == "analyze"
@@ -511,23 +513,16 @@ def _record_phase_one(
 ) -> None:
     """The JSON report again, now with the phase-one pull request, and a line of the job
     summary that links it (both were written before the pull request existed)."""
-    from reviewer.report import json_v1
+    from reviewer.report import json_v1, markdown
 
     _write(workspace / inputs.report_path, json_v1.render(report))
-    pulls = {
-        f.fix.phase_one_pull for f in report.findings
-        if f.fix is not None and f.fix.phase_one_pull is not None
-    }
+    line = markdown.phase_one_line([f for f in report.findings if not f.suppressed])
     summary = _path(env, "GITHUB_STEP_SUMMARY")
-    if summary is None or not pulls:
+    if summary is None or not line:
         return
-    lines = "".join(
-        f"\n**Phase one:** merge and deploy [#{p.number}]({p.url}) first.\n"
-        for p in sorted(pulls, key=lambda p: p.number)
-    )
     try:
         with summary.open("a", encoding="utf-8") as out:
-            out.write(lines)
+            out.write(f"\n{line}\n")
     except OSError as exc:
         raise InputError(summary, f"the runner's file cannot be written: {exc.strerror}") from None
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from reviewer.contract.enums import Framework, RuleScope
 from reviewer.contract.findings import Edit, Finding
@@ -56,9 +56,12 @@ class PhaseOnePlan:
     said: tuple[str, ...] = ()
 
 
-def wanted(finding: Finding) -> bool:
-    """An active finding whose fix must be deployed in two phases."""
-    return not finding.suppressed and finding.fix is not None and finding.fix.two_phase
+class _Built(NamedTuple):
+    """The files of a checked phase one, the findings it serves, and how it was checked."""
+
+    files: tuple[PhaseOneFile, ...]
+    findings: tuple[Finding, ...]
+    checked: str
 
 
 def plan_phase_one(
@@ -72,7 +75,7 @@ def plan_phase_one(
     """The phase-one change for ``report`` (see the module doc), checked against the base.
     ``base_tip`` is the base branch's commit now, when known: the pull request says when it
     has moved on from the commit the change is built on."""
-    findings = [f for f in report.findings if wanted(f)]
+    findings = [f for f in report.findings if f.needs_two_deployments]
     if not findings:
         return PhaseOnePlan(None)
     ref = options.baseline_ref
@@ -92,30 +95,23 @@ def plan_phase_one(
     if not files:
         return PhaseOnePlan(None, tuple(dict.fromkeys(said)))
     from reviewer.commands.check import short_ref
-    from reviewer.sources.git.baseline import repository_root
+    from reviewer.sources.git.baseline import commit_of, repository_root
 
     root = repository_root(options.working_directory.resolve())
-    base = _commit(root, ref)
+    base = commit_of(root, ref)
     # The report names the base's files after the ref as the check was given it.
-    change = _build(
+    built = _build(
         files, replace(options, baseline_ref=base), root, short_ref(ref), said, progress
     )
-    if change is not None:
-        change = replace(
-            change, base_branch=base_branch,
-            base_moved_on=base_tip is not None and base_tip != base,
-        )
+    change = None if built is None else PhaseOneChange(
+        base_commit=base,
+        base_branch=base_branch,
+        files=built.files,
+        findings=built.findings,
+        checked=built.checked,
+        base_moved_on=base_tip is not None and base_tip != base,
+    )
     return PhaseOnePlan(change, tuple(dict.fromkeys(said)))
-
-
-def _commit(root: Path, ref: str) -> str:
-    """The full commit id ``ref`` names (the branch and the nested check use it)."""
-    from reviewer.sources.git.baseline import run_git
-
-    found = run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", where=root)
-    if found.returncode != 0 or not found.stdout.strip():
-        raise InputError("input baseline", f"git:{ref} names no commit of this repository")
-    return found.stdout.strip()
 
 
 def _not_a_file_change(finding: Finding) -> str:
@@ -147,7 +143,7 @@ def _build(  # noqa: PLR0917
     label: str,
     said: list[str],
     progress: TextIO,
-) -> PhaseOneChange | None:
+) -> _Built | None:
     """Apply the findings' phase-one edits in a work tree of the base commit and check it."""
     from reviewer.sources.git.baseline import baseline_paths, worktree
 
@@ -174,16 +170,11 @@ def _build(  # noqa: PLR0917
         f"`latest-guard check` of this branch against `{label}` finds nothing: no rule that "
         f"judges a change fires; {names} {keep} code and configuration."
     )
-    return PhaseOneChange(
-        base_commit=base,
-        base_branch="",
-        files=tuple(
-            PhaseOneFile(path, mode, content.decode("utf-8"))
-            for path, (mode, content) in merged.items()
-        ),
-        findings=tuple(included),
-        checked=checked,
+    files = tuple(
+        PhaseOneFile(path, mode, content.decode("utf-8"))
+        for path, (mode, content) in merged.items()
     )
+    return _Built(files, tuple(included), checked)
 
 
 def _merged(

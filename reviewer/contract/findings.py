@@ -170,6 +170,11 @@ class Finding:
     suppression_source: str | None = None
 
     @property
+    def needs_two_deployments(self) -> bool:
+        """Active, and its fix must be deployed in two phases (a phase one comes first)."""
+        return not self.suppressed and self.fix is not None and self.fix.two_phase
+
+    @property
     def fingerprint(self) -> str:
         """Stable across runs for the same rule, function and changed properties."""
         names = ",".join(sorted({c.name for c in self.changes}))

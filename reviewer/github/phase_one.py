@@ -147,24 +147,37 @@ def find_pull(repo: Repository, branch: str) -> FoundPull | None:
     return found[0] if found else None
 
 
-def current_pull(
-    repo: Repository, number: int, instance: str
-) -> tuple[str | None, FoundPull | None]:
-    """The branch that serves pull request ``number`` now, with its pull request if any
-    (no branch: every generation is used up).
+@dataclass(frozen=True)
+class Generation:
+    """One generation of branch for a pull request, and its pull request if it has one."""
 
-    Each generation of branch holds one phase one. A generation whose pull request was
-    merged, or closed and its branch deleted, is history: the next one serves. A closed one
-    whose branch is still there stays in charge (the user closed it; it is not reopened).
-    """
+    branch: str
+    pull: FoundPull | None
+
+
+def generations(repo: Repository, number: int, instance: str) -> list[Generation]:
+    """Each generation of branch serving pull request ``number``, with its pull request, up
+    to the first that has none (each phase one holds one generation)."""
+    seen: list[Generation] = []
     for generation in range(1, MAX_GENERATIONS + 1):
         branch = branch_name(number, instance, generation)
-        found = find_pull(repo, branch)
-        if found is None or found.state == "open":
-            return branch, found
-        if found.state == "closed" and _ref(repo, branch) is not None:
-            return branch, found
-    return None, None
+        seen.append(Generation(branch, find_pull(repo, branch)))
+        if seen[-1].pull is None:
+            break
+    return seen
+
+
+def current(repo: Repository, seen: Sequence[Generation]) -> Generation | None:
+    """The generation in charge now (None: every one is used up). One whose pull request was
+    merged, or closed and its branch deleted, is history: the next one serves. A closed one
+    whose branch is still there stays in charge (the user closed it; it is not reopened)."""
+    for generation in seen:
+        pull = generation.pull
+        if pull is None or pull.state == "open":
+            return generation
+        if pull.state == "closed" and _ref(repo, generation.branch) is not None:
+            return generation
+    return None
 
 
 def sync_phase_one(
@@ -176,10 +189,13 @@ def sync_phase_one(
 ) -> PhaseOneOutcome:
     """Create or update the branch and the pull request for ``change`` (see the module doc).
     GitHub's errors are raised to the caller, which says them as they are."""
-    branch, existing = current_pull(repo, number, markers.instance)
-    blocked = _blocked(repo, change, number, markers, branch, existing)
-    if blocked is not None or branch is None:
-        return blocked or PhaseOneOutcome(None, "exhausted", "")
+    seen = generations(repo, number, markers.instance)
+    now = current(repo, seen)
+    blocked = _blocked(change, number, seen, now)
+    if blocked is not None:
+        return blocked
+    assert now is not None  # without one, _blocked says that none is left
+    branch, existing = now.branch, now.pull
     moved = _sync_branch(repo, branch, change, number)
     link = existing.link if existing is not None else None
     if moved == "kept":
@@ -192,57 +208,42 @@ def sync_phase_one(
         made = repo.create_pull(base=change.base_branch, head=branch, title=heading, body=body)
         pull = PullLink(made.number, made.html_url)
         return PhaseOneOutcome(pull, "opened", f"opened phase one #{pull.number} ({branch})")
-    current = repo.get_pull(link.number)
+    pulled = repo.get_pull(link.number)
     if (
-        moved == "unchanged" and current.title == heading and current.body == body
-        and current.base.ref == change.base_branch
+        moved == "unchanged" and pulled.title == heading and pulled.body == body
+        and pulled.base.ref == change.base_branch
     ):
         return PhaseOneOutcome(link, "unchanged", f"phase one #{link.number} is up to date")
-    current.edit(title=heading, body=body, base=change.base_branch)
+    pulled.edit(title=heading, body=body, base=change.base_branch)
     return PhaseOneOutcome(link, "updated", f"updated phase one #{link.number} ({branch})")
 
 
-def _blocked(  # noqa: PLR0917
-    repo: Repository,
-    change: PhaseOneChange,
-    number: int,
-    markers: Markers,
-    branch: str | None,
-    existing: FoundPull | None,
+def _blocked(
+    change: PhaseOneChange, number: int, seen: Sequence[Generation], now: Generation | None
 ) -> PhaseOneOutcome | None:
-    """Why no branch is written this run: a merged phase one the branch under review has not
-    been updated from, a closed one, or no generation left; None when it may be written."""
+    """Why no branch is written this run: a merged phase one that wires a function the change
+    is for (the branch under review has not been updated from it yet: a new one would repeat
+    it), a closed one, or no generation left; None when it may be written."""
     wanted = frozenset(function_key(f) for f in change.findings)
-    merged = _merged_for(repo, number, markers.instance, wanted)
-    if merged is not None:
-        return PhaseOneOutcome(merged, "merged", (
-            f"phase one #{merged.number} is merged: deploy it, then update this branch from "
-            f"{change.base_branch}"
-        ))
-    if branch is None:
+    for generation in seen:
+        pull = generation.pull
+        # A body without the functions' keys (edited by hand) may wire any of them.
+        if pull is not None and pull.state == "merged" and (
+            pull.functions & wanted or not pull.functions
+        ):
+            return PhaseOneOutcome(pull.link, "merged", (
+                f"phase one #{pull.link.number} is merged: deploy it, then update this branch "
+                f"from {change.base_branch}"
+            ))
+    if now is None:
         return PhaseOneOutcome(None, "exhausted", (
             f"#{number} has had {MAX_GENERATIONS} phase-one pull requests: no other is made"
         ))
-    if existing is not None and existing.state == "closed":
-        return PhaseOneOutcome(existing.link, "closed", (
-            f"the phase-one pull request #{existing.link.number} was closed without merging: "
-            f"it is not opened again (delete the branch {branch} to have a new one made)"
+    if now.pull is not None and now.pull.state == "closed":
+        return PhaseOneOutcome(now.pull.link, "closed", (
+            f"the phase-one pull request #{now.pull.link.number} was closed without merging: "
+            f"it is not opened again (delete the branch {now.branch} to have a new one made)"
         ))
-    return None
-
-
-def _merged_for(
-    repo: Repository, number: int, instance: str, wanted: frozenset[str]
-) -> PullLink | None:
-    """A merged phase one that wires one of the functions the change is for: the branch
-    under review has not been updated from it yet (a new phase one would repeat it)."""
-    for generation in range(1, MAX_GENERATIONS + 1):
-        found = find_pull(repo, branch_name(number, instance, generation))
-        if found is None:
-            return None
-        # A body without the functions' keys (edited by hand) may wire any of them.
-        if found.state == "merged" and (found.functions & wanted or not found.functions):
-            return found.link
     return None
 
 

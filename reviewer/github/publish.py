@@ -33,7 +33,8 @@ from reviewer.github.markers import Markers
 from reviewer.github.phase_one import (
     PhaseOneChange,
     PhaseOneOutcome,
-    current_pull,
+    current,
+    generations,
     sync_phase_one,
 )
 from reviewer.github.review import ReviewOutcome, sync_review
@@ -191,22 +192,17 @@ def _phase_one(
             "open the phase-one pull request",
             lambda: sync_phase_one(repo, made, number=number, markers=markers),
         )
-    needed = _two_phase(report)
+    needed = any(f.needs_two_deployments for f in report.findings)
     return attempt(
         "look up the phase-one pull request",
         lambda: _left_open(repo, number, markers.instance, needed=needed),
     )
 
 
-def _two_phase(report: Report) -> bool:
-    return any(
-        not f.suppressed and f.fix is not None and f.fix.two_phase for f in report.findings
-    )
-
-
 def _left_open(repo: Repository, number: int, instance: str, *, needed: bool) -> PhaseOneOutcome:
     """The open phase-one pull request this run does not update, if there is one."""
-    _, found = current_pull(repo, number, instance)
+    now = current(repo, generations(repo, number, instance))
+    found = now.pull if now is not None else None
     if found is None or found.state != "open":
         return PhaseOneOutcome(None, "none", "no phase-one pull request is open")
     if needed:

@@ -83,7 +83,7 @@ def _summary(
 ) -> str:
     active = [f for f in report.findings if not f.suppressed]
     blocks: list[str] = [_heading(report)]
-    phase_one = _phase_one_line(active)
+    phase_one = phase_one_line(active)
     if phase_one:
         blocks.append(phase_one)
     blocks.append(_table(active) if active else _all_clear(report))
@@ -132,7 +132,7 @@ def todo(finding: Finding) -> str:
     return f"**{label}:** {_sentence(fix.summary)}"
 
 
-def _phase_one_line(findings: Sequence[Finding]) -> str:
+def phase_one_line(findings: Sequence[Finding]) -> str:
     """The summary's pointer to the phase-one pull request, naming the functions it wires."""
     pulls: dict[PullLink, list[str]] = {}
     for finding in findings:

@@ -51,7 +51,7 @@ def worktree(ref: str, repo: Path) -> Iterator[Path]:
     names no commit there. The work tree and its temporary directory are removed on exit.
     """
     root = repository_root(repo)
-    commit = _commit(root, ref)
+    commit = commit_of(root, ref)
     holder = Path(tempfile.mkdtemp(prefix="latest-guard-baseline-"))
     target = holder / root.name
     try:
@@ -102,7 +102,7 @@ def is_tracked(path: Path, repo_root: Path) -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
-def _commit(root: Path, ref: str) -> str:
+def commit_of(root: Path, ref: str) -> str:
     """The commit ``ref`` names; ``--end-of-options`` keeps a ref like ``-x`` from being read
     as an option."""
     result = run_git(
@@ -140,6 +140,17 @@ def add_config(env: MutableMapping[str, str], entries: Mapping[str, str]) -> Non
     env["GIT_CONFIG_COUNT"] = str(count + len(entries))
 
 
+def git_environment(config: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment git runs in: none of the variables that point it at another
+    repository, Git LFS objects left as pointers (a work tree is read as data), and
+    ``config`` added as environment configuration (see :func:`add_config`)."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
+    env["GIT_LFS_SKIP_SMUDGE"] = "1"
+    if config:
+        add_config(env, config)
+    return env
+
+
 def run_git(
     cwd: Path,
     *args: str,
@@ -152,11 +163,7 @@ def run_git(
 
     ``check=False`` also swallows a missing git (used while cleaning up).
     """
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
-    # Git LFS objects are not downloaded into a work tree: it is read as data.
-    env["GIT_LFS_SKIP_SMUDGE"] = "1"
-    if config:
-        add_config(env, config)
+    env = git_environment(config)
     command = ["git", "-c", "core.hooksPath=/dev/null", *args]
     try:
         return subprocess.run(

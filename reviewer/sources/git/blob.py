@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from reviewer.errors import InputError
+from reviewer.sources.git.baseline import git_environment
 
 
 def read_at_revision(path: Path, revision: str) -> str | None:
@@ -49,8 +50,8 @@ def read_blob(root: Path, commit: str, path: str) -> tuple[str, bytes] | None:
 def _git_bytes(root: Path, *args: str) -> bytes | None:
     try:
         result = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, check=False,
-            stdin=subprocess.DEVNULL,
+            ["git", "-c", "core.hooksPath=/dev/null", *args], cwd=root, capture_output=True,
+            check=False, stdin=subprocess.DEVNULL, env=git_environment(),
         )
     except FileNotFoundError:
         raise InputError(root, "git is not installed") from None
