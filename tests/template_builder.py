@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +58,18 @@ def stack(body: dict[str, Any], name: str = "head.json") -> StackTemplate:
     return load_template_text(Path(name), json.dumps(body), "app")
 
 
-def compare(old: dict[str, Any], new: dict[str, Any], config: Config | None = None) -> Report:
-    """The report of ``new`` against the baseline ``old``."""
-    return analyze([stack(new)], [stack(old, "base.json")], config or Config(), "base.json")
+def compare(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    config: Config | None = None,
+    known: Mapping[str, str] | None = None,
+) -> Report:
+    """The report of ``new`` against the baseline ``old``; ``known``: parameter values known
+    on both sides (as the deployed stack and an override give them), not only defaults."""
+    sides = [stack(new), stack(old, "base.json")]
+    if known:
+        sides = [replace(side, parameter_values=dict(known)) for side in sides]
+    return analyze(sides[:1], sides[1:], config or Config(), "base.json")
 
 
 def rules_of(report: Report) -> list[tuple[str, str]]:

@@ -34,13 +34,33 @@ DOMAIN_SET = {"CustomDomainSet": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDom
 
 
 def test_a_value_behind_a_false_condition_is_the_value_it_replaces() -> None:
+    """The deployed stack's value of ``CustomDomain`` is known (empty): the condition is
+    false, and the URL deploys as before."""
     old = template({"Fn": {"Code": CODE_V1, "Environment": {"Variables": {"URL": "api.example"}}}},
                    parameters=DOMAIN)
     wrapped = {"Fn::If": ["CustomDomainSet", {"Ref": "CustomDomain"}, "api.example"]}
     new = template({"Fn": {"Code": CODE_V2, "Environment": {"Variables": {"URL": wrapped}}}},
                    parameters=DOMAIN, conditions=DOMAIN_SET)
     assert changed_names(old, new) == {"Code"}
-    assert rules_of(compare(old, new)) == []
+    assert rules_of(compare(old, new, known={"CustomDomain": ""})) == []
+
+
+def test_a_default_alone_leaves_the_condition_open_and_names_the_world() -> None:
+    """The same change with only the ``Default`` to go by: a deployment that sets
+    ``CustomDomain`` changes the URL with the code, and the finding says when."""
+    old = template({"Fn": {"Code": CODE_V1, "Environment": {"Variables": {"URL": "api.example"}}}},
+                   parameters=DOMAIN)
+    wrapped = {"Fn::If": ["CustomDomainSet", {"Ref": "CustomDomain"}, "api.example"]}
+    new = template({"Fn": {"Code": CODE_V2, "Environment": {"Variables": {"URL": wrapped}}}},
+                   parameters=DOMAIN, conditions=DOMAIN_SET)
+    report = compare(old, new)
+    assert rules_of(report) == [("LG001", "Fn")]
+    (finding,) = report.findings
+    assert finding.when == "when CustomDomainSet is true"
+    assert finding.message.startswith("when CustomDomainSet is true: ")
+    (summary,) = report.stacks
+    assert any("judged as 2 deployments" in note and "CustomDomainSet" in note
+               for note in summary.notes)
 
 
 def test_a_value_behind_a_true_condition_is_the_branch_taken() -> None:
@@ -65,7 +85,9 @@ def test_keys_added_under_a_false_condition_are_not_deployed() -> None:
         parameters=DOMAIN, conditions=DOMAIN_SET,
     )
     assert changed_names(old, new) == {"Code"}
-    assert rules_of(compare(old, new)) == []
+    assert rules_of(compare(old, new, known={"CustomDomain": ""})) == []
+    (finding,) = compare(old, new).findings  # set by a deployment: the keys arrive
+    assert finding.when == "when CustomDomainSet is true"
 
 
 def test_a_create_only_value_behind_a_false_condition_does_not_replace() -> None:
@@ -100,7 +122,12 @@ def test_only_the_function_whose_condition_holds_is_reported() -> None:
             parameters=parameters, conditions=conditions,
         )
 
-    assert rules_of(compare(side(CODE_V1, "a"), side(CODE_V2, "b"))) == [("LG001", "DevFn")]
+    before, after = side(CODE_V1, "a"), side(CODE_V2, "b")
+    assert rules_of(compare(before, after, known={"Stage": "dev"})) == [("LG001", "DevFn")]
+    assert rules_of(compare(before, after, known={"Stage": "prod"})) == [("LG001", "ProdFn")]
+    # Only the default to go by: each function races in the deployments that create it.
+    when = {f.resource: f.when for f in compare(before, after).findings}
+    assert when == {"DevFn": "when IsDev is true", "ProdFn": "when IsProd is true"}
 
 
 def test_a_consumer_whose_condition_is_false_does_not_invoke() -> None:
@@ -118,8 +145,14 @@ def test_a_consumer_whose_condition_is_false_does_not_invoke() -> None:
                         parameters=parameters, conditions=conditions,
                         resources={"Queue": mapping, "Topic": topic})
 
-    (finding,) = compare(side(CODE_V1, "a"), side(CODE_V2, "b")).findings
+    before, after = side(CODE_V1, "a"), side(CODE_V2, "b")
+    (finding,) = compare(before, after, known={"WithQueue": "no"}).findings
     assert [c.resource for c in finding.consumers] == ["Topic"]
+    # Only the default to go by: the queue invokes the function in the deployments that
+    # create it, and the race holds in every deployment, so no world is named.
+    (finding,) = compare(before, after).findings
+    assert [c.resource for c in finding.consumers] == ["Topic", "Queue"]
+    assert finding.when is None
 
 
 def test_a_condition_that_cannot_be_decided_keeps_both_and_names_the_parameter() -> None:

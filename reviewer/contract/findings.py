@@ -168,6 +168,9 @@ class Finding:
     suppression_reason: str | None = None
     #: Where the suppression came from: "metadata" (the resource) or "config" (a config file).
     suppression_source: str | None = None
+    #: In which of the deployments the template can make it holds ("when IsProd is true"),
+    #: when not in all of them (see ``reviewer.model.worlds``).
+    when: str | None = None
 
     @property
     def needs_two_deployments(self) -> bool:

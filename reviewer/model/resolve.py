@@ -25,12 +25,16 @@ so ``!Sub "arn:${AWS::Partition}:s3:::${Bucket}"`` and the equivalent ``!Join`` 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from reviewer.model.template import StackTemplate
+
+if TYPE_CHECKING:
+    from reviewer.model.worlds import World
 
 #: The pseudo parameters: references to them are kept, they read the same on both sides.
 PSEUDO: Final = frozenset(
@@ -71,11 +75,32 @@ class Resolver:
     ``symbolic`` names parameters whose ``Ref`` is kept as written even when this side knows
     a value: the caller passes those that are unknown on the other side, so that a value
     known on one side only reads as unknown rather than as changed.
+
+    ``world`` (see :mod:`reviewer.model.worlds`) decides the conditions as one deployment
+    would: a parameter's value is a fact only when it is known (an override, samconfig, the
+    deployed stack), never because it is the ``Default``; what is open (such a parameter, a
+    pseudo parameter, a comparison of values not known here) takes the value the world gives
+    it. Without a world, conditions are decided by what is known, defaults included, and a
+    condition that reads a pseudo parameter stays undecided.
     """
 
-    def __init__(self, stack: StackTemplate, symbolic: Iterable[str] = ()) -> None:
+    def __init__(
+        self, stack: StackTemplate, symbolic: Iterable[str] = (), world: World | None = None
+    ) -> None:
         self._stack = stack
         self._symbolic = frozenset(symbolic)
+        #: Values of open names (parameters, pseudo parameters) given by a world, and the
+        #: truth of comparisons it decides; defaults count only without a world.
+        self._assigned: Mapping[str, str] = {}
+        self._facts: Mapping[str, bool] = {}
+        self._defaults = True
+        #: Who decides conditions: this resolver, or (in a world) one that knows the world.
+        self._judge: Resolver = self
+        if world is not None:
+            self._judge = Resolver(stack, symbolic)
+            self._judge._assigned = dict(world.values)
+            self._judge._facts = dict(world.facts)
+            self._judge._defaults = False
         conditions = stack.body.get("Conditions")
         self._conditions: Mapping[str, Any] = conditions if isinstance(conditions, Mapping) else {}
         mappings = stack.body.get("Mappings")
@@ -126,9 +151,14 @@ class Resolver:
 
     def _parameter(self, name: str) -> Any:
         """The value of a parameter on this side, or None when it is not known here."""
+        if name in self._assigned:
+            return self._assigned[name]
         if name in self._symbolic or name not in self._stack.parameters:
             return None
-        value = self._stack.parameter_value(name)
+        if self._defaults:
+            value = self._stack.parameter_value(name)
+        else:
+            value = self._stack.parameter_values.get(name)
         kind = str(self._stack.parameters[name].get("Type", ""))
         if value is None or kind.startswith(_SSM_TYPE):
             return None  # an SSM parameter's value is read at deploy time: not known here
@@ -261,6 +291,8 @@ class Resolver:
 
     def condition(self, name: str) -> bool | None:
         """Whether a named condition holds on this side; None when it cannot be known."""
+        if self._judge is not self:
+            return self._judge.condition(name)
         if name in self._condition_values:
             return self._condition_values[name]
         if name in self._evaluating or name not in self._conditions:
@@ -284,10 +316,34 @@ class Resolver:
         if not isinstance(arg, list):
             return None
         if key == "Fn::Equals" and len(arg) == 2:
-            left, right = self.value(arg[0]), self.value(arg[1])
-            known = _is_known(left) and _is_known(right)
-            return bool(left == right) if known else None
+            return self._equals(self.value(arg[0]), self.value(arg[1]))
         return _combined(str(key), [self._truth(item) for item in arg])
+
+    def _equals(self, left: Any, right: Any) -> bool | None:
+        """Two evaluated values compared; when one is not known here, what the world says."""
+        if _is_known(left) and _is_known(right):
+            return bool(left == right)
+        return self._facts.get(comparison_key(left, right))
+
+    def comparisons(self, names: Iterable[str]) -> list[tuple[Any, Any]]:
+        """The ``Fn::Equals`` of the named conditions (and of those they name), each with its
+        two sides as the conditions see them (in a world: with nothing but facts and what
+        the world assigns): how :mod:`reviewer.model.worlds` finds what is open."""
+        judge = self._judge
+        found: list[tuple[Any, Any]] = []
+        seen: set[str] = set()
+        pending = [name for name in names if name in self._conditions]
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for key, arg in _operations(self._conditions[name]):
+                if key == "Condition" and isinstance(arg, str) and arg in self._conditions:
+                    pending.append(arg)
+                elif key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+                    found.append((judge.value(arg[0]), judge.value(arg[1])))
+        return found
 
     def deployed(self, condition: str | None) -> bool:
         """Whether a resource or output with this ``Condition`` is deployed (unknown: yes)."""
@@ -335,6 +391,24 @@ class Resolver:
 
 
 _MISSING: Final = object()
+
+
+def comparison_key(left: Any, right: Any) -> str:
+    """One text for a comparison whatever the order of its sides, for a world's facts."""
+    sides = sorted(json.dumps(side, sort_keys=True, default=repr) for side in (left, right))
+    return "==".join(sides)
+
+
+def _operations(expression: Any) -> Iterable[tuple[str, Any]]:
+    """Every ``{key: arg}`` of a condition's expression, outermost first."""
+    if isinstance(expression, list):
+        for item in expression:
+            yield from _operations(item)
+    elif isinstance(expression, Mapping):
+        for key, arg in expression.items():
+            yield str(key), arg
+            if key != "Fn::Equals":
+                yield from _operations(arg)
 
 
 def _combined(operator: str, values: list[bool | None]) -> bool | None:

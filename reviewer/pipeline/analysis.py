@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from reviewer.config import Config
-from reviewer.contract.findings import Finding
+from reviewer.contract.findings import Consumer, Finding
 from reviewer.diff.function_changes import Status
 from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
 from reviewer.model.resolve import Resolver, deployed_view, undecided_parameters
 from reviewer.model.template import FUNCTION, StackTemplate
+from reviewer.model.worlds import StackWorlds, World, conditions_read, stack_worlds
 from reviewer.pipeline.collector import collector_paused, existing_objects_frozen
 
 if TYPE_CHECKING:
@@ -66,11 +67,143 @@ def _analyze(
     *,
     missing: Mapping[str, str],
 ) -> Report:
+    """Each stack judged once in each of its worlds (:mod:`reviewer.model.worlds`); a
+    finding that holds in some of its stack's worlds only says in which."""
+    plans = _plan_worlds(new, old)
+    rounds = max((len(plan.worlds) for plan in plans.values()), default=1)
+    runs: list[_Run] = []
+    for index in range(rounds):
+        worlds = {key: plan.worlds[index % len(plan.worlds)] for key, plan in plans.items()}
+        judged = {stack.name for stack in new if len(plans[id(stack)].worlds) > index}
+        runs.append(
+            _analyze_world(new, old, config, change_set, missing=missing, worlds=worlds,
+                           judged=judged)
+        )
+    by_name = {stack.name: plans[id(stack)] for stack in new}
+    read = {
+        (stack.name, logical_id): conditions_read(raw)
+        for stack in new
+        if len(plans[id(stack)].worlds) > 1
+        for logical_id, raw in _entries(stack.body.get("Resources")).items()
+    }
+    findings, stacks = _merged(runs, by_name, read)
+    findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
+    return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on, catalogue())
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one round of the analysis found, in one world per stack."""
+
+    findings: list[Finding]
+    stacks: list[StackSummary]
+
+
+def _plan_worlds(
+    new: Sequence[StackTemplate], old: Sequence[StackTemplate] | None
+) -> dict[int, StackWorlds]:
+    """The worlds of each new-side stack, shared with its baseline (by object id)."""
+    plans: dict[int, StackWorlds] = {}
+    for stack, baseline in pair_stacks(new, old or []):
+        symbolic = _symbolic(stack, baseline, new, old)
+        plan = stack_worlds(stack, baseline, symbolic)
+        plans[id(stack)] = plan
+        if baseline is not None:
+            plans[id(baseline)] = plan
+    return plans
+
+
+def _symbolic(
+    stack: StackTemplate,
+    baseline: StackTemplate | None,
+    new: Sequence[StackTemplate],
+    old: Sequence[StackTemplate] | None,
+) -> set[str]:
+    """Parameters unknown on either side of a pair, or passed in by a parent stack (whose
+    value this side does not settle)."""
+    symbolic = undecided_parameters(baseline, stack) if baseline is not None else set()
+    symbolic |= _passed_in(stack, new)
+    if baseline is not None:
+        symbolic |= _passed_in(baseline, old or [])
+    return symbolic
+
+
+def _entries(section: object) -> Mapping[str, object]:
+    return {str(k): v for k, v in section.items()} if isinstance(section, Mapping) else {}
+
+
+def _merged(
+    runs: Sequence[_Run],
+    plans: Mapping[str, StackWorlds],
+    read: Mapping[tuple[str, str], set[str]],
+) -> tuple[list[Finding], list[StackSummary]]:
+    """One finding per rule and function, the most severe of its worlds, saying in which
+    worlds it holds when not in all; one summary per stack, over all its worlds."""
+    held: dict[tuple[str, str, str], list[int]] = {}
+    chosen: dict[tuple[str, str, str], Finding] = {}
+    consumers: dict[tuple[str, str, str], dict[str, Consumer]] = {}
+    for index, run in enumerate(runs):
+        for finding in run.findings:
+            key = (finding.rule, finding.stack, finding.resource)
+            held.setdefault(key, []).append(index)
+            for consumer in finding.consumers:
+                consumers.setdefault(key, {}).setdefault(consumer.resource, consumer)
+            best = chosen.get(key)
+            if best is None or finding.severity.rank > best.severity.rank:
+                chosen[key] = finding
+    findings: list[Finding] = []
+    for key, finding in chosen.items():
+        if len(held[key]) > 1:  # a caller that exists in one world only is exposed there
+            every = tuple(consumers.get(key, {}).values())
+            if len(every) > len(finding.consumers):
+                finding = replace(finding, consumers=every)  # noqa: PLW2901
+        plan = plans.get(finding.stack)
+        prefer = read.get((finding.stack, finding.resource), set())
+        when = plan.describe(held[key], prefer) if plan is not None else None
+        findings.append(
+            finding
+            if when is None
+            else replace(finding, when=when, message=f"{when}: {finding.message}")
+        )
+    flagged = {(f.stack, f.resource) for f in findings}
+    stacks: list[StackSummary] = []
+    for summary in runs[0].stacks:
+        versions = [s for run in runs for s in run.stacks if s.name == summary.name]
+        changed = tuple(dict.fromkeys(n for s in versions for n in s.changed_functions))
+        quiet: dict[str, str] = {}
+        for version in versions:
+            for name, why in version.quiet:
+                if (summary.name, name) not in flagged:
+                    quiet.setdefault(name, why)
+        plan = plans.get(summary.name)
+        note = plan.note() if plan is not None else None
+        notes = [n for s in versions for n in s.notes]
+        if note is not None:
+            notes.append(note)
+        stacks.append(
+            replace(
+                summary, changed_functions=changed, notes=tuple(dict.fromkeys(notes)),
+                quiet=tuple(quiet.items()),
+            )
+        )
+    return findings, stacks
+
+
+def _analyze_world(
+    new: Sequence[StackTemplate],
+    old: Sequence[StackTemplate] | None,
+    config: Config,
+    change_set: ChangeSetFacts | None,
+    *,
+    missing: Mapping[str, str],
+    worlds: Mapping[int, World | None],
+    judged: set[str],
+) -> _Run:
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     change_rules = [rule for rule in rules if isinstance(rule, ChangeRule)]
     template_rules = [rule for rule in rules if isinstance(rule, TemplateRule)]
     races_checked = any(isinstance(rule, LatestRace) for rule in rules)
-    new, old = _deployed_views(new, old)
+    new, old = _deployed_views(new, old, worlds)
     new_app = AppGraph(new)
     resolvers = _Resolvers(new)
     old_app = AppGraph(old or [])
@@ -95,10 +228,12 @@ def _analyze(
     findings: list[Finding] = []
     stacks: list[StackSummary] = []
     for stack, _ in pairs:
+        if stack.name not in judged:
+            continue
         context = contexts.get(stack.name)
         alone = TemplateContext(stack, new_app, resolvers)
-        judged = [f for rule in template_rules for f in rule.check(alone)]
-        findings.extend(_suppress(f, stack, config) for f in judged)
+        alone_found = [f for rule in template_rules for f in rule.check(alone)]
+        findings.extend(_suppress(f, stack, config) for f in alone_found)
         if context is None:
             ran = tuple(rule.id for rule in template_rules)
             stacks.append(_new_stack(stack, old is not None, missing.get(stack.name), ran))
@@ -116,26 +251,26 @@ def _analyze(
         if s.name not in paired
     )
     findings = read_together(attach_fixes(findings, contexts))
-    findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
-    return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on, catalogue())
+    return _Run(findings, stacks)
 
 
 def _deployed_views(
-    new: Sequence[StackTemplate], old: Sequence[StackTemplate] | None
+    new: Sequence[StackTemplate],
+    old: Sequence[StackTemplate] | None,
+    worlds: Mapping[int, World | None],
 ) -> tuple[list[StackTemplate], list[StackTemplate] | None]:
-    """Each stack as it deploys: resources, outputs and ``Fn::If`` branches whose condition is
-    false are left out. A parameter unknown on either side of a pair, or passed in by a parent
-    stack (whose value this side does not settle), leaves the conditions that read it
-    undecided on both, so that both sides keep the same resources."""
+    """Each stack as it deploys in its world: resources, outputs and ``Fn::If`` branches
+    whose condition is false are left out. A parameter unknown on either side of a pair, or
+    passed in by a parent stack, is open on both sides, and both sides of a pair are judged
+    in one world."""
     pairs = pair_stacks(new, old or [])
     views: dict[int, StackTemplate] = {}
     for stack, baseline in pairs:
-        undecided = undecided_parameters(baseline, stack) if baseline is not None else set()
-        undecided |= _passed_in(stack, new)
+        undecided = _symbolic(stack, baseline, new, old)
+        world = worlds.get(id(stack))
         if baseline is not None:
-            undecided |= _passed_in(baseline, old or [])
-            views[id(baseline)] = deployed_view(baseline, Resolver(baseline, undecided))
-        views[id(stack)] = deployed_view(stack, Resolver(stack, undecided))
+            views[id(baseline)] = deployed_view(baseline, Resolver(baseline, undecided, world))
+        views[id(stack)] = deployed_view(stack, Resolver(stack, undecided, world))
     new_views = [views.get(id(s)) or deployed_view(s, _resolver(s, new)) for s in new]
     if old is None:
         return new_views, None

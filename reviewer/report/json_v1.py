@@ -121,6 +121,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         ],
         "why": finding.why,
         "fix": None if finding.fix is None else _fix(finding.fix),
+        "when": finding.when,
     }
 
 
@@ -349,6 +350,7 @@ def _read_finding(item: _Reader) -> Finding:
         fix=_read_fix(item),
         suppressed=item.flag("suppressed"),
         suppression_reason=item.optional_text("suppression_reason"),
+        when=item.optional_text("when"),
     )
     if item.text("fingerprint") != finding.fingerprint:
         raise InputError(
