@@ -23,6 +23,7 @@ from reviewer.diff.schemas import PropertyPointer, create_only
 from reviewer.model.intrinsics import Hit, find_hits
 from reviewer.model.resolve import NO_VALUE, PSEUDO, Resolver, undecided_parameters
 from reviewer.model.template import Resource, StackTemplate
+from reviewer.model.worlds import World
 
 _MISSING = object()
 _LAYER = "AWS::Lambda::LayerVersion"
@@ -66,15 +67,20 @@ class StackDiff:
 
     @classmethod
     def compute(
-        cls, old: StackTemplate, new: StackTemplate, passed: Mapping[str, bool] | None = None
+        cls,
+        old: StackTemplate,
+        new: StackTemplate,
+        passed: Mapping[str, bool] | None = None,
+        world: World | None = None,
     ) -> StackDiff:
-        """``passed``: parameters a parent stack passes in, and whether their value changes."""
+        """``passed``: parameters a parent stack passes in, and whether their value changes;
+        ``world``: the deployment judged (conditions it leaves open keep both branches)."""
         diff = cls(old, new)
         diff._pair()
         diff._parameters(passed or {})
         symbolic = diff.unknown_parameters | set(passed or {})
-        diff.old_values = Resolver(old, symbolic)
-        diff.new_values = Resolver(new, symbolic)
+        diff.old_values = Resolver(old, symbolic, world)
+        diff.new_values = Resolver(new, symbolic, world)
         diff._replacements()
         return diff
 

@@ -26,17 +26,19 @@ the rest property by property) and the note says so.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from reviewer.model.resolve import PSEUDO, Resolver, comparison_key
-from reviewer.model.template import StackTemplate
+from reviewer.model.template import FUNCTION, StackTemplate
 
 #: The value tried for a name that equals none of the constants it is compared with.
 OTHER: Final = "\x00another value"
 MAX_ASSIGNMENTS: Final = 4096
 MAX_WORLDS: Final = 32
+_SUB: Final = re.compile(r"\$\{([^}!][^}]*)\}")
 #: Conditions named in a finding's "when ...", at most.
 _NAMED: Final = 3
 
@@ -126,10 +128,12 @@ class StackWorlds:
             )
         if len(self.worlds) < 2:
             return None
-        reads = f" (they read {_names(self.reads)}, not known before the deployment)"
+        one = len(self.open) == 1
+        which = f"condition{'' if one else 's'} {_names(self.open)} {'is' if one else 'are'}"
+        reads = f" ({'it reads' if one else 'they read'} {_names(self.reads)}, not known before"
         return (
-            f"judged as {len(self.worlds)} deployments: conditions {_names(self.open)} are "
-            f"open{reads if self.reads else ''}"
+            f"judged as {len(self.worlds)} deployments: {which} open"
+            + (f"{reads} the deployment)" if self.reads else "")
         )
 
 
@@ -146,7 +150,9 @@ def _names(names: Sequence[str]) -> str:
 
 
 def stack_worlds(
-    new: StackTemplate | None, old: StackTemplate | None, symbolic: Collection[str] = ()
+    new: StackTemplate | None,
+    old: StackTemplate | None,
+    symbolic: Collection[str] = (),
 ) -> StackWorlds:
     """The worlds in which ``new`` (deployed over ``old``, when there is one) is judged.
 
@@ -154,12 +160,12 @@ def stack_worlds(
     stack passes in; they are open whatever a side knows.
     """
     sides = [stack for stack in (new, old) if stack is not None]
-    used = _used_conditions(sides)
-    if not used:
+    if not any(stack.body.get("Conditions") for stack in sides):
         return StackWorlds()
+    used = _used_conditions(sides)
     candidates, facts = _open_names(sides, used, symbolic)
     if not candidates and not facts:
-        return StackWorlds()
+        return StackWorlds((World(),))  # the one deployment: decided by facts alone
     tried = 1
     for values in candidates.values():
         tried *= len(values)
@@ -191,20 +197,111 @@ def stack_worlds(
 
 
 def _used_conditions(sides: Sequence[StackTemplate]) -> tuple[str, ...]:
-    """The conditions that decide something in the resources or outputs of either side,
-    in the order the templates declare them."""
+    """The conditions to judge together, in the order the templates declare them.
+
+    Only a function that changes can race, so the conditions that matter are those of a
+    changing function: its own ``Condition`` (it may exist in some deployments only) and
+    those its changing properties read. A property changes when it is
+    written differently on the two sides or reads (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``,
+    ``Fn::FindInMap``, ``Fn::If``) a parameter, mapping, condition or resource that changes;
+    without a baseline every property counts. The other conditions stay open: what they
+    guard is kept and their ``Fn::If`` keeps both branches, which for a caller means "it
+    may exist": it counts.
+    """
+    changed, entries = _changes(sides)
     named: set[str] = set()
-    for stack in sides:
-        for section in ("Resources", "Outputs"):
-            entries = stack.body.get(section)
-            if isinstance(entries, Mapping):
-                _collect_names(entries, named)
+    for (section, key), written in entries.items():
+        if section != "Resources" or key not in changed:
+            continue
+        kinds = {entry.get("Type") for entry in written if isinstance(entry, Mapping)}
+        if FUNCTION not in kinds:
+            continue
+        for entry in written:
+            own = entry.get("Condition") if isinstance(entry, Mapping) else None
+            if isinstance(own, str):
+                named.add(own)
+        properties = [_properties(entry) for entry in written]
+        for name in dict.fromkeys(n for found in properties for n in found):
+            values = [found.get(name) for found in properties]
+            reads = _names_read(values)
+            if len(sides) == 1 or values[0] != values[1] or reads & changed:
+                named |= conditions_read(values)
     order: list[str] = []
     for stack in sides:
-        conditions = stack.body.get("Conditions")
-        if isinstance(conditions, Mapping):
-            order.extend(str(name) for name in conditions if name in named)
+        order.extend(str(name) for name in _section(stack, "Conditions") if name in named)
     return tuple(dict.fromkeys(order))
+
+
+def _properties(entry: Any) -> Mapping[str, Any]:
+    properties = entry.get("Properties") if isinstance(entry, Mapping) else None
+    return properties if isinstance(properties, Mapping) else {}
+
+
+def _changes(
+    sides: Sequence[StackTemplate],
+) -> tuple[set[str], dict[tuple[str, str], list[Any]]]:
+    """The names that change (parameters, mappings, conditions, and resources and outputs
+    written differently or reading a name that changes, to a fixed point) and each entry
+    of the resources and outputs as the sides write it. Without a baseline, all change."""
+    entries = {
+        (section, key): [_section(stack, section).get(key) for stack in sides]
+        for section in ("Resources", "Outputs")
+        for key in dict.fromkeys(str(k) for stack in sides for k in _section(stack, section))
+    }
+    if len(sides) == 1:
+        return {key for _, key in entries}, entries
+    changed: set[str] = set()
+    for section in ("Parameters", "Mappings", "Conditions"):
+        old, new = _section(sides[1], section), _section(sides[0], section)
+        changed |= {str(k) for k in set(old) | set(new) if old.get(k) != new.get(k)}
+    reads = {key: _names_read(written) for key, written in entries.items()}
+    pending = True
+    while pending:
+        pending = False
+        for key, written in entries.items():
+            if key[1] in changed:
+                continue
+            if written[0] != written[1] or reads[key] & changed:
+                changed.add(key[1])
+                pending = True
+    return changed, entries
+
+
+def _names_read(value: Any) -> set[str]:
+    """The names a value reads: ``Ref`` and ``Fn::GetAtt`` targets, ``Fn::Sub`` tokens,
+    ``Fn::FindInMap`` maps and the conditions of ``Fn::If`` and ``Condition``."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, Mapping):
+            continue
+        for key, arg in item.items():
+            if key in ("Ref", "Condition") and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                target = arg[0] if isinstance(arg, list) and arg else arg
+                if isinstance(target, str):
+                    found.add(target.split(".", 1)[0])
+            elif key in ("Fn::FindInMap", "Fn::If") and isinstance(arg, list) and arg:
+                if isinstance(arg[0], str):
+                    found.add(arg[0])
+            elif key == "Fn::Sub":
+                text = arg[0] if isinstance(arg, list) and arg else arg
+                if isinstance(text, str):
+                    found.update(
+                        token.split(".", 1)[0].strip() for token in _SUB.findall(text)
+                    )
+            stack.append(arg)
+    return found
+
+
+def _section(stack: StackTemplate, name: str) -> Mapping[str, Any]:
+    entries = stack.body.get(name)
+    return entries if isinstance(entries, Mapping) else {}
 
 
 def conditions_read(value: Any) -> set[str]:

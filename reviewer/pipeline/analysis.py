@@ -203,9 +203,10 @@ def _analyze_world(
     change_rules = [rule for rule in rules if isinstance(rule, ChangeRule)]
     template_rules = [rule for rule in rules if isinstance(rule, TemplateRule)]
     races_checked = any(isinstance(rule, LatestRace) for rule in rules)
+    world_of = {stack.name: worlds.get(id(stack)) for stack in new}
     new, old = _deployed_views(new, old, worlds)
     new_app = AppGraph(new)
-    resolvers = _Resolvers(new)
+    resolvers = _Resolvers(new, world_of)
     old_app = AppGraph(old or [])
     pairs = pair_stacks(new, old or [])
     contexts: dict[str, StackContext] = {}
@@ -218,6 +219,7 @@ def _analyze_world(
             old_graph=old_app.graph(baseline.name),
             new_graph=new_app.graph(stack.name),
             passed=_passed_parameter_changes(contexts, stack),
+            world=world_of.get(stack.name),
         )
         if change_set is not None and change_set.stack(stack.name) is not None:
             from reviewer.diff.change_set_changes import function_changes_from_change_set
@@ -285,14 +287,20 @@ class _Resolvers:
     """The resolver of each stack of one side, with its own values: what a template rule
     judges is the template as it deploys, whatever the other side holds."""
 
-    def __init__(self, side: Sequence[StackTemplate]) -> None:
+    def __init__(
+        self, side: Sequence[StackTemplate], worlds: Mapping[str, World | None]
+    ) -> None:
         self._side = side
+        self._worlds = worlds
         self._made: dict[int, Resolver] = {}
 
     def __call__(self, stack: StackTemplate) -> Resolver:
         made = self._made.get(id(stack))
         if made is None:
-            made = self._made[id(stack)] = _resolver(stack, self._side)
+            world = self._worlds.get(stack.name)
+            made = self._made[id(stack)] = Resolver(
+                stack, _passed_in(stack, self._side), world
+            )
         return made
 
 

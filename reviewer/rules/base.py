@@ -17,6 +17,7 @@ from reviewer.model.consumers import Role
 from reviewer.model.references import Reference, ReferenceGraph
 from reviewer.model.resolve import Resolvers
 from reviewer.model.template import StackTemplate
+from reviewer.model.worlds import World
 
 
 @dataclass
@@ -39,9 +40,11 @@ class StackContext:
         old_graph: ReferenceGraph,
         new_graph: ReferenceGraph,
         passed: Mapping[str, bool] | None = None,
+        world: World | None = None,
     ) -> StackContext:
-        """Diff the two sides; ``passed`` says which parameters a parent stack changes."""
-        diff = StackDiff.compute(old, new, passed or {})
+        """Diff the two sides; ``passed`` says which parameters a parent stack changes,
+        ``world`` which deployment of the template is judged."""
+        diff = StackDiff.compute(old, new, passed or {}, world)
         return cls(old, new, diff, function_changes(diff), old_graph, new_graph)
 
     def updated_functions(self) -> Iterator[FunctionChange]:
