@@ -167,10 +167,13 @@ def test_short_forms_json_files_and_includes_outside_an_api_are_inlined(
     }
 
 
-def test_an_include_in_s3_stays_unknown_with_a_note(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize(("location", "said"), [
+    ("s3://artifacts/orders/api.yaml", "'s3://artifacts/orders/api.yaml' (template.yaml:9), in S3"),
+    ("!Sub ./${Stage}/api.yaml", "a location built by an expression (template.yaml:9)"),
+])
+def test_an_include_that_is_not_local_stays_unknown_with_a_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, location: str, said: str
 ) -> None:
-    location = "s3://artifacts/orders/api.yaml"
     old = sam_app(tmp_path / "old", location=location, runtime="python3.12", code="return 1")
     new = sam_app(tmp_path / "new", location=location, runtime="python3.13", code="return 2")
     run = check(capsys, new, old)
@@ -178,9 +181,8 @@ def test_an_include_in_s3_stays_unknown_with_a_note(
     assert "OrdersApi" not in {resource for resource, _ in consumers(finding(run, "LG001"))}
     (stack,) = run.report["stacks"]
     assert (
-        "AWS::Include not read: DefinitionBody of OrdersApi comes from "
-        "'s3://artifacts/orders/api.yaml' (template.yaml:9), in S3, so its content, and any "
-        "caller it names, cannot be seen"
+        f"AWS::Include not read: DefinitionBody of OrdersApi comes from {said}, so its "
+        "content, and any caller it names, cannot be seen"
     ) in stack["notes"]
 
 

@@ -65,9 +65,18 @@ class UnreadInclude:
     """An ``AWS::Include`` whose file was not read: where it is, its location, and why."""
 
     where: PropertyPath  # the path of the value that holds the Fn::Transform
-    location: str  # as written, or what it is ("a location built by an expression")
+    location: str | None  # as written; None when an expression builds it
     reason: str
     line: int | None
+    #: The location as written, as JSON (an expression too): what the placeholder names.
+    written: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The location in words: as written, quoted, or what it is."""
+        if self.location is None:
+            return "a location built by an expression"
+        return repr(self.location)
 
     @property
     def subject(self) -> str:
@@ -82,19 +91,18 @@ class UnreadInclude:
     def note(self, template: Path) -> str:
         """One line for the stack's notes (the location as written; never a value)."""
         line = f":{self.line}" if self.line is not None else ""
+        reason = f", {self.reason}" if self.reason else ""
         return (
-            f"AWS::Include not read: {self.subject} comes from {self.location!r} "
-            f"({template.name}{line}), {self.reason}, so its content, and any caller it names, "
+            f"AWS::Include not read: {self.subject} comes from {self.shown} "
+            f"({template.name}{line}){reason}, so its content, and any caller it names, "
             "cannot be seen"
         )
 
     def cause(self, template: Path) -> str:
         """The words an error of the SAM transform ends with when this include is unread."""
         line = f":{self.line}" if self.line is not None else ""
-        return (
-            f"AWS::Include of {self.location!r} ({template.name}{line}) was not read: "
-            f"{self.reason}"
-        )
+        reason = f": {self.reason}" if self.reason else ""
+        return f"AWS::Include of {self.shown} ({template.name}{line}) was not read{reason}"
 
 
 def has_includes(document: Any) -> bool:
@@ -174,7 +182,7 @@ class _Inliner:
         location = _text(raw)
         line = self.line_of((*line_path, TRANSFORM)) or self.line_of(line_path)
         if location is None:
-            return self._unread(where, "a location built by an expression", "not plain text", line)
+            return self._unread(where, None, "", line, json.dumps(raw, sort_keys=True))
         if "://" in location or location.startswith("s3:"):
             reason = "in S3" if location.startswith("s3:") else "not a local file"
             return self._unread(where, location, reason, line)
@@ -189,8 +197,15 @@ class _Inliner:
         except (TypeError, ValueError) as exc:
             raise InputError(path, f"cannot be included: it is not JSON-shaped: {exc}") from None
 
-    def _unread(self, where: PropertyPath, location: str, reason: str, line: int | None) -> Any:
-        self.unread.append(UnreadInclude(where, location, reason, line))
+    def _unread(
+        self,
+        where: PropertyPath,
+        location: str | None,
+        reason: str,
+        line: int | None,
+        written: str = "",
+    ) -> Any:
+        self.unread.append(UnreadInclude(where, location, reason, line, written or location or ""))
         return _UNREAD
 
     def _placeholder(
@@ -213,7 +228,7 @@ class _Inliner:
             key: version,
             "info": {"title": str(path[1]), "version": "unread"},
             "paths": {},
-            "x-latest-guard-unread-include": unread.location,
+            "x-latest-guard-unread-include": unread.written,
         }
 
 
