@@ -6,6 +6,10 @@ rules:
   disable: [LG003]        # or  enable: [LG001, LG002]  to run only those
 ignore-functions:         # logical ids, or stack/logical-id
   - LegacyFn
+code-ignore:              # files of a SAM code folder that no runtime loads, besides the
+  - "docs/**"             # default list (README.md, LICENSE, ...: see
+  - "*.txt"               # reviewer/sources/cloudformation/not_code.py)
+code-ignore-defaults: true  # false: only code-ignore's own patterns are left out
 ```
 """
 
@@ -21,7 +25,7 @@ from reviewer.contract.enums import FailOn
 from reviewer.errors import ConfigError
 
 CONFIG_NAMES = (".latest-guard.yml", ".latest-guard.yaml")
-_KEYS = {"fail-on", "rules", "ignore-functions"}
+_KEYS = {"fail-on", "rules", "ignore-functions", "code-ignore", "code-ignore-defaults"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,10 @@ class Config:
     disabled: frozenset[str] = frozenset()
     ignore_functions: tuple[str, ...] = ()
     source: str | None = field(default=None, compare=False)
+    #: Glob patterns of files in a code folder that do not count toward its content hash.
+    code_ignore: tuple[str, ...] = ()
+    #: Whether the default list of such files (Markdown, LICENSE, ...) applies too.
+    code_ignore_defaults: bool = True
 
     def rule_enabled(self, rule_id: str) -> bool:
         if rule_id in self.disabled:
@@ -120,7 +128,19 @@ def _parse(path: Path, raw: Any, known_rules: frozenset[str]) -> Config:
     ignore = raw.get("ignore-functions", []) or []
     if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
         raise ConfigError(path, "ignore-functions must be a list of logical ids")
-    return Config(fail_on, enabled, disabled, tuple(ignore), str(path))
+    code_ignore = raw.get("code-ignore", []) or []
+    if isinstance(code_ignore, str):
+        code_ignore = [code_ignore]
+    if not isinstance(code_ignore, list) or not all(
+        isinstance(p, str) and p.strip() for p in code_ignore
+    ):
+        raise ConfigError(path, "code-ignore must be a list of glob patterns such as 'docs/**'")
+    defaults = raw.get("code-ignore-defaults", True)
+    if not isinstance(defaults, bool):
+        raise ConfigError(path, "code-ignore-defaults must be true or false")
+    return Config(
+        fail_on, enabled, disabled, tuple(ignore), str(path), tuple(code_ignore), defaults
+    )
 
 
 def _rule_ids(path: Path, value: Any, known: frozenset[str]) -> frozenset[str] | None:

@@ -18,6 +18,10 @@ run with an input error:
   that one side lacks): its functions' code identity is unknown on both sides (never a change,
   never silently unchanged): each such function is named in a note with how to build the
   code on both sides (``sam_artifacts``).
+
+Files of a code folder that no runtime loads (``README.md``, and the configuration's
+``code-ignore`` patterns) are no part of the code's identity on either side; when they are all
+that changed in a function's folder, a note on the new side says so (``not_code``).
 """
 
 from __future__ import annotations
@@ -84,17 +88,25 @@ class CheckOptions:
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
     """The report for ``options`` (see the module doc)."""
     from reviewer.pipeline.analysis import analyze
+    from reviewer.sources.cloudformation.not_code import (
+        not_code_patterns,
+        recording_hashes,
+        with_not_code_notes,
+    )
     from reviewer.sources.cloudformation.sam_artifacts import recording
     from reviewer.sources.cloudformation.unread_code import UnreadSides
 
     config = _config(options)
     with ExitStack() as stack:
+        stack.enter_context(
+            not_code_patterns(config.code_ignore, defaults=config.code_ignore_defaults)
+        )
         tree = _baseline_tree(options, stack)
         started = time.time()
         base_synth_error = _synthesize(options, tree, progress)
         templates = _templates(options, progress, started)
         new_name = _new_stack_name(options, templates)
-        with recording() as new_unread:
+        with recording() as new_unread, recording_hashes() as new_hashed:
             new = load_paths(templates, new_name)
         if not options.templates:
             names = ", ".join(s.name for s in new)
@@ -104,7 +116,9 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         # or one to one, so code unread there matches a function of any stack.
         sides = UnreadSides(any_stack=tree is None, new=new_unread)
         source = _baseline_source(options, templates, tree, base_synth_error)
-        with recording() as old_unread, sides.unread_in(sides.new):
+        with recording() as old_unread, recording_hashes() as old_hashed, sides.unread_in(
+            sides.new
+        ):
             side = load_source(source, progress) if source is not None else None
         sides.old = old_unread
         old = list(side.stacks) if side is not None else None
@@ -112,11 +126,14 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         missing = dict(side.missing) if side is not None else {}
         if sides.baseline_lacks_read_code():
             # Code the new side has and the baseline lacks: unknown on both sides, not changed.
-            with recording() as new_unread, sides.unread_in(sides.old):
+            with recording() as new_unread, recording_hashes() as new_hashed, sides.unread_in(
+                sides.old
+            ):
                 new = load_paths(templates, new_name)
             sides.new = new_unread
         if old is not None:
             new = sides.with_notes(new, *_code_advice(options))
+            new = with_not_code_notes(new, new_hashed, old_hashed, any_stack=tree is None)
         overrides, new, old = _settle_parameters(options, templates, tree, new, old)
         if options.baseline_stacks:
             new = _with_missing_notes(new, old or [], options, progress)

@@ -109,6 +109,16 @@ def fix_files(
     temporary work tree, so that its local code is there too); its phase-one change is then
     the template's path at that revision.
     """
+    from reviewer.sources.cloudformation.not_code import not_code_patterns
+
+    config = config or Config()
+    with not_code_patterns(config.code_ignore, defaults=config.code_ignore_defaults):
+        return _fix_files(template, baseline, config, baseline_ref)
+
+
+def _fix_files(
+    template: Path, baseline: Path | None, config: Config, baseline_ref: str | None
+) -> Outcome:
     text = _read(template)
     if baseline_ref is not None:
         root = repository_root(template)
@@ -116,12 +126,12 @@ def fix_files(
             (deployed,) = baseline_paths([template], tree, root)
             if not deployed.is_file():
                 raise InputError(template, f"does not exist at {baseline_ref}")
-            outcome = _fix_against(template, text, deployed, config or Config(), baseline_ref)
+            outcome = _fix_against(template, text, deployed, config, baseline_ref)
         outcome.baseline = template
         return outcome
     if baseline is None:
-        return _wire_all(template, text, config or Config())
-    return _fix_against(template, text, baseline, config or Config(), str(baseline))
+        return _wire_all(template, text, config)
+    return _fix_against(template, text, baseline, config, str(baseline))
 
 
 def _fix_against(
@@ -131,6 +141,10 @@ def _fix_against(
     outcome = Outcome(template, text, text, baseline, base_text, base_text)
     with copies(template, baseline) as (new_copy, old_copy):
         tried: set[tuple[str, str]] = set()
+        # A rule's fix is applied to a function once: a finding it leaves (a caller in a file
+        # the fix does not edit, such as an included OpenAPI body) stays, named in its notes,
+        # rather than being fixed again and again.
+        applied: set[tuple[str, str, str]] = set()
         for _ in range(MAX_ROUNDS):
             new_copy.write(outcome.after)
             old_copy.write(outcome.baseline_after or "")
@@ -139,6 +153,7 @@ def _fix_against(
             pending = [
                 f for f in open_findings
                 if (f.stack, f.resource) not in tried and f.fix is not None
+                and (f.stack, f.resource, f.rule) not in applied
                 and (f.fix.change is not None or f.fix.phase_one is not None)
             ]
             if not pending:
@@ -160,6 +175,7 @@ def _fix_against(
             outcome.after, outcome.baseline_after = after, base_after
             outcome.two_phase = outcome.two_phase or chosen.fix.two_phase
             outcome.fixed.extend(f"{f.rule} {f.stack}/{f.resource}" for f in group)
+            applied.update((f.stack, f.resource, f.rule) for f in group)
             outcome.notes.extend(
                 n for n in chosen.fix.notes
                 if n not in outcome.notes and UNIDIFF_ZERO not in n  # about a copy's patch

@@ -2,11 +2,14 @@
 
 An API's OpenAPI body can live in a file of its own: ``Body`` (plain) or ``DefinitionBody``
 (SAM) through ``Fn::Transform: {Name: AWS::Include, Parameters: {Location: ...}}``,
-``BodyS3Location`` (plain) or ``DefinitionUri`` (SAM). The analysis sees none of it, and
-neither does SAM: a body there that calls a function's unqualified ARN keeps calling it after
-the fix, so the permission it relies on must stay. Local files (relative to the template, as
-``sam package`` and ``aws cloudformation package`` read them) are read here to find those
-calls and their lines; an S3 location or a computed one is reported as not read.
+``BodyS3Location`` (plain) or ``DefinitionUri`` (SAM). A fix edits the template only: a body
+there that calls a function's unqualified ARN keeps calling it after the fix, so the
+permission it relies on must stay, and the note says what to write in that file. (The analysis
+sees a SAM template's local ``AWS::Include``, which the sources stage inlines, so such a caller
+leaves its finding open until the file is edited; the other forms it does not see.) Local
+files (relative to the template, as ``sam package`` and ``aws cloudformation package`` read
+them) are read here to find those calls and their lines; an S3 location or a computed one is
+reported as not read.
 """
 
 from __future__ import annotations

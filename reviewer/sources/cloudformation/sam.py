@@ -26,6 +26,11 @@ translator's public ``Translator`` class accepts both, so it is driven directly.
 Translator errors (an invalid SAM document) become an :class:`~reviewer.errors.InputError`:
 one line, ``SAM transform failed: ...``, with the line of the resource it names.
 
+``AWS::Include`` of a local file (an API's ``DefinitionBody`` kept in ``api.yaml``) is inlined
+first, as ``sam deploy`` and CloudFormation inline it before SAM runs (``includes``); one that
+is not read (in S3, or a path to nothing) is named in a note of the stack, and in the error
+when the translator then fails.
+
 Local artifact paths (``CodeUri: src/``, which ``sam package`` uploads and rewrites to S3
 locations before CloudFormation sees them) become content hashes first (``sam_artifacts``);
 code that cannot be read is named in a note of the stack, unless a caller that sees both
@@ -69,6 +74,7 @@ from samtranslator.utils.py27hash_fix import (  # type: ignore[import-untyped]
 from reviewer.contract.enums import Framework
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
+from reviewer.sources.cloudformation.includes import inline_includes
 from reviewer.sources.cloudformation.sam_artifacts import localise_artifacts, record, unread_note
 from reviewer.sources.cloudformation.sam_locations import SamSourceMap
 
@@ -116,11 +122,18 @@ def expand(stack: StackTemplate, *, region: str | None = None) -> StackTemplate:
     expansions do not depend on the machine that regenerates them).
     """
     document = plain_copy(stack.path, stack.body)
+    includes = inline_includes(document, stack.path, stack.line_lookup)
     unread = localise_artifacts(document, stack.path, stack.line_lookup, stack=stack.name)
     region = region or configured_region() or DEFAULT_REGION
-    translated = _translate(stack, document, region)
+    try:
+        translated = _translate(stack, document, region)
+    except InputError as exc:
+        if not includes:
+            raise
+        causes = "; ".join(dict.fromkeys(i.cause(stack.path) for i in includes))
+        raise InputError(exc.path, f"{exc.message} ({causes})", exc.line) from None
     sources = SamSourceMap(stack)
-    notes = stack.notes
+    notes = (*stack.notes, *dict.fromkeys(i.note(stack.path) for i in includes))
     if not record(unread):  # nobody compares both sides: the template says it itself
         notes = (*notes, *dict.fromkeys(unread_note(u) for u in unread if not u.present))
     return replace(

@@ -17,6 +17,12 @@ outside git are hashed whole, hidden files aside. Never hashed, at any depth of 
   has a top-level-looking ``AWSTemplateFormatVersion:`` key or names the
   ``AWS::Serverless-2016-10-31`` transform. (A function that ships such a file as data, a
   template it deploys itself, has a change of that file not counted as a code change.)
+- files that no runtime loads (``README.md``, ``LICENSE``, ``CHANGELOG.md``, ...: the list and
+  how the configuration extends it are in ``not_code``). ``sam deploy`` does upload them, so
+  an edit of one alone makes CloudFormation update the function's code; but the code that runs
+  is the same, and a ``$LATEST`` that mixes it with a new configuration is harmless. Each
+  function's folder is recorded as hashed (``not_code.recording_hashes``), so that a caller
+  that sees both sides can say when such files were the only change.
 
 A folder inside the code folder that the template names as a layer's ``ContentUri`` (or an
 API's or state machine's ``DefinitionUri``) is that resource's, not part of the code around it;
@@ -48,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer.sources.cloudformation.not_code import HashedCode, is_not_code, record_hash
 from reviewer.sources.text.files import TEMPLATE_SUFFIXES
 
 LOCAL_BUCKET = "latest-guard-local-artifacts"
@@ -219,7 +226,7 @@ class _Localiser:
         #: The local layer contents and definitions of the template: one inside a code folder
         #: is that resource's, not part of the code around it.
         self.artifacts = artifacts
-        self.hashes: dict[Path, str] = {}
+        self.hashes: dict[Path, tuple[str, dict[str, str]]] = {}
         self.unread: list[UnreadCode] = []
         self.forced = _FORCED.get()
 
@@ -271,8 +278,10 @@ class _Localiser:
             return UNREAD_KEY
         if local not in self.hashes:
             nested = tuple(a for a in self.artifacts if a != local and a.is_relative_to(local))
-            self.hashes[local] = content_hash(local, template=self.template, nested=nested)
-        return self.hashes[local]
+            self.hashes[local] = _hash(local, template=self.template, nested=nested)
+        digest, not_code = self.hashes[local]
+        record_hash(HashedCode(self.stack, name, value, resources, digest, not_code))
+        return digest
 
 
 def unread_note(unread: UnreadCode, where: str = "does not exist", advice: str = "") -> str:
@@ -299,12 +308,21 @@ def content_hash(
     """SHA-256 over the relative names and bytes of the files at ``path`` that are code (see
     the module doc); ``template`` is the template that names ``path``, never hashed, and
     ``nested`` the folders (or files) inside ``path`` that are other resources' artifacts."""
+    return _hash(path, template=template, nested=nested)[0]
+
+
+def _hash(
+    path: Path, *, template: Path | None, nested: tuple[Path, ...]
+) -> tuple[str, dict[str, str]]:
+    """:func:`content_hash`, and the SHA-256 of each file left out as one no runtime loads
+    (``not_code``), by its path relative to ``path``."""
     digest = hashlib.sha256()
     if path.is_file():
         digest.update(path.read_bytes())
-        return digest.hexdigest()
+        return digest.hexdigest(), {}
     skip = _inside(template, path)
     others = tuple(inside for inside in (_inside(n, path) for n in nested) if inside is not None)
+    left_out: dict[str, str] = {}
     for relative in sorted(_files(path)):
         if _not_code_by_name(relative) or relative == skip:
             continue
@@ -316,10 +334,14 @@ def content_hash(
             data = None
         if data is not None and is_template_file(relative, data):
             continue
+        if is_not_code(relative):
+            shown = hashlib.sha256(data).hexdigest() if data is not None else "<missing>"
+            left_out[relative.as_posix()] = shown
+            continue
         digest.update(relative.as_posix().encode() + b"\0")
         digest.update(b"<missing>" if data is None else data)
         digest.update(b"\0")
-    return digest.hexdigest()
+    return digest.hexdigest(), left_out
 
 
 def _inside(file: Path | None, folder: Path) -> Path | None:
