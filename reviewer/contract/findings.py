@@ -41,14 +41,17 @@ class PropertyChange:
     side: Side
     how: ChangeHow
     detail: str | None = None
-    #: The replaced resource (``BY_REFERENCE``) or the parameter (``BY_PARAMETER``).
+    #: The replaced resource or the nested stack's output, ``Child.Outputs.Name``
+    #: (``BY_REFERENCE``), or the parameter (``BY_PARAMETER``).
     cause: str | None = None
 
     def describe(self) -> str:
         text = self.name
         if self.detail:
             text += f" {self.detail}"
-        if self.how is ChangeHow.BY_REFERENCE:
+        if self.how is ChangeHow.BY_REFERENCE and ".Outputs." in (self.cause or ""):
+            text += f" (through {self.cause})"
+        elif self.how is ChangeHow.BY_REFERENCE:
             text += f" (through replaced {self.cause})"
         elif self.how is ChangeHow.BY_PARAMETER:
             text += f" (through parameter {self.cause})"

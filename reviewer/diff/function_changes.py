@@ -107,8 +107,8 @@ def _property_changes(
         causes = diff.causes(new_value)
         if causes:
             how = (
-                ChangeHow.BY_REFERENCE if causes[0].kind is CauseKind.RESOURCE
-                else ChangeHow.BY_PARAMETER
+                ChangeHow.BY_PARAMETER if causes[0].kind is CauseKind.PARAMETER
+                else ChangeHow.BY_REFERENCE
             )
             changes.append(PropertyChange(name, side_of(name), how, None, causes[0].name))
     return changes
@@ -130,10 +130,13 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _unknowns(diff: StackDiff, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
-    """Parameters without a known value on some side that the function's values depend on."""
-    return diff.old_values.unknown_names(
-        diff.old_values.value(before)
-    ) | diff.new_values.unknown_names(diff.new_values.value(after))
+    """Parameters without a known value on some side that the function's values depend on
+    (a parameter a parent stack passes is known when the parent can tell whether it changes,
+    though neither side's value is)."""
+    return (
+        diff.old_values.unknown_names(diff.old_values.value(before))
+        | diff.new_values.unknown_names(diff.new_values.value(after))
+    ) & diff.unknown_parameters
 
 
 def _equivalent(old: Any, new: Any) -> bool:

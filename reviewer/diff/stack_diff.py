@@ -9,11 +9,17 @@ Values are compared as each side deploys them (:class:`reviewer.model.resolve.Re
 as they are spelled: a literal and a parameter whose value is that literal are one value. A
 parameter whose value is not known on one side (no override, no deployed value, no default)
 is *unknown*: both sides keep its ``Ref``, and what depends on it is compared as written.
+
+Values handed over by other stacks of the app come in as :class:`Handed` answers: for a nested
+stack, each parameter its parent passes (``passed``); for a parent, each output of its nested
+stacks (``outputs``, asked when a value reads ``Fn::GetAtt Child.Outputs.Name``). So a layer
+replaced in one nested stack changes its output, the parent's ``GetAtt`` of it, the parameter
+the parent passes to a sibling, and the functions there that read that parameter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -22,11 +28,13 @@ from typing import Any
 from reviewer.diff.schemas import PropertyPointer, create_only
 from reviewer.model.intrinsics import Hit, find_hits
 from reviewer.model.resolve import NO_VALUE, PSEUDO, Resolver, undecided_parameters
-from reviewer.model.template import Resource, StackTemplate
+from reviewer.model.template import NESTED_STACK, Resource, StackTemplate
 from reviewer.model.worlds import World
 
 _MISSING = object()
 _LAYER = "AWS::Lambda::LayerVersion"
+#: How a ``Fn::GetAtt`` of a nested stack's output names its attribute.
+OUTPUTS = "Outputs."
 #: Types whose attributes can change on an in-place update (their outputs are computed).
 _COMPUTED_ATTRIBUTES = ("Custom::", "AWS::CloudFormation::CustomResource")
 
@@ -34,6 +42,7 @@ _COMPUTED_ATTRIBUTES = ("Custom::", "AWS::CloudFormation::CustomResource")
 class CauseKind(StrEnum):
     RESOURCE = "resource"  # a replaced resource, or a computed attribute that changes
     PARAMETER = "parameter"  # a parameter whose value changes
+    OUTPUT = "output"  # an output of a nested stack whose value changes
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,27 @@ class Cause:
 
     kind: CauseKind
     name: str
+
+
+@dataclass(frozen=True)
+class Handed:
+    """What is known of a value another stack hands over: whether it changes between the two
+    sides (``None``: it cannot be known), and, when it cannot, ``why``: where the value comes
+    from, in words that follow "passes it" ("the output X of nested stack Y, whose template
+    was not read")."""
+
+    changes: bool | None
+    why: str = ""
+
+
+#: The output of one nested stack of this stack (by the logical id of its
+#: ``AWS::CloudFormation::Stack`` resource and the output's name), as the nested stack's own
+#: diff answers for it.
+NestedOutputs = Callable[[str, str], Handed]
+
+
+def _not_followed(logical_id: str, output: str) -> Handed:
+    return Handed(None, f"the output {output} of nested stack {logical_id}, which is not followed")
 
 
 @dataclass
@@ -56,6 +86,10 @@ class StackDiff:
     updated: set[str] = field(default_factory=set)
     changed_parameters: set[str] = field(default_factory=set)
     unknown_parameters: set[str] = field(default_factory=set)
+    #: Parameters the parent passes with a value that cannot be known, and why.
+    passed_unknown: dict[str, str] = field(default_factory=dict)
+    #: The outputs of this stack's nested stacks (see :data:`NestedOutputs`).
+    nested_outputs: NestedOutputs = field(default=_not_followed, repr=False, compare=False)
     #: Each side's values as deployed; parameters unknown on either side stay symbolic.
     old_values: Resolver = field(init=False, repr=False, compare=False)
     new_values: Resolver = field(init=False, repr=False, compare=False)
@@ -70,12 +104,14 @@ class StackDiff:
         cls,
         old: StackTemplate,
         new: StackTemplate,
-        passed: Mapping[str, bool] | None = None,
+        passed: Mapping[str, Handed] | None = None,
+        outputs: NestedOutputs | None = None,
         world: World | None = None,
     ) -> StackDiff:
         """``passed``: parameters a parent stack passes in, and whether their value changes;
-        ``world``: the deployment judged (conditions it leaves open keep both branches)."""
-        diff = cls(old, new)
+        ``outputs``: what the nested stacks' diffs say of their outputs; ``world``: the
+        deployment judged (conditions it leaves open keep both branches)."""
+        diff = cls(old, new, nested_outputs=outputs or _not_followed)
         diff._pair()
         diff._parameters(passed or {})
         symbolic = diff.unknown_parameters | set(passed or {})
@@ -95,11 +131,15 @@ class StackDiff:
             elif before.properties != after.properties:
                 self.updated.add(logical_id)
 
-    def _parameters(self, passed: Mapping[str, bool]) -> None:
+    def _parameters(self, passed: Mapping[str, Handed]) -> None:
         undecided = undecided_parameters(self.old, self.new)
         for name in set(self.old.parameters) | set(self.new.parameters):
             if name in passed:
-                if passed[name]:
+                handed = passed[name]
+                if handed.changes is None:
+                    self.unknown_parameters.add(name)
+                    self.passed_unknown[name] = handed.why
+                elif handed.changes:
                     self.changed_parameters.add(name)
                 continue
             if name in undecided:
@@ -144,6 +184,51 @@ class StackDiff:
         after = self.new_values.value(new_value)
         return before != after or bool(self.causes(after))
 
+    def handed(self, old_value: Any, new_value: Any) -> Handed:
+        """What this stack hands over when it passes ``new_value`` (``old_value`` on the
+        baseline) to another stack: it changes (:meth:`value_changes`), it does not, or that
+        cannot be known because it reads a parameter or a nested stack's output that is not
+        known."""
+        if self.value_changes(old_value, new_value):
+            return Handed(True)
+        unknown = self._unknown_sources(self.new_values.value(new_value))
+        return Handed(None, "; ".join(unknown)) if unknown else Handed(False)
+
+    def output(self, name: str) -> Handed:
+        """Whether the value of output ``name`` changes, for the stack that reads it."""
+        before, after = self.old.outputs.get(name), self.new.outputs.get(name)
+        if after is None:
+            return Handed(None, f"an output {name} that stack {self.new.name} does not declare")
+        if before is None:
+            return Handed(True)
+        return self.handed(before.get("Value"), after.get("Value"))
+
+    def _unknown_sources(self, value: Any) -> list[str]:
+        """Why a value cannot be known, in words that follow "passes it": each parameter
+        without a known value and each nested stack's output that cannot be known, that it
+        reads."""
+        found: list[str] = []
+        for hit in self._hits_of(value):
+            if hit.literal:
+                continue
+            if hit.attribute is None and hit.target in self.unknown_parameters:
+                why = self.passed_unknown.get(hit.target, "whose value is not known")
+                found.append(f"its parameter {hit.target} ({why})")
+            elif self._is_nested_output(hit.target, hit.attribute):
+                handed = self.nested_outputs(hit.target, str(hit.attribute)[len(OUTPUTS):])
+                if handed.changes is None:
+                    found.append(handed.why)
+        return list(dict.fromkeys(found))
+
+    def _is_nested_output(self, target: str, attribute: str | None) -> bool:
+        resource = self.new.resources.get(target)
+        return (
+            attribute is not None
+            and attribute.startswith(OUTPUTS)
+            and resource is not None
+            and resource.type == NESTED_STACK
+        )
+
     @cached_property
     def _evaluated_alike(self) -> bool:
         """Whether a value written alike on both sides is also deployed alike (no parameter
@@ -168,6 +253,11 @@ class StackDiff:
         found: list[Cause] = []
         for hit in self._hits_of(value):
             if hit.literal or hit.target in PSEUDO:
+                continue
+            if self._is_nested_output(hit.target, hit.attribute):
+                output = str(hit.attribute)[len(OUTPUTS):]
+                if self.nested_outputs(hit.target, output).changes:
+                    found.append(Cause(CauseKind.OUTPUT, f"{hit.target}.{hit.attribute}"))
                 continue
             computed = hit.attribute is not None and hit.target in self._attribute_changes
             if hit.target in self.replaced or computed:

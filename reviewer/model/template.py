@@ -19,6 +19,7 @@ PropertyPath = tuple[str | int, ...]
 FUNCTION = "AWS::Lambda::Function"
 VERSION = "AWS::Lambda::Version"
 ALIAS = "AWS::Lambda::Alias"
+NESTED_STACK = "AWS::CloudFormation::Stack"
 
 
 

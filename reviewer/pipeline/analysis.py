@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING
 
 from reviewer.config import Config
 from reviewer.contract.findings import Consumer, Finding
 from reviewer.diff.function_changes import Status
+from reviewer.diff.stack_diff import OUTPUTS, Handed, NestedOutputs
 from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
 from reviewer.model.resolve import Resolver, deployed_view, undecided_parameters
-from reviewer.model.template import FUNCTION, StackTemplate
+from reviewer.model.template import FUNCTION, NESTED_STACK, StackTemplate
 from reviewer.model.worlds import StackWorlds, World, conditions_read, stack_worlds
 from reviewer.pipeline.collector import collector_paused, existing_objects_frozen
 
@@ -209,24 +211,7 @@ def _analyze_world(
     resolvers = _Resolvers(new, world_of)
     old_app = AppGraph(old or [])
     pairs = pair_stacks(new, old or [])
-    contexts: dict[str, StackContext] = {}
-    for stack, baseline in sorted(pairs, key=lambda pair: _depth(pair[0], new)):
-        if baseline is None:
-            continue
-        built = StackContext.build(
-            baseline,
-            stack,
-            old_graph=old_app.graph(baseline.name),
-            new_graph=new_app.graph(stack.name),
-            passed=_passed_parameter_changes(contexts, stack),
-            world=world_of.get(stack.name),
-        )
-        if change_set is not None and change_set.stack(stack.name) is not None:
-            from reviewer.diff.change_set_changes import function_changes_from_change_set
-
-            changes = function_changes_from_change_set(stack.name, change_set, built.changes)
-            built = replace(built, changes=changes)
-        contexts[stack.name] = built
+    contexts = _compare(pairs, new, old_app, new_app, change_set, worlds=world_of)
     findings: list[Finding] = []
     stacks: list[StackSummary] = []
     for stack, _ in pairs:
@@ -317,6 +302,141 @@ def _passed_in(stack: StackTemplate, side: Sequence[StackTemplate]) -> set[str]:
     return {str(name) for name in passed} if isinstance(passed, Mapping) else set()
 
 
+def _compare(
+    pairs: Sequence[tuple[StackTemplate, StackTemplate | None]],
+    side: Sequence[StackTemplate],
+    old_app: AppGraph,
+    new_app: AppGraph,
+    change_set: ChangeSetFacts | None,
+    *,
+    worlds: Mapping[str, World | None],
+) -> dict[str, StackContext]:
+    """Each stack that has a baseline, compared with it, by name, in its world.
+
+    A stack reads values other stacks hand over: a nested stack the parameters its parent
+    passes, a parent its nested stacks' outputs. Stacks are compared in :func:`_in_order`, and
+    a parent asks its nested stacks' diffs for their outputs when it is asked what it passes,
+    so a sibling's output reaches the stack it is passed to. A parent whose own resources read
+    an output that turns out to change is compared again, and so is every stack whose inputs
+    that changes, until none does.
+    """
+    contexts: dict[str, StackContext] = {}
+    inputs: dict[str, tuple[dict[str, Handed], frozenset[tuple[str, str]]]] = {}
+    ordered = [(stack, base) for stack, base in _in_order(pairs, side) if base is not None]
+    for _ in range(len(ordered) + 1):
+        settled = True
+        for stack, baseline in ordered:
+            outputs = _nested_outputs(contexts, stack, side)
+            given = (_passed_parameter_changes(contexts, stack), _outputs_read(stack, outputs))
+            if inputs.get(stack.name) == given:
+                continue
+            inputs[stack.name], settled = given, False
+            built = StackContext.build(
+                baseline,
+                stack,
+                old_graph=old_app.graph(baseline.name),
+                new_graph=new_app.graph(stack.name),
+                passed=given[0],
+                outputs=outputs,
+                world=worlds.get(stack.name),
+            )
+            if change_set is not None and change_set.stack(stack.name) is not None:
+                from reviewer.diff.change_set_changes import function_changes_from_change_set
+
+                changes = function_changes_from_change_set(stack.name, change_set, built.changes)
+                built = replace(built, changes=changes)
+            contexts[stack.name] = built
+        if settled:
+            break
+    return contexts
+
+
+def _in_order(
+    pairs: Sequence[tuple[StackTemplate, StackTemplate | None]], side: Sequence[StackTemplate]
+) -> list[tuple[StackTemplate, StackTemplate | None]]:
+    """The pairs in an order where a stack comes after the stacks whose values it reads: a
+    nested stack after its parent, and after each sibling (with its own nested stacks) whose
+    outputs the parent passes to it. CloudFormation refuses cycles; should the templates
+    make one, parents still come before their nested stacks."""
+    by_name = {stack.name: stack for stack in side}
+    children: dict[str, list[str]] = {}
+    by_id: dict[tuple[str, str], str] = {}
+    for stack in side:
+        if stack.parent is not None:
+            children.setdefault(stack.parent[0], []).append(stack.name)
+            by_id[stack.parent] = stack.name
+    order: TopologicalSorter[str] = TopologicalSorter()
+    for stack in side:
+        order.add(stack.name)
+        if stack.parent is None:
+            continue
+        order.add(stack.name, stack.parent[0])
+        parent = by_name.get(stack.parent[0])
+        resource = parent.resources.get(stack.parent[1]) if parent is not None else None
+        for hit in resource.hits if resource is not None else ():
+            sibling = by_id.get((stack.parent[0], hit.target))
+            if sibling is not None and sibling != stack.name:
+                order.add(stack.name, *_with_descendants(sibling, children))
+    try:
+        rank = {name: index for index, name in enumerate(order.static_order())}
+    except CycleError:
+        return sorted(pairs, key=lambda pair: _depth(pair[0], side))
+    return sorted(pairs, key=lambda pair: rank.get(pair[0].name, 0))
+
+
+def _with_descendants(name: str, children: Mapping[str, Sequence[str]]) -> list[str]:
+    """``name`` and every stack nested in it, at any depth."""
+    found: list[str] = []
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current not in found:
+            found.append(current)
+            pending.extend(children.get(current, ()))
+    return found
+
+
+def _nested_outputs(
+    contexts: Mapping[str, StackContext], stack: StackTemplate, side: Sequence[StackTemplate]
+) -> NestedOutputs:
+    """How ``stack`` learns whether an output of one of its nested stacks changes: from that
+    nested stack's diff, looked up when asked (it may be compared later than ``stack``)."""
+    children = {
+        s.parent[1]: s.name for s in side if s.parent is not None and s.parent[0] == stack.name
+    }
+
+    def output(logical_id: str, name: str) -> Handed:
+        child = children.get(logical_id)
+        if child is None:
+            why = f"the output {name} of nested stack {logical_id}, whose template was not read"
+            return Handed(None, why)
+        context = contexts.get(child)
+        if context is None:
+            why = f"the output {name} of nested stack {logical_id}, which has no baseline"
+            return Handed(None, why)
+        return context.diff.output(name)
+
+    return output
+
+
+def _outputs_read(stack: StackTemplate, outputs: NestedOutputs) -> frozenset[tuple[str, str]]:
+    """The outputs of nested stacks that change and that ``stack``'s own resources read (not
+    the parameters it passes to nested stacks: those are asked for when they are passed)."""
+    nested = {name for name, r in stack.resources.items() if r.type == NESTED_STACK}
+    if not nested:
+        return frozenset()
+    return frozenset(
+        (hit.target, hit.attribute)
+        for resource in stack.resources.values()
+        if resource.type != NESTED_STACK
+        for hit in resource.hits
+        if hit.target in nested
+        and hit.attribute is not None
+        and hit.attribute.startswith(OUTPUTS)
+        and outputs(hit.target, hit.attribute.removeprefix(OUTPUTS)).changes
+    )
+
+
 def _depth(stack: StackTemplate, side: Sequence[StackTemplate]) -> int:
     """How deep a stack is nested: parents are analysed before their nested stacks."""
     by_name = {s.name: s for s in side}
@@ -328,8 +448,9 @@ def _depth(stack: StackTemplate, side: Sequence[StackTemplate]) -> int:
 
 def _passed_parameter_changes(
     contexts: Mapping[str, StackContext], stack: StackTemplate
-) -> dict[str, bool]:
-    """For a nested stack: each parameter its parent passes, and whether its value changes."""
+) -> dict[str, Handed]:
+    """For a nested stack: each parameter its parent passes, and whether its value changes
+    (not known when it reads a value the parent does not know)."""
     if stack.parent is None or stack.parent[0] not in contexts:
         return {}
     parent = contexts[stack.parent[0]]
@@ -340,10 +461,13 @@ def _passed_parameter_changes(
         return {}
     old_values = _mapping(before.properties.get("Parameters"))
     new_values = _mapping(after.properties.get("Parameters"))
-    return {
-        name: parent.diff.value_changes(old_values.get(name), new_values.get(name))
-        for name in set(old_values) | set(new_values)
-    }
+    passed: dict[str, Handed] = {}
+    for name in set(old_values) | set(new_values):
+        handed = parent.diff.handed(old_values.get(name), new_values.get(name))
+        if handed.changes is None:
+            handed = Handed(None, f"{parent.new.name} passes it {handed.why}")
+        passed[name] = handed
+    return passed
 
 
 def _mapping(value: object) -> Mapping[str, object]:
@@ -393,6 +517,14 @@ def _summary(
         )
     notes = list(dict.fromkeys((*context.old.notes, *context.new.notes)))
     unknown = sorted({p for c in context.changes.values() for p in c.unknown_parameters})
+    passed = context.diff.passed_unknown
+    notes.extend(
+        f"value not known for parameter {name}: {passed[name]}; changes that arrive only "
+        "through it cannot be seen"
+        for name in unknown
+        if name in passed
+    )
+    unknown = [name for name in unknown if name not in passed]
     if unknown:
         notes.append(
             "values not known for parameter(s) "

@@ -11,7 +11,7 @@ from reviewer.contract.enums import ConsumerView, FixNeed, RuleScope, Severity
 from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
 from reviewer.contract.wording import joined
 from reviewer.diff.function_changes import FunctionChange, Status, function_changes
-from reviewer.diff.stack_diff import StackDiff
+from reviewer.diff.stack_diff import Handed, NestedOutputs, StackDiff
 from reviewer.model.app import AppGraph
 from reviewer.model.consumers import Role
 from reviewer.model.references import Reference, ReferenceGraph
@@ -39,12 +39,14 @@ class StackContext:
         *,
         old_graph: ReferenceGraph,
         new_graph: ReferenceGraph,
-        passed: Mapping[str, bool] | None = None,
+        passed: Mapping[str, Handed] | None = None,
+        outputs: NestedOutputs | None = None,
         world: World | None = None,
     ) -> StackContext:
         """Diff the two sides; ``passed`` says which parameters a parent stack changes,
-        ``world`` which deployment of the template is judged."""
-        diff = StackDiff.compute(old, new, passed or {}, world)
+        ``outputs`` which outputs of the nested stacks change, ``world`` which deployment
+        of the template is judged."""
+        diff = StackDiff.compute(old, new, passed or {}, outputs, world)
         return cls(old, new, diff, function_changes(diff), old_graph, new_graph)
 
     def updated_functions(self) -> Iterator[FunctionChange]:
