@@ -118,7 +118,9 @@ def test_the_reasons_survive_the_report_artifact() -> None:
 
 
 def test_a_function_whose_code_could_not_be_read_says_so(tmp_path: Path) -> None:
-    """A ``CodeUri`` build folder that neither side has: the code is unknown, not unchanged."""
+    """A ``CodeUri`` build folder that neither side has: the code is unknown, not unchanged.
+    Beside a configuration change it may race; with its callers on an alias it is quiet, and
+    says what is not known."""
     sam = (
         "Transform: AWS::Serverless-2016-10-31\n"
         "Resources:\n"
@@ -130,13 +132,24 @@ def test_a_function_whose_code_could_not_be_read_says_so(tmp_path: Path) -> None
         "      Runtime: python3.12\n"
         "      Environment: {{Variables: {{MODE: {mode}}}}}\n"
     )
-    (tmp_path / "base.yaml").write_text(sam.format(mode="a"), encoding="utf-8")
-    (tmp_path / "head.yaml").write_text(sam.format(mode="b"), encoding="utf-8")
-    report = run_check(CheckOptions(templates=(Path("head.yaml"),),
-                                    baselines=(Path("base.yaml"),),
-                                    working_directory=tmp_path), io.StringIO())
-    (stack,) = report.stacks
-    assert dict(stack.quiet) == {
-        "Fn": "its code could not be read (see the note): whether it changes is not known"
-    }
-    assert any("build/fn/" in note and "Fn" in note for note in stack.notes)
+    for alias, expected in (("", None), ("      AutoPublishAlias: live\n", "quiet")):
+        (tmp_path / "base.yaml").write_text(sam.format(mode="a") + alias, encoding="utf-8")
+        (tmp_path / "head.yaml").write_text(sam.format(mode="b") + alias, encoding="utf-8")
+        report = run_check(CheckOptions(templates=(Path("head.yaml"),),
+                                        baselines=(Path("base.yaml"),),
+                                        working_directory=tmp_path), io.StringIO())
+        (stack,) = report.stacks
+        assert any("build/fn/" in note and "Fn" in note for note in stack.notes)
+        if expected is None:
+            (finding,) = report.findings
+            assert finding.message.startswith(
+                "may race: the code could not be read (see the note), while the configuration "
+                "(Environment) changes;"
+            )
+            continue
+        assert report.findings == ()
+        assert dict(stack.quiet) == {
+            "Fn": "configuration (Environment) changes and the code may change (Code not read, "
+                  "see the note); no caller reaches $LATEST: callers go through a version or "
+                  "alias"
+        }

@@ -201,7 +201,12 @@ def test_a_removed_default_is_unknown_not_changed() -> None:
                    parameters={"LogLevel": {"Type": "String"}})
     assert changed_names(old, new) == {"Code"}
     report = compare(old, new)
-    assert rules_of(report) == []
+    (finding,) = report.findings  # not an error: the value may change, it is not known to
+    assert (finding.rule, finding.severity) == ("LG001", "notice")
+    assert finding.message.startswith(
+        "may race: Environment comes from parameter LogLevel, not known, while the code (Code) "
+        "changes;"
+    )
     assert any("LogLevel" in note for note in report.stacks[0].notes)
 
 

@@ -43,6 +43,10 @@ class AppGraph:
     def graph(self, stack_name: str) -> ReferenceGraph:
         return self.graphs[stack_name]
 
+    def nested_read(self, stack_name: str) -> frozenset[str]:
+        """The logical ids of the nested stacks of ``stack_name`` whose templates are here."""
+        return frozenset(lid for parent, lid in self._children if parent == stack_name)
+
     def _collect_exports(self) -> dict[str, tuple[str, Any]]:
         exports: dict[str, tuple[str, Any]] = {}
         for stack in self.stacks.values():

@@ -81,6 +81,9 @@ class StackTemplate:
     #: What the report should say about how this side was obtained (a deployed stack's
     #: rolled-back state, a parameter whose value is not known); names, never values.
     notes: tuple[str, ...] = ()
+    #: Transforms (macros) this template names that were not expanded here: what they add to
+    #: its functions is not known (:mod:`reviewer.sources.cloudformation.macros`).
+    unexpanded_macros: tuple[str, ...] = ()
     #: SHA-256 (hex) of the text the template was read from, before any expansion; None when
     #: it was not read from text (a deployed stack's template is). Fixes edit a file only when
     #: it still holds that text.

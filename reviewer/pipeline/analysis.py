@@ -339,12 +339,14 @@ def _compare(
                 passed=given[0],
                 outputs=outputs,
                 world=worlds.get(stack.name),
+                nested_read=old_app.nested_read(baseline.name) & new_app.nested_read(stack.name),
             )
             if change_set is not None and change_set.stack(stack.name) is not None:
                 from reviewer.diff.change_set_changes import function_changes_from_change_set
 
                 changes = function_changes_from_change_set(stack.name, change_set, built.changes)
-                built = replace(built, changes=changes)
+                # The change set was computed with the values and macros as they deploy.
+                built = replace(built, changes=changes, unknown={})
             contexts[stack.name] = built
         if settled:
             break

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from reviewer.contract.enums import ConsumerView, FixNeed, RuleScope, Severity
@@ -12,6 +12,7 @@ from reviewer.contract.findings import Consumer, Finding, Fix, Location, Propert
 from reviewer.contract.wording import joined
 from reviewer.diff.function_changes import FunctionChange, Status, function_changes
 from reviewer.diff.stack_diff import Handed, NestedOutputs, StackDiff
+from reviewer.diff.unknown_values import UnknownValue, macro_unknowns, unknown_values
 from reviewer.model.app import AppGraph
 from reviewer.model.consumers import Role
 from reviewer.model.references import Reference, ReferenceGraph
@@ -30,6 +31,8 @@ class StackContext:
     changes: dict[str, FunctionChange]
     old_graph: ReferenceGraph
     new_graph: ReferenceGraph
+    #: Per updated function, its values that cannot be known here (:mod:`.unknown_values`).
+    unknown: dict[str, tuple[UnknownValue, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -42,12 +45,22 @@ class StackContext:
         passed: Mapping[str, Handed] | None = None,
         outputs: NestedOutputs | None = None,
         world: World | None = None,
+        nested_read: frozenset[str] = frozenset(),
     ) -> StackContext:
         """Diff the two sides; ``passed`` says which parameters a parent stack changes,
         ``outputs`` which outputs of the nested stacks change, ``world`` which deployment
-        of the template is judged."""
+        of the template is judged, ``nested_read`` which of its nested stacks are read on
+        both sides."""
         diff = StackDiff.compute(old, new, passed or {}, outputs, world)
-        return cls(old, new, diff, function_changes(diff), old_graph, new_graph)
+        changes = function_changes(diff)
+        macros = macro_unknowns((*old.unexpanded_macros, *new.unexpanded_macros))
+        unknown = {
+            name: found
+            for name, change in changes.items()
+            if change.status is Status.UPDATED
+            and (found := (*unknown_values(diff, name, nested_read), *macros))
+        }
+        return cls(old, new, diff, changes, old_graph, new_graph, unknown)
 
     def updated_functions(self) -> Iterator[FunctionChange]:
         for change in self.changes.values():

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -56,7 +55,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
-from botocore.exceptions import BotoCoreError  # type: ignore[import-untyped]
 from samtranslator.model.exceptions import (  # type: ignore[import-untyped]
     ExceptionWithMessage,
     InvalidDocumentException,
@@ -75,6 +73,7 @@ from reviewer.contract.enums import Framework
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.cloudformation.includes import inline_includes
+from reviewer.sources.cloudformation.region import configured_region
 from reviewer.sources.cloudformation.sam_artifacts import localise_artifacts, record, unread_note
 from reviewer.sources.cloudformation.sam_locations import SamSourceMap
 
@@ -158,30 +157,6 @@ def plain_copy(path: Path, body: Mapping[str, Any]) -> dict[str, Any]:
         reason = f"SAM transform failed: the template is not JSON-shaped: {exc}"
         raise InputError(path, reason) from None
     return copied
-
-
-#: Environment variables that decide which region the AWS configuration names.
-_REGION_SETTINGS = ("AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE")
-
-
-def configured_region() -> str | None:
-    """The region the AWS configuration names (environment or profile), if any."""
-    return _region_for(tuple(os.environ.get(name) for name in _REGION_SETTINGS))
-
-
-@cache
-def _region_for(settings: tuple[str | None, ...]) -> str | None:
-    """The configured region, looked up once per combination of ``settings`` (the cache key).
-
-    A boto3 session reads the configuration as every AWS tool does, but costs tens of
-    milliseconds to create: a template pair would pay it twice.
-    """
-    del settings  # only the cache key; boto3 reads the same variables itself
-    try:
-        region = boto3.session.Session().region_name
-    except BotoCoreError:  # an unreadable profile: fall back to the default region
-        return None
-    return region if isinstance(region, str) and region else None
 
 
 @cache

@@ -1,4 +1,5 @@
-"""Template files: plain CloudFormation or SAM (expanded when its Transform says so).
+"""Template files: plain CloudFormation or SAM (expanded when its Transform says so), with the
+macros of their ``Transform`` section applied where latest-guard can (:mod:`.macros`).
 
 A template's nested stacks (``AWS::CloudFormation::Stack`` whose ``TemplateURL`` is a local
 path, as ``aws cloudformation package`` accepts) are loaded too, each as a stack of its own
@@ -47,11 +48,13 @@ def load_template_from_text(path: Path, text: str) -> StackTemplate:
 
 
 def _expanded(stack: StackTemplate, parent: tuple[str, str] | None) -> StackTemplate:
+    """``stack`` as its transforms make it (SAM, the macros latest-guard expands), or with
+    the macros it cannot expand named (:mod:`.macros`)."""
     stack.parent = parent
-    if is_sam(stack.body):
-        from reviewer.sources.cloudformation.sam import expand
+    if "Transform" in stack.body or is_sam(stack.body):
+        from reviewer.sources.cloudformation.macros import apply_transforms
 
-        stack = expand(stack)
+        stack = apply_transforms(stack)
         stack.parent = parent
     return stack
 
