@@ -141,19 +141,21 @@ def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None)
     """Run the action; returns the exit status (see the module doc)."""
     env = os.environ if env is None else env
     log = sys.stdout if log is None else log
+    from reviewer.commands.signals import Stopped, stoppable
     from reviewer.github.workflow import log_line
 
     try:
-        inputs = read_inputs(env)
-        _withhold_token(env, inputs.github_token)
-        workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
-        _trust_workspace(env, workspace)
-        context = _context(env, required=inputs.mode != "analyze")
-        report, verdict, phase_one = _report(inputs, env, workspace, context, log)
-        return _deliver(
-            report, inputs, env, workspace=workspace, context=context, log=log, verdict=verdict,
-            phase_one=phase_one,
-        )
+        with stoppable():
+            inputs = read_inputs(env)
+            _withhold_token(env, inputs.github_token)
+            workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
+            _trust_workspace(env, workspace)
+            context = _context(env, required=inputs.mode != "analyze")
+            report, verdict, phase_one = _report(inputs, env, workspace, context, log)
+            return _deliver(
+                report, inputs, env, workspace=workspace, context=context, log=log,
+                verdict=verdict, phase_one=phase_one,
+            )
     except InputError as exc:
         log.write(f"::error title=latest-guard::{_escape(str(exc))}\n")
         _fallback_outputs(env, log)
@@ -161,6 +163,9 @@ def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None)
     except KeyboardInterrupt:
         log_line(log, "interrupted")
         return 130
+    except Stopped as stopped:
+        log_line(log, f"stopped by {stopped}")
+        return stopped.exit_status
     except Exception as exc:  # a bug: say so in one line, as the CLI does, and fail the step
         log.write(
             f"::error title=latest-guard::internal error: {type(exc).__name__}: "

@@ -185,6 +185,7 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
     from concurrent.futures import ThreadPoolExecutor
 
     from reviewer.sources.git.baseline import baseline_paths
+    from reviewer.sources.synth import stop_running
 
     base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
     base_label = f"base {short_ref(options.baseline_ref or '')}"
@@ -199,8 +200,14 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
             run_synth, options.synth, options.working_directory, options.synth_timeout,
             progress, "pull request",
         )
-        head_error = head.exception()
-        base_error = base.exception()
+        try:
+            head_error = head.exception()
+            base_error = base.exception()
+        except BaseException:
+            # Stopped while both run (a signal): end them, or the pool would wait for them
+            # before the work tree can be removed.
+            stop_running()
+            raise
     if head_error is not None:
         raise head_error
     if base_error is None:

@@ -2,7 +2,9 @@
 
 The command runs through the shell in a working directory, with a timeout. Its output streams
 to standard error as progress, line by line; when it fails or times out, the last lines are
-shown again and the run ends with one line that names the command.
+shown again and the run ends with one line that names the command. A run that is stopped (a
+signal, Ctrl-C) stops the command too: its process group is ended before the exception goes
+on, and :func:`stop_running` ends the commands that other threads are waiting for.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -22,6 +25,12 @@ from reviewer.errors import InputError
 TAIL_LINES = 25
 #: Longer output lines (minified code in a stack trace) are cut when shown.
 SHOWN_CHARACTERS = 400
+#: How long a stopped command may take to end after SIGTERM before it gets SIGKILL: a runner
+#: that cancels a job gives a few seconds in all (GitHub's, 2.5 s after its own SIGTERM).
+STOP_GRACE = 1.0
+
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 def run_synth(
@@ -46,7 +55,6 @@ def run_synth(
     progress.write(f"latest-guard: running `{command}` in {shown or cwd}{where}\n")
     progress.flush()
     started = time.monotonic()
-    tail: deque[str] = deque(maxlen=TAIL_LINES)
     # The user's own synth command, run through the shell as they would run it.
     process = subprocess.Popen(
         command,
@@ -58,7 +66,8 @@ def run_synth(
         start_new_session=True,
     )
     assert process.stdout is not None
-    with process.stdout:
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    with _running(process), process.stdout:
         try:
             for whole in _lines_until(process, started + timeout):
                 line = whole if len(whole) <= SHOWN_CHARACTERS else (
@@ -77,6 +86,33 @@ def run_synth(
         _show_tail(tail, progress, bar)
         raise InputError(cwd, f"`{command}` failed with exit status {code} after {elapsed:.1f} s")
     progress.write(f"latest-guard: `{command}` finished in {elapsed:.1f} s{where}\n")
+
+
+@contextlib.contextmanager
+def _running(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """``process`` known to :func:`stop_running` in the block, and ended when the block is
+    left by an exception while it still runs (the run was stopped: the command goes too)."""
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    try:
+        yield
+    except BaseException:
+        if process.poll() is None:
+            _stop(process, STOP_GRACE)
+        raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+
+
+def stop_running() -> None:
+    """End every synth command still running (the threads that wait for them then see them
+    fail): called when the run is stopped while other threads follow the commands."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        if process.poll() is None:
+            _stop(process, STOP_GRACE)
 
 
 def _lines_until(process: subprocess.Popen[bytes], deadline: float) -> Iterator[str]:
@@ -109,10 +145,11 @@ def _lines_until(process: subprocess.Popen[bytes], deadline: float) -> Iterator[
         yield pending.decode(errors="replace")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """End the command's process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=5)
+        process.wait(timeout=grace)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
