@@ -13,7 +13,9 @@ run with an input error:
   base commit (malformed, refused by the SAM translator, its synth failed) leaves its stacks
   *baseline-missing*: compared with nothing, the verdict neutral, the reason in a note that
   names the file the git way, ``base (REF):path:line``. A pull request that repairs a broken
-  base is not failed for it.
+  base is not failed for it. Within an app that can be read (a directory of templates, nested
+  stacks, a cloud assembly), only the stacks whose own template cannot be read are left out;
+  when no stack at all could be compared, every report says so as a warning in its summary.
 - **Local code that cannot be read** (``CodeUri`` build output that is not in git, a folder
   that one side lacks): its functions' code identity is unknown on both sides (never a change,
   never silently unchanged): each such function is named in a note with how to build the
@@ -122,6 +124,8 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             new = _with_missing_notes(new, old or [], options, progress)
         change_set = _change_set(options, new, old or [], overrides, progress)
         missing_by_stack = _missing_by_stack(new, templates, missing)
+        if side is not None:
+            missing_by_stack.update(side.unread)
         for reason in dict.fromkeys(missing_by_stack.values()):
             progress.write(f"latest-guard: {reason}\n")
         report = analyze(new, old, config, label, change_set, missing=missing_by_stack)

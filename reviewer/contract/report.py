@@ -82,5 +82,14 @@ class Report:
         return [s.name for s in self.stacks if s.status is StackStatus.BASELINE_MISSING]
 
     @property
+    def nothing_compared(self) -> bool:
+        """Whether no stack was compared because every baseline there was to read is missing
+        (a base commit that cannot be read at all): no race can be seen, only the template
+        rules judged. Said as a warning, never a silent green."""
+        return bool(self.missing_baselines) and not any(
+            s.status is StackStatus.COMPARED for s in self.stacks
+        )
+
+    @property
     def exit_code(self) -> int:
         return 1 if self.failing else 0
