@@ -189,28 +189,30 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
     from concurrent.futures import ThreadPoolExecutor
 
     from reviewer.sources.git.baseline import baseline_paths
-    from reviewer.sources.synth import stop_running
+    from reviewer.sources.synth import Running
 
     base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
     base_label = f"base {short_ref(options.baseline_ref or '')}"
+    # Both sides run in the same folder of the repository, and are named by it.
     inside = base_dir.relative_to(tree.path).as_posix()
     shown = inside if inside != "." else "the repository's top folder"
+    running = Running()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth") as pool:
-        base = pool.submit(
-            run_synth, options.synth, base_dir, options.synth_timeout, progress, base_label,
-            shown=shown,
-        )
-        head = pool.submit(
-            run_synth, options.synth, options.working_directory, options.synth_timeout,
-            progress, "pull request",
-        )
         try:
+            base = pool.submit(
+                run_synth, options.synth, base_dir, options.synth_timeout, progress,
+                base_label, shown=shown, running=running,
+            )
+            head = pool.submit(
+                run_synth, options.synth, options.working_directory, options.synth_timeout,
+                progress, "pull request", shown=shown, running=running,
+            )
             head_error = head.exception()
             base_error = base.exception()
         except BaseException:
-            # Stopped while both run (a signal): end them, or the pool would wait for them
+            # Stopped while they run (a signal): end both, or the pool would wait for them
             # before the work tree can be removed.
-            stop_running()
+            running.stop()
             raise
     if head_error is not None:
         raise head_error

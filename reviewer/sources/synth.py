@@ -4,7 +4,7 @@ The command runs through the shell in a working directory, with a timeout. Its o
 to standard error as progress, line by line; when it fails or times out, the last lines are
 shown again and the run ends with one line that names the command. A run that is stopped (a
 signal, Ctrl-C) stops the command too: its process group is ended before the exception goes
-on, and :func:`stop_running` ends the commands that other threads are waiting for.
+on, and :meth:`Running.stop` ends the commands that other threads are waiting for.
 """
 
 from __future__ import annotations
@@ -29,8 +29,54 @@ SHOWN_CHARACTERS = 400
 #: that cancels a job gives a few seconds in all (GitHub's, 2.5 s after its own SIGTERM).
 STOP_GRACE = 1.0
 
-_RUNNING: set[subprocess.Popen[bytes]] = set()
-_RUNNING_LOCK = threading.Lock()
+
+class Running:
+    """The synth commands of one run, so that a stopped run ends them all at once: those
+    running, and any that a thread was about to start."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processes: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
+
+    @contextlib.contextmanager
+    def started(self, command: str, cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+        """``command`` started through the shell in ``cwd`` (in a session of its own), known
+        to :meth:`stop` while the block runs, and ended when the block is left by an exception
+        while it still runs (the run was stopped: the command goes too)."""
+        with self._lock:
+            if self._stopped:
+                raise InputError(cwd, f"`{command}` not started: the run was stopped")
+            # The user's own synth command, run through the shell as they would run it.
+            process = subprocess.Popen(
+                command,
+                shell=True,
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            self._processes.add(process)
+        try:
+            yield process
+        except BaseException:
+            if process.poll() is None:
+                _stop(process, STOP_GRACE)
+            raise
+        finally:
+            with self._lock:
+                self._processes.discard(process)
+
+    def stop(self) -> None:
+        """End every command still running, and start no other (the threads that wait for
+        them then see them fail)."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._processes)
+        for process in running:
+            if process.poll() is None:
+                _stop(process, STOP_GRACE)
 
 
 def run_synth(
@@ -41,12 +87,14 @@ def run_synth(
     side: str | None = None,
     *,
     shown: str | None = None,
+    running: Running | None = None,
 ) -> None:
     """Run ``command`` in ``cwd``; raise InputError when it fails or takes too long.
 
     ``side`` names the side when two syntheses run at once: it prefixes each output line.
     ``shown`` is how ``cwd`` is named in the progress (a temporary work tree is named by the
-    folder inside the repository, not by its own path).
+    folder inside the repository, not by its own path). ``running`` holds the commands of a
+    run that starts several at once (see :class:`Running`).
     """
     if not cwd.is_dir():
         raise InputError(cwd, "working directory does not exist")
@@ -55,19 +103,8 @@ def run_synth(
     progress.write(f"latest-guard: running `{command}` in {shown or cwd}{where}\n")
     progress.flush()
     started = time.monotonic()
-    # The user's own synth command, run through the shell as they would run it.
-    process = subprocess.Popen(
-        command,
-        shell=True,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
     tail: deque[str] = deque(maxlen=TAIL_LINES)
-    with _running(process), process.stdout:
+    with (running or Running()).started(command, cwd) as process, _output(process):
         try:
             for whole in _lines_until(process, started + timeout):
                 line = whole if len(whole) <= SHOWN_CHARACTERS else (
@@ -89,30 +126,11 @@ def run_synth(
 
 
 @contextlib.contextmanager
-def _running(process: subprocess.Popen[bytes]) -> Iterator[None]:
-    """``process`` known to :func:`stop_running` in the block, and ended when the block is
-    left by an exception while it still runs (the run was stopped: the command goes too)."""
-    with _RUNNING_LOCK:
-        _RUNNING.add(process)
-    try:
+def _output(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """The block that reads the command's output, which is closed after it."""
+    assert process.stdout is not None
+    with process.stdout:
         yield
-    except BaseException:
-        if process.poll() is None:
-            _stop(process, STOP_GRACE)
-        raise
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(process)
-
-
-def stop_running() -> None:
-    """End every synth command still running (the threads that wait for them then see them
-    fail): called when the run is stopped while other threads follow the commands."""
-    with _RUNNING_LOCK:
-        running = list(_RUNNING)
-    for process in running:
-        if process.poll() is None:
-            _stop(process, STOP_GRACE)
 
 
 def _lines_until(process: subprocess.Popen[bytes], deadline: float) -> Iterator[str]:
