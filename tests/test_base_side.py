@@ -196,8 +196,8 @@ def test_a_build_folder_only_the_new_side_has_is_unknown_code_not_a_change(
     assert run.report["findings"] == []  # not compared: no race claimed from one side's code
     (note,) = notes(run)
     assert note.startswith(
-        "code not read for OrdersFn: CodeUri 'dist/' (template.yaml:7) does not exist at base "
-        "(HEAD), so a change of that code cannot be seen"
+        "code not read for OrdersFn: CodeUri 'dist/' (HEAD:template.yaml:7) does not exist at "
+        "base (HEAD), so a change of that code cannot be seen"
     )
 
 

@@ -232,10 +232,9 @@ def _report(
                       "the phase-one change")
         return report, verdict, None
     from reviewer.commands.check import run_check
-    from reviewer.contract.paths import relative_report
 
     options = check_options(inputs, env, workspace, context, log)
-    report = relative_report(run_check(options, log), workspace)
+    report = run_check(options, log)
     return report, None, _phase_one(report, options, inputs, context, log)
 
 
@@ -314,6 +313,7 @@ def check_options(
         region=inputs.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         parameter_overrides=tuple(_items(inputs.parameter_overrides)),
         verify_fixes=True,  # review comments offer only suggestions that fix
+        paths_from=workspace,  # review comments and annotations name files from the top
     )
     return _with_baseline(
         options, inputs, env=env, workdir=workdir, context=context, log=log

@@ -81,6 +81,9 @@ class CheckOptions:
     #: Apply each single-deployment fix to a copy of its template and analyse again: only a
     #: fix that makes its finding go away is marked verified (offered as a suggestion).
     verify_fixes: bool = False
+    #: The folder the report names files from (``contract.paths``): the working directory
+    #: unless given (the Action names them from the repository's top).
+    paths_from: Path | None = None
 
 
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
@@ -133,11 +136,16 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             from reviewer.commands.suggestions import verify_suggestions
 
             report = verify_suggestions(report, new, old, config)
-    if tree is not None and options.baseline_ref:
-        # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
-        # that the report reads the same on every run and shows no runner paths.
-        report = relative_report(report, tree.path, short_ref(options.baseline_ref))
-    return report
+    # Every path from the folder the user works in; the work tree was a temporary folder: its
+    # files are named the git way, ``REF:path``, so that the report reads the same on every
+    # run and shows no runner paths.
+    work_tree = (
+        (tree.path, short_ref(options.baseline_ref))
+        if tree is not None and options.baseline_ref else None
+    )
+    return relative_report(
+        report, options.paths_from or options.working_directory, work_tree=work_tree
+    )
 
 
 def _templates(options: CheckOptions, progress: TextIO, started: float) -> list[Path]:
