@@ -222,15 +222,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _rules()
     if args.command == "explain":
         return _explain(args.rule)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a command that reads inputs: one line and exit status 2 for an input error, the
+    signal's status when it is stopped (its work tree removed), one line for a bug."""
+    from reviewer.commands.signals import Stopped, stoppable
+
     try:
         run = {"check": _check, "fix": _fix}.get(args.command, _pre_commit)
-        return run(args)
+        with stoppable():
+            return run(args)
     except InputError as exc:
         print(f"latest-guard: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("latest-guard: interrupted", file=sys.stderr)
         return 130
+    except Stopped as stopped:
+        print(f"latest-guard: stopped by {stopped}", file=sys.stderr)
+        return stopped.exit_status
     except Exception as exc:
         if args.debug:
             raise

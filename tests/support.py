@@ -36,6 +36,15 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Run:
     return Run(code, captured.out, captured.err)
 
 
+def shown(path: Path) -> str:
+    """``path`` as a report names it: relative to the current directory when it is under
+    it, else as it is."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def pair(case: str) -> tuple[Path, Path]:
     """(template, baseline) of a fixture folder."""
     folder = FIXTURES / case

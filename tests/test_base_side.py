@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from support import Run, git, run_cli, validate
+from template_builder import CODE_V1, CODE_V2, template
 
 from reviewer.commands.action import main as action_main
 
@@ -196,8 +197,8 @@ def test_a_build_folder_only_the_new_side_has_is_unknown_code_not_a_change(
     assert may_race_on_unread_code(run) == ["OrdersFn"]
     (note,) = notes(run)
     assert note.startswith(
-        "code not read for OrdersFn: CodeUri 'dist/' (template.yaml:7) does not exist at base "
-        "(HEAD), so a change of that code cannot be seen"
+        "code not read for OrdersFn: CodeUri 'dist/' (HEAD:template.yaml:7) does not exist at "
+        "base (HEAD), so a change of that code cannot be seen"
     )
 
 
@@ -301,9 +302,19 @@ def test_a_base_that_cannot_be_parsed_is_neutral_and_named_the_git_way(
     assert note.startswith("base could not be read: base (HEAD):template.yaml:9: malformed YAML")
     assert note.endswith("; every stack compared as new")
     assert f"latest-guard: {note}" in run.err
+    assert run.report["summary"]["baseline_missing"] == {
+        "stacks": ["template"], "nothing_compared": True,
+    }
     text = run_cli(capsys, "check", "--baseline-ref", "HEAD", "-t", "template.yaml")
     assert text.code == 0
-    assert "baseline missing" in text.out or "base could not be read" in text.out
+    header, *_, warning, totals = text.out.splitlines()
+    assert header.endswith("baseline: git HEAD (missing: nothing compared)")
+    assert warning.startswith("▲ warning: nothing compared: the baseline of every stack is missing")
+    assert totals.startswith("0 errors")
+    markdown = run_cli(capsys, "check", "--baseline-ref", "HEAD", "-t", "template.yaml",
+                       "-f", "markdown")
+    assert "> [!WARNING]\n> **Nothing compared:** the baseline of every stack is missing" \
+        in markdown.out
 
 
 def test_a_base_sam_refuses_is_neutral_and_names_the_resource_line(
@@ -398,3 +409,145 @@ def test_each_side_deploys_with_its_own_samconfig(
     run = run_cli(capsys, "check", "-t", "template.yaml", "--baseline-ref", "HEAD", "-f", "json")
     validate(run.report)
     assert [f["rule"] for f in run.report["findings"]] == rules, run.err
+
+
+# A base that can be read in part -----------------------------------------------------------
+
+
+def racing(function: str, *, changed: bool, resources: dict[str, Any] | None = None) -> str:
+    """A template whose ``function`` an SQS mapping invokes unqualified; ``changed``: its
+    code and its runtime both changed (a race)."""
+    body = template(
+        {function: {"Code": CODE_V2 if changed else CODE_V1,
+                    "Runtime": "python3.13" if changed else "python3.12"}},
+        resources={
+            "Queue": {"Type": "AWS::SQS::Queue"},
+            "Mapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+                "FunctionName": {"Ref": function},
+                "EventSourceArn": {"Fn::GetAtt": ["Queue", "Arn"]},
+            }},
+            **(resources or {}),
+        },
+    )
+    return json.dumps(body, indent=2) + "\n"
+
+
+def unreadable(text: str) -> str:
+    """``text`` cut short: malformed JSON from its fourth line on."""
+    return "\n".join(text.splitlines()[:3]) + "\n"
+
+
+def committed_then_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base: dict[str, str], head: dict[str, str]
+) -> Path:
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, base)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "deployed")
+    write(root, head)
+    monkeypatch.chdir(root)
+    return root
+
+
+def stacks_by_name(run: Run) -> dict[str, dict[str, Any]]:
+    return {stack["name"]: stack for stack in run.report["stacks"]}
+
+
+def test_one_unreadable_template_of_a_directory_leaves_the_others_compared(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    billing = racing("BillingFn", changed=False)
+    committed_then_changed(
+        tmp_path, monkeypatch,
+        {"infra/orders.json": racing("OrdersFn", changed=False),
+         "infra/billing.json": unreadable(billing)},
+        {"infra/orders.json": racing("OrdersFn", changed=True),
+         "infra/billing.json": racing("BillingFn", changed=True)},
+    )
+    run = check(capsys, "-t", "infra")
+    assert run.code == 1, run.err
+    assert rules(run) == [("LG001", "OrdersFn", ["Code"])]  # judged: its base could be read
+    stacks = stacks_by_name(run)
+    assert stacks["orders"]["status"] == "compared"
+    assert stacks["billing"]["status"] == "baseline-missing"
+    (note,) = stacks["billing"]["notes"]
+    assert note.startswith("base could not be read: base (HEAD):infra/billing.json:")
+    assert note.endswith("; stack billing not compared (the rest of the app was)")
+    assert run.report["summary"]["baseline_missing"] == {
+        "stacks": ["billing"], "nothing_compared": False,
+    }
+    text = run_cli(capsys, "check", "--baseline-ref", "HEAD", "-t", "infra")
+    assert "not compared: billing (baseline missing: see the notes)" in text.out
+    assert "nothing compared" not in text.out
+    markdown = run_cli(capsys, "check", "--baseline-ref", "HEAD", "-t", "infra", "-f", "markdown")
+    assert "**Not compared:** the baseline of billing is missing" in markdown.out
+    assert "LG001 latest-race" in markdown.out
+
+
+def test_an_unreadable_template_of_the_new_side_is_still_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the base is read in part: the new side is the user's input."""
+    committed_then_changed(
+        tmp_path, monkeypatch,
+        {"infra/orders.json": racing("OrdersFn", changed=False),
+         "infra/billing.json": racing("BillingFn", changed=False)},
+        {"infra/billing.json": unreadable(racing("BillingFn", changed=True))},
+    )
+    run = check(capsys, "-t", "infra")
+    assert run.code == 2
+    assert run.err.startswith("latest-guard: error: infra/billing.json:4: malformed JSON")
+    assert len(run.err.splitlines()) == 1
+
+
+def test_an_unreadable_nested_template_leaves_its_parent_compared(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    child = {"Child": {"Type": "AWS::CloudFormation::Stack",
+                       "Properties": {"TemplateURL": "jobs.json"}}}
+    committed_then_changed(
+        tmp_path, monkeypatch,
+        {"stacks/main.json": racing("OrdersFn", changed=False, resources=child),
+         "stacks/jobs.json": unreadable(racing("JobsFn", changed=False))},
+        {"stacks/main.json": racing("OrdersFn", changed=True, resources=child),
+         "stacks/jobs.json": racing("JobsFn", changed=True)},
+    )
+    run = check(capsys, "-t", "stacks/main.json")
+    assert run.code == 1, run.err
+    assert rules(run) == [("LG001", "OrdersFn", ["Code"])]
+    stacks = stacks_by_name(run)
+    assert stacks["main"]["status"] == "compared"
+    assert stacks["main.Child"]["status"] == "baseline-missing"
+    (note,) = stacks["main.Child"]["notes"]
+    assert note.startswith("base could not be read: base (HEAD):stacks/jobs.json:")
+    assert run.report["summary"]["baseline_missing"]["nothing_compared"] is False
+    assert run.err.count("base could not be read") == 1
+
+
+def test_one_unreadable_stack_of_a_cloud_assembly_leaves_the_others_compared(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = json.dumps({"version": "36.0.0", "artifacts": {
+        name: {"type": "aws:cloudformation:stack",
+               "properties": {"templateFile": f"{name}.template.json"}}
+        for name in ("Orders", "Billing")
+    }})
+    committed_then_changed(
+        tmp_path, monkeypatch,
+        {"cdk.out/manifest.json": manifest,
+         "cdk.out/Orders.template.json": racing("OrdersFn", changed=False),
+         "cdk.out/Billing.template.json": unreadable(racing("BillingFn", changed=False))},
+        {"cdk.out/Orders.template.json": racing("OrdersFn", changed=True),
+         "cdk.out/Billing.template.json": racing("BillingFn", changed=True)},
+    )
+    run = check(capsys, "-t", "cdk.out")
+    assert run.code == 1, run.err
+    assert rules(run) == [("LG001", "OrdersFn", ["Code"])]
+    assert {n: s["status"] for n, s in stacks_by_name(run).items()} == {
+        "Orders": "compared", "Billing": "baseline-missing",
+    }
+    assert run.report["summary"]["baseline_missing"] == {
+        "stacks": ["Billing"], "nothing_compared": False,
+    }

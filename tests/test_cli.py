@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import FIXTURES, pair, run_cli
+from support import FIXTURES, pair, run_cli, shown
 
 from reviewer.rules.registry import RULES
 
@@ -34,7 +34,7 @@ def test_text_report_groups_by_stack_and_names_consumers_and_properties(
     assert "orders-prod" in lines
     text = run.out
     assert "✖ LG001 error   OrdersFn" in text
-    assert f"{template}:3" in text
+    assert f"({shown(template)}:3)" in text
     assert "Architectures x86_64 → arm64" in text
     assert "config side  Layers (swapped deps-x86_64:4 for deps-arm64:1)" in text
     for consumer in ("GetOrders", "QueueMapping", "Nightly"):

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -199,3 +205,65 @@ def test_a_git_failure_is_named_by_its_error_not_its_progress_line(tmp_path: Pat
     assert failed.returncode != 0
     assert failed.stderr.startswith("Preparing worktree")
     assert _first_line(failed.stderr) == "'busy' already exists"
+
+
+@pytest.mark.parametrize(
+    ("signum", "said"),
+    [
+        (signal.SIGTERM, "latest-guard: stopped by SIGTERM"),
+        (signal.SIGHUP, "latest-guard: stopped by SIGHUP"),
+        (signal.SIGINT, "latest-guard: interrupted"),
+    ],
+)
+def test_a_stopped_run_removes_its_work_tree_and_ends_its_synth_commands(
+    repo: Path, tmp_path: Path, signum: signal.Signals, said: str
+) -> None:
+    """A cancelled CI job sends SIGTERM (SIGINT first on GitHub), a closed terminal SIGHUP:
+    the run stops its synth commands, removes the baseline's work tree, and exits with
+    128 + the signal's number."""
+    git(repo, "commit", "-q", "-am", "the change")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    pids = tmp_path / "synth.pids"
+    synth = f"echo $$ >> {pids}; exec sleep 30"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reviewer", "check", "-t", "infra/template.yaml",
+         "--baseline-ref", "HEAD~1", "--synth", synth],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(temporary),
+             "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    try:
+        started = _wait_for(lambda: pids.is_file() and len(pids.read_text().split()) == 2)
+        assert started, "both synth commands should be running"
+        assert len(list(temporary.glob("latest-guard-baseline-*"))) == 1
+        assert len(worktrees(repo)) == 2
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 128 + signum, err
+    assert said in err
+    assert list(temporary.iterdir()) == []
+    assert worktrees(repo) == [str(repo)]
+    for pid in map(int, pids.read_text().split()):
+        assert _wait_for(partial(_ended, pid)), f"synth {pid} still runs"
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _ended(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

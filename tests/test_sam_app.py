@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import run_cli, validate
+from support import run_cli, shown, validate
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
@@ -52,7 +52,7 @@ def test_arm64_switch_with_arm64_layer_is_an_error_on_the_sam_function_line(
         "LG001", "error", "OrdersFn"
     )
     template = APP / "arm64-layer.yaml"
-    assert finding["location"]["path"] == str(template)
+    assert finding["location"]["path"] == shown(template)
     assert finding["location"]["line"] == line_of(template, "  OrdersFn:")
     assert changed(finding, "code") == ["Architectures", "Code"]
     assert changed(finding, "config") == ["Layers"]  # the layer is replaced: a new version ARN

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import run_cli, shown
 
 from reviewer.cli import main
 from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY, content_hash
@@ -80,8 +80,8 @@ def test_code_missing_from_the_baseline_is_unknown_with_a_note_not_an_error(
     )
     (stack,) = run.report["stacks"]
     (note,) = [n for n in stack["notes"] if "not read" in n]
-    assert note.startswith("code not read for Fn: CodeUri 'src/' (copy.yaml:4) does not exist "
-                           "in the baseline, so a change of that code cannot be seen")
+    assert note.startswith(f"code not read for Fn: CodeUri 'src/' ({shown(copy)}:4) does not "
+                           "exist in the baseline, so a change of that code cannot be seen")
     assert "sam build writes .aws-sam/build/template.yaml" in note
 
 
@@ -94,7 +94,7 @@ def test_a_template_loaded_alone_says_which_code_it_could_not_read(tmp_path: Pat
         "S3Bucket": LOCAL_BUCKET, "S3Key": UNREAD_KEY,
     }
     (note,) = stack.notes
-    assert note.startswith("code not read for Fn: CodeUri 'dist/' (template.yaml:4) does not "
+    assert note.startswith(f"code not read for Fn: CodeUri 'dist/' ({template}:4) does not "
                            "exist, so a change of that code cannot be seen; build it first")
 
 

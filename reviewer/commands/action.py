@@ -141,19 +141,21 @@ def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None)
     """Run the action; returns the exit status (see the module doc)."""
     env = os.environ if env is None else env
     log = sys.stdout if log is None else log
+    from reviewer.commands.signals import Stopped, stoppable
     from reviewer.github.workflow import log_line
 
     try:
-        inputs = read_inputs(env)
-        _withhold_token(env, inputs.github_token)
-        workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
-        _trust_workspace(env, workspace)
-        context = _context(env, required=inputs.mode != "analyze")
-        report, verdict, phase_one = _report(inputs, env, workspace, context, log)
-        return _deliver(
-            report, inputs, env, workspace=workspace, context=context, log=log, verdict=verdict,
-            phase_one=phase_one,
-        )
+        with stoppable():
+            inputs = read_inputs(env)
+            _withhold_token(env, inputs.github_token)
+            workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
+            _trust_workspace(env, workspace)
+            context = _context(env, required=inputs.mode != "analyze")
+            report, verdict, phase_one = _report(inputs, env, workspace, context, log)
+            return _deliver(
+                report, inputs, env, workspace=workspace, context=context, log=log,
+                verdict=verdict, phase_one=phase_one,
+            )
     except InputError as exc:
         log.write(f"::error title=latest-guard::{_escape(str(exc))}\n")
         _fallback_outputs(env, log)
@@ -161,6 +163,9 @@ def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None)
     except KeyboardInterrupt:
         log_line(log, "interrupted")
         return 130
+    except Stopped as stopped:
+        log_line(log, f"stopped by {stopped}")
+        return stopped.exit_status
     except Exception as exc:  # a bug: say so in one line, as the CLI does, and fail the step
         log.write(
             f"::error title=latest-guard::internal error: {type(exc).__name__}: "
@@ -227,10 +232,9 @@ def _report(
                       "the phase-one change")
         return report, verdict, None
     from reviewer.commands.check import run_check
-    from reviewer.contract.paths import relative_report
 
     options = check_options(inputs, env, workspace, context, log)
-    report = relative_report(run_check(options, log), workspace)
+    report = run_check(options, log)
     return report, None, _phase_one(report, options, inputs, context, log)
 
 
@@ -309,6 +313,7 @@ def check_options(
         region=inputs.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         parameter_overrides=tuple(_items(inputs.parameter_overrides)),
         verify_fixes=True,  # review comments offer only suggestions that fix
+        paths_from=workspace,  # review comments and annotations name files from the top
     )
     return _with_baseline(
         options, inputs, env=env, workdir=workdir, context=context, log=log

@@ -13,7 +13,9 @@ run with an input error:
   base commit (malformed, refused by the SAM translator, its synth failed) leaves its stacks
   *baseline-missing*: compared with nothing, the verdict neutral, the reason in a note that
   names the file the git way, ``base (REF):path:line``. A pull request that repairs a broken
-  base is not failed for it.
+  base is not failed for it. Within an app that can be read (a directory of templates, nested
+  stacks, a cloud assembly), only the stacks whose own template cannot be read are left out;
+  when no stack at all could be compared, every report says so as a warning in its summary.
 - **Local code that cannot be read** (``CodeUri`` build output that is not in git, a folder
   that one side lacks): its functions' code identity is unknown on both sides (never a change,
   never silently unchanged): each such function is named in a note with how to build the
@@ -83,6 +85,9 @@ class CheckOptions:
     #: Apply each single-deployment fix to a copy of its template and analyse again: only a
     #: fix that makes its finding go away is marked verified (offered as a suggestion).
     verify_fixes: bool = False
+    #: The folder the report names files from (``contract.paths``): the working directory
+    #: unless given (the Action names them from the repository's top).
+    paths_from: Path | None = None
 
 
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
@@ -139,6 +144,8 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             new = _with_missing_notes(new, old or [], options, progress)
         change_set = _change_set(options, new, old or [], overrides, progress)
         missing_by_stack = _missing_by_stack(new, templates, missing)
+        if side is not None:
+            missing_by_stack.update(side.unread)
         for reason in dict.fromkeys(missing_by_stack.values()):
             progress.write(f"latest-guard: {reason}\n")
         report = analyze(new, old, config, label, change_set, missing=missing_by_stack)
@@ -146,11 +153,16 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             from reviewer.commands.suggestions import verify_suggestions
 
             report = verify_suggestions(report, new, old, config)
-    if tree is not None and options.baseline_ref:
-        # The work tree was a temporary folder: name its files the git way, ``REF:path``, so
-        # that the report reads the same on every run and shows no runner paths.
-        report = relative_report(report, tree.path, short_ref(options.baseline_ref))
-    return report
+    # Every path from the folder the user works in; the work tree was a temporary folder: its
+    # files are named the git way, ``REF:path``, so that the report reads the same on every
+    # run and shows no runner paths.
+    work_tree = (
+        (tree.path, short_ref(options.baseline_ref))
+        if tree is not None and options.baseline_ref else None
+    )
+    return relative_report(
+        report, options.paths_from or options.working_directory, work_tree=work_tree
+    )
 
 
 def _templates(options: CheckOptions, progress: TextIO, started: float) -> list[Path]:
@@ -202,22 +214,31 @@ def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> 
     from concurrent.futures import ThreadPoolExecutor
 
     from reviewer.sources.git.baseline import baseline_paths
+    from reviewer.sources.synth import Running
 
     base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
     base_label = f"base {short_ref(options.baseline_ref or '')}"
+    # Both sides run in the same folder of the repository, and are named by it.
     inside = base_dir.relative_to(tree.path).as_posix()
     shown = inside if inside != "." else "the repository's top folder"
+    running = Running()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth") as pool:
-        base = pool.submit(
-            run_synth, options.synth, base_dir, options.synth_timeout, progress, base_label,
-            shown=shown,
-        )
-        head = pool.submit(
-            run_synth, options.synth, options.working_directory, options.synth_timeout,
-            progress, "pull request",
-        )
-        head_error = head.exception()
-        base_error = base.exception()
+        try:
+            base = pool.submit(
+                run_synth, options.synth, base_dir, options.synth_timeout, progress,
+                base_label, shown=shown, running=running,
+            )
+            head = pool.submit(
+                run_synth, options.synth, options.working_directory, options.synth_timeout,
+                progress, "pull request", shown=shown, running=running,
+            )
+            head_error = head.exception()
+            base_error = base.exception()
+        except BaseException:
+            # Stopped while they run (a signal): end both, or the pool would wait for them
+            # before the work tree can be removed.
+            running.stop()
+            raise
     if head_error is not None:
         raise head_error
     if base_error is None:

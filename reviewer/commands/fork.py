@@ -86,7 +86,6 @@ def reanalyse(
     base branch, reading the head commit as data (see the module doc)."""
     from reviewer.commands.action import check_options
     from reviewer.commands.check import run_check
-    from reviewer.contract.paths import relative_report
     from reviewer.sources.git.baseline import repository_root, worktree
     from reviewer.sources.git.history import merge_base
 
@@ -108,8 +107,7 @@ def reanalyse(
         )
         if inputs.baseline.strip().lower() == "git":
             options = replace(options, baseline_ref=found.commit)
-        report = run_check(options, log)
-        return relative_report(report, tree)
+        return run_check(options, log)  # its paths named from the top of ``tree``
 
 
 def _pull_base(

@@ -1,15 +1,20 @@
 """Paths as a report shows them: the one place where a path is made relative.
 
-A report names files relative to a root (the repository, or a temporary work tree of the base
-commit) with forward slashes, so that it reads the same on every machine and run and shows
-no runner paths; a path outside the root is left as it is.
+One rule for every path of a report (the stacks' templates and baselines, finding locations,
+the files of fixes and their patch headers, and paths in notes and messages): a file under the
+root (the working directory of ``check``, ``-C``, or the repository of the Action) is named
+relative to it, with forward slashes, so that it reads the same on every machine and run and
+shows no runner paths; a file of a temporary work tree of a commit is named the git way,
+``a1b2c3d:path`` (from the repository's top); any other path is left as it is.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from reviewer.contract.findings import FileChange, Finding, Fix
@@ -46,76 +51,121 @@ def at_revision(path: str, name: str) -> str | None:
     return inner if repository_path(inner) else None
 
 
-def relative_report(report: Report, root: Path, name: str | None = None) -> Report:
+def relative_report(
+    report: Report,
+    root: Path,
+    name: str | None = None,
+    *,
+    work_tree: tuple[Path, str] | None = None,
+) -> Report:
     """``report`` with every path under ``root`` made relative to it: finding locations, the
-    files of fixes, the stacks' templates. With ``name`` (``a1b2c3d`` for a work tree of that
-    commit) a path becomes ``name:path``, and a text that mentions ``root`` (a note, a
-    message) names ``name`` instead."""
+    files of fixes, the stacks' templates, and the paths in notes and messages. With ``name``
+    (``a1b2c3d`` for a work tree of that commit) a path becomes ``name:path``, and a text that
+    mentions ``root`` names ``name`` instead. ``work_tree`` (a temporary work tree of a commit,
+    and that commit's name) names the files under it the same way, before ``root`` is
+    looked at."""
+    rewrites: list[tuple[Path, str | None]] = [work_tree] if work_tree is not None else []
+    rewrites.append((root, name))
 
     def path_of(path: str) -> str:
-        found = inside(path, root)
-        if found is None:
-            return path
-        return f"{name}:{found}" if name is not None else found
+        for folder, named in rewrites:
+            found = inside(path, folder)
+            if found is not None:
+                return f"{named}:{found}" if named is not None else found
+        return path
 
-    texts = _TextRewriter(root, name)
-    findings = tuple(_finding(f, path_of, texts, root) for f in report.findings)
+    texts = _TextRewriter(rewrites)
+    folders = tuple(folder for folder, _ in rewrites)
+    findings = tuple(_finding(f, path_of, texts, folders) for f in report.findings)
     stacks = tuple(_stack(s, path_of, texts) for s in report.stacks)
-    return replace(report, findings=findings, stacks=stacks)
+    origin = report.paths_from if name is not None else root.absolute()
+    return replace(report, findings=findings, stacks=stacks, paths_from=origin)
 
 
 class _TextRewriter:
-    """Replaces the root's spelling (as given and resolved) in free text, when named."""
+    """Replaces the spellings of each folder (as given, absolute and resolved) in free text:
+    by ``name:`` for a folder of a commit, by nothing (a relative path) otherwise. A spelling
+    counts only where a path starts (``/tmp/app`` is not in ``/tmp/app2`` or ``x/tmp/app``)."""
 
-    def __init__(self, root: Path, name: str | None) -> None:
-        self._roots = tuple(dict.fromkeys((str(root), str(root.resolve()))))
-        self._name = name
+    def __init__(self, rewrites: Sequence[tuple[Path, str | None]]) -> None:
+        self._rules: list[tuple[re.Pattern[str], str, str]] = []
+        for folder, name in rewrites:
+            inner = f"{name}:" if name is not None else ""
+            whole = name if name is not None else "."
+            for spelling in dict.fromkeys((str(folder.absolute()), str(folder.resolve()))):
+                if spelling != os.sep:
+                    self._add(rf"(?<![\w.\-/]){re.escape(spelling)}", inner, whole)
+            if not folder.is_absolute() and str(folder) != ".":
+                # As the user typed it (-C services/orders): only where a path begins, after a
+                # space or a parenthesis, and goes on into the folder.
+                self._add(rf"(?:^|(?<=[\s(])){re.escape(str(folder))}", inner, None)
+
+    def _add(self, start: str, inner: str, whole: str | None) -> None:
+        end = rf"(?P<end>{re.escape(os.sep)})"
+        if whole is not None:
+            end = rf"(?P<end>{re.escape(os.sep)}|(?![\w.\-/]))"
+        self._rules.append((re.compile(start + end), inner, whole or ""))
 
     def __call__(self, text: str) -> str:
-        if self._name is None:
-            return text
-        for root in self._roots:
-            text = text.replace(f"{root}{os.sep}", f"{self._name}:").replace(root, self._name)
+        for pattern, inner, whole in self._rules:
+            text = pattern.sub(partial(_replacement, inner=inner, whole=whole), text)
         return text
 
 
-def _finding(finding: Finding, path_of: _PathOf, text: _TextRewriter, root: Path) -> Finding:
+def _replacement(match: re.Match[str], *, inner: str, whole: str) -> str:
+    """``inner`` for a spelling that a path goes on from, ``whole`` for the folder itself."""
+    return inner if match.group("end") else whole
+
+
+def _finding(
+    finding: Finding, path_of: _PathOf, text: _TextRewriter, folders: Sequence[Path]
+) -> Finding:
     location = replace(finding.location, path=path_of(finding.location.path))
     return replace(
         finding,
         location=location,
         message=text(finding.message),
         why=text(finding.why),
-        fix=_fix(finding.fix, path_of, text, root) if finding.fix is not None else None,
+        fix=_fix(finding.fix, path_of, text, folders) if finding.fix is not None else None,
     )
 
 
-def _fix(fix: Fix, path_of: _PathOf, text: _TextRewriter, root: Path) -> Fix:
+def _fix(fix: Fix, path_of: _PathOf, text: _TextRewriter, folders: Sequence[Path]) -> Fix:
     return replace(
         fix,
         summary=text(fix.summary),
         steps=tuple(text(step) for step in fix.steps),
         notes=tuple(text(note) for note in fix.notes),
-        change=_change(fix.change, path_of, root) if fix.change is not None else None,
-        phase_one=_change(fix.phase_one, path_of, root) if fix.phase_one is not None else None,
+        change=_change(fix.change, path_of, folders) if fix.change is not None else None,
+        phase_one=(
+            _change(fix.phase_one, path_of, folders) if fix.phase_one is not None else None
+        ),
     )
 
 
-def _change(change: FileChange, path_of: _PathOf, root: Path) -> FileChange:
+def _change(change: FileChange, path_of: _PathOf, folders: Sequence[Path]) -> FileChange:
     edits = tuple(replace(edit, path=path_of(edit.path)) for edit in change.edits)
-    patch = _patch(change.patch, root) if change.patch is not None else None
+    patch = _patch(change.patch, folders) if change.patch is not None else None
     return replace(change, path=path_of(change.path), edits=edits, patch=patch)
 
 
-def _patch(patch: str, root: Path) -> str:
-    """A unified diff whose ``--- a/`` and ``+++ b/`` headers name files under ``root``
-    named relative to it, so that ``git apply`` takes it in the repository."""
+def _patch(patch: str, folders: Sequence[Path]) -> str:
+    """A unified diff whose ``--- a/`` and ``+++ b/`` headers name files under the first of
+    ``folders`` that holds them relative to it (a work tree's without the commit's name), so
+    that ``git apply`` takes it there."""
     lines = patch.split("\n")
     for index, line in enumerate(lines):
         for header in ("--- a/", "+++ b/"):
             if line.startswith(header):
                 named = line[len(header):]
-                found = inside(named if Path(named).is_absolute() else "/" + named, root)
+                # An absolute path is written without its leading slash (``a/tmp/x``); any
+                # other is read from the current directory.
+                spellings = (named,) if Path(named).is_absolute() else ("/" + named, named)
+                found = next(
+                    (f for folder in folders for name in spellings
+                     if (f := inside(name, folder)) is not None),
+                    None,
+                )
                 if found is not None:
                     lines[index] = header + found
     return "\n".join(lines)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from reviewer.contract.enums import (
     ConsumerView,
@@ -53,6 +54,9 @@ class Report:
     fail_on: FailOn
     #: Every rule latest-guard has (enabled or not), as the SARIF rule descriptors list them.
     rules: tuple[RuleInfo, ...] = ()
+    #: The folder the report's relative paths are named from (``contract.paths``); None: the
+    #: current directory. Not part of the JSON report.
+    paths_from: Path | None = field(default=None, compare=False)
 
     def with_rules(self, rules: Sequence[RuleInfo]) -> Report:
         """This report with the rules' catalogue, and each finding with its rule's traits (a
@@ -80,6 +84,15 @@ class Report:
     def missing_baselines(self) -> list[str]:
         """The stacks that could not be compared because their baseline is missing."""
         return [s.name for s in self.stacks if s.status is StackStatus.BASELINE_MISSING]
+
+    @property
+    def nothing_compared(self) -> bool:
+        """Whether no stack was compared because every baseline there was to read is missing
+        (a base commit that cannot be read at all): no race can be seen, only the template
+        rules judged. Said as a warning, never a silent green."""
+        return bool(self.missing_baselines) and not any(
+            s.status is StackStatus.COMPARED for s in self.stacks
+        )
 
     @property
     def exit_code(self) -> int:

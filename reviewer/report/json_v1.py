@@ -68,20 +68,26 @@ def render(report: Report) -> str:
 
 
 def document(report: Report) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "errors": report.count(Severity.ERROR),
+        "warnings": report.count(Severity.WARNING),
+        "notices": report.count(Severity.NOTICE),
+        "suppressed": report.suppressed,
+        "fail_on": report.fail_on,
+        "exit_code": report.exit_code,
+    }
+    if report.missing_baselines:
+        summary["baseline_missing"] = {
+            "stacks": report.missing_baselines,
+            "nothing_compared": report.nothing_compared,
+        }
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "latest-guard", "version": __version__},
         "baseline": report.baseline,
         "findings": [_finding(f) for f in report.findings],
         "stacks": [_stack(s) for s in report.stacks],
-        "summary": {
-            "errors": report.count(Severity.ERROR),
-            "warnings": report.count(Severity.WARNING),
-            "notices": report.count(Severity.NOTICE),
-            "suppressed": report.suppressed,
-            "fail_on": report.fail_on,
-            "exit_code": report.exit_code,
-        },
+        "summary": summary,
     }
 
 

@@ -86,7 +86,13 @@ def _summary(
     phase_one = phase_one_line(active)
     if phase_one:
         blocks.append(phase_one)
-    blocks.append(_table(active) if active else _all_clear(report))
+    gap = _not_compared(report)
+    if gap:
+        blocks.append(gap)
+    if active:
+        blocks.append(_table(active))
+    elif not report.missing_baselines:
+        blocks.append(_all_clear(report))
     blocks.extend(notices)
     notes = list(_notes(report))
     if notes:
@@ -257,13 +263,26 @@ def _exposure(finding: Finding) -> str:
     return _text("; ".join(parts)) or "—"
 
 
-def _all_clear(report: Report) -> str:
+def _not_compared(report: Report) -> str:
+    """The stacks whose baseline is missing: a warning when that is every stack (nothing was
+    compared, no race can be seen), else a line naming them; shown with or without
+    findings."""
     missing = report.missing_baselines
-    if missing:
+    if report.nothing_compared:
         return (
-            f"**Not compared:** the baseline of {_text(', '.join(missing))} is missing, so no "
-            "verdict can be given for it (see the note below)."
+            "> [!WARNING]\n> **Nothing compared:** the baseline of every stack is missing, so no "
+            "race can be seen; only the rules that judge a template alone ran (see the notes "
+            "below)."
         )
+    if not missing:
+        return ""
+    return (
+        f"**Not compared:** the baseline of {_text(', '.join(missing))} is missing, so no "
+        "verdict can be given for it (see the note below); the other stacks were compared."
+    )
+
+
+def _all_clear(report: Report) -> str:
     compared = [s for s in report.stacks if s.status == "compared"]
     functions = sum(s.functions for s in compared)
     changed = sum(len(s.changed_functions) for s in compared)

@@ -58,7 +58,9 @@ def document(report: Report, *, root: Path | None = None) -> dict[str, Any]:
                         "rules": [_rule(rule) for rule in report.rules],
                     }
                 },
-                "results": [_result(f, index, root) for f in report.findings],
+                "results": [
+                    _result(f, index, root, report.paths_from) for f in report.findings
+                ],
                 "columnKind": "unicodeCodePoints",
             }
         ],
@@ -79,13 +81,15 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, index: dict[str, int], root: Path | None) -> dict[str, Any]:
+def _result(
+    finding: Finding, index: dict[str, int], root: Path | None, origin: Path | None
+) -> dict[str, Any]:
     result: dict[str, Any] = {"ruleId": finding.rule}
     if finding.rule in index:
         result["ruleIndex"] = index[finding.rule]
     result["level"] = LEVELS[finding.severity]
     result["message"] = {"text": _message(finding)}
-    result["locations"] = [_location(finding, root)]
+    result["locations"] = [_location(finding, root, origin)]
     result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.suppressed:
         result["suppressions"] = [_suppression(finding)]
@@ -107,7 +111,7 @@ def _message(finding: Finding) -> str:
     return text
 
 
-def _location(finding: Finding, root: Path | None) -> dict[str, Any]:
+def _location(finding: Finding, root: Path | None, origin: Path | None) -> dict[str, Any]:
     location: dict[str, Any] = {
         "logicalLocations": [
             {
@@ -118,7 +122,7 @@ def _location(finding: Finding, root: Path | None) -> dict[str, Any]:
         ]
     }
     if finding.location.path:
-        artifact = artifact_location(finding.location.path, root)
+        artifact = artifact_location(finding.location.path, root, origin=origin)
         physical: dict[str, Any] = {"artifactLocation": artifact}
         if finding.location.line is not None and finding.location.line >= 1:
             physical["region"] = {"startLine": finding.location.line}
@@ -126,17 +130,20 @@ def _location(finding: Finding, root: Path | None) -> dict[str, Any]:
     return location
 
 
-def artifact_location(path: str, root: Path | None = None) -> dict[str, str]:
+def artifact_location(
+    path: str, root: Path | None = None, *, origin: Path | None = None
+) -> dict[str, str]:
     """A SARIF artifactLocation for a file path, relative to the repository root if possible.
 
     The root is ``root``, else the nearest folder above the file that holds ``.git``. A path
     under it becomes a relative URI with forward slashes and ``uriBaseId`` %SRCROOT%; a
     relative path outside it stays relative (normalised); an absolute one outside every
     repository becomes a ``file:`` URI, which is valid SARIF but that code scanning cannot
-    place in the repository.
+    place in the repository. A relative path is read from ``origin`` (the folder the report
+    names files from), else from the current directory.
     """
     given = Path(path)
-    absolute = (given if given.is_absolute() else Path.cwd() / given).resolve()
+    absolute = (given if given.is_absolute() else (origin or Path.cwd()) / given).resolve()
     base = root.resolve() if root is not None else repository_root(absolute)
     if base is not None and absolute.is_relative_to(base):
         relative = absolute.relative_to(base).as_posix()

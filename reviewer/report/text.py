@@ -30,6 +30,7 @@ def _lines(report: Report) -> Iterator[str]:
     yield (
         f"latest-guard {__version__} · {count} stack{'s' if count != 1 else ''}"
         f" · baseline: {report.baseline}"
+        + (" (missing: nothing compared)" if report.nothing_compared else "")
     )
     by_stack = {
         name: list(group) for name, group in groupby(report.findings, key=lambda f: f.stack)
@@ -52,6 +53,9 @@ def _lines(report: Report) -> Iterator[str]:
         for function, why in stack.quiet:
             yield from _wrapped("  · ", f"{function}: no finding, {why}")
     yield ""
+    gap = _not_compared(report)
+    if gap:
+        yield gap
     yield _totals(report)
 
 
@@ -86,6 +90,21 @@ def _wrapped(first: str, text: str, width: int = 100) -> Iterator[str]:
     yield first + lines[0]
     for line in lines[1:]:
         yield " " * len(first) + line
+
+
+def _not_compared(report: Report) -> str:
+    """The stacks whose baseline is missing, named above the totals: a warning when that is
+    every stack (nothing was compared), else one line naming them."""
+    missing = report.missing_baselines
+    if report.nothing_compared:
+        return (
+            f"{_MARK[Severity.WARNING]} warning: nothing compared: the baseline of every stack "
+            "is missing (see the notes), so no race can be seen; only the rules that judge a "
+            "template alone ran"
+        )
+    if missing:
+        return f"not compared: {', '.join(missing)} (baseline missing: see the notes)"
+    return ""
 
 
 def _totals(report: Report) -> str:

@@ -25,6 +25,9 @@ class Side:
     label: str
     #: New-side templates (by path) whose counterpart is missing on this side, with why.
     missing: Mapping[Path, str] = field(default_factory=dict)
+    #: Stacks of this side (by name) whose own template could not be read while the rest of
+    #: their app was (a file of a directory, a nested stack's template), with why.
+    unread: Mapping[str, str] = field(default_factory=dict)
 
 
 class SideSource(Protocol):

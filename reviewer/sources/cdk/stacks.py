@@ -40,6 +40,7 @@ from reviewer.sources.cdk.assembly import (
 )
 from reviewer.sources.cdk.source_map import CDK_PATH, CdkSourceLocator
 from reviewer.sources.text.files import load_template_file
+from reviewer.sources.unreadable import set_aside
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
 ASSET_PATH = "aws:asset:path"
@@ -78,7 +79,11 @@ def _select(path: Path, artifacts: list[StackArtifact], name: str) -> list[Stack
 def _stack_and_nested(artifact: StackArtifact, app: AppSource | None) -> Iterator[StackTemplate]:
     stack_paths = _stack_paths(artifact)
     top_path = stack_paths.get(artifact.template_file.name, artifact.display_name)
-    stack = _load(artifact.template_file, artifact.stack_name)
+    try:
+        stack = _load(artifact.template_file, artifact.stack_name)
+    except InputError as exc:
+        set_aside(exc, artifact.template_file, artifact.stack_name)
+        return
     _attach_locator(stack, artifact, top_path, stack_paths, app)
     yield stack
     yield from _nested(stack, artifact, stack_paths, app)
@@ -99,16 +104,21 @@ def _nested(
         if not isinstance(asset, str) or asset_property != "TemplateURL":
             continue  # a nested stack from elsewhere (a TemplateURL the app does not build)
         template = artifact.assembly_dir / asset
-        if not template.is_file():
-            raise InputError(
-                template,
-                f"the template of nested stack {logical_id} (stack {parent.name}) is missing "
-                "from the cloud assembly",
-            )
+        name = f"{parent.name}.{logical_id}"
+        try:
+            if not template.is_file():
+                raise InputError(
+                    template,
+                    f"the template of nested stack {logical_id} (stack {parent.name}) is "
+                    "missing from the cloud assembly",
+                )
+            child = _load(template, name)
+        except InputError as exc:
+            set_aside(exc, template, name)
+            continue
         raw = resource.properties.get("Parameters")
         passed: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         construct_path = stack_paths.get(asset) or _nested_path(resource.metadata.get(CDK_PATH))
-        child = _load(template, f"{parent.name}.{logical_id}")
         child.parent = (parent.name, logical_id)
         child.parameter_values = {
             str(k): str(v)

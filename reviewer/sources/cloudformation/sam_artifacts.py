@@ -297,7 +297,7 @@ def unread_note(unread: UnreadCode, where: str = "does not exist", advice: str =
         ".aws-sam/build/template.yaml, which names the built code)"
     )
     return (
-        f"{subject}: {unread.property} {unread.value!r} ({unread.template.name}{line}) {where}, "
+        f"{subject}: {unread.property} {unread.value!r} ({unread.template}{line}) {where}, "
         f"so a change of that {what} cannot be seen; {advice}"
     )
 

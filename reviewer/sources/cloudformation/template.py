@@ -5,6 +5,10 @@ A template's nested stacks (``AWS::CloudFormation::Stack`` whose ``TemplateURL``
 path, as ``aws cloudformation package`` accepts) are loaded too, each as a stack of its own
 linked to its parent. A directory of templates is one app: every template file directly in it
 is a stack named after the file, except the ones that another template nests.
+
+A nested template or a file of a directory that cannot be read raises, unless the side is
+read tolerantly (``sources.unreadable``: a baseline at a git revision): then it is set aside,
+named, and the rest of the app is read.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_file, load_template_text
+from reviewer.sources.unreadable import set_aside
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 NESTED_STACK = "AWS::CloudFormation::Stack"
@@ -73,6 +78,7 @@ def load_directory(path: Path, stack_name: str | None) -> list[StackTemplate]:
         raise InputError(path, "holds no template file (.yaml, .yml, .json, .template)")
     stacks: list[StackTemplate] = []
     nested: set[Path] = set()
+    unread: list[tuple[Path, InputError]] = []
     for file in files:
         if file.resolve() in nested:
             continue
@@ -81,12 +87,16 @@ def load_directory(path: Path, stack_name: str | None) -> list[StackTemplate]:
         except InputError as exc:
             if "not a CloudFormation template" in exc.message:
                 continue  # parameter files, configuration: not stacks
-            raise
+            unread.append((file, exc))
+            continue
         nested.update(_nested_files(loaded))
         stacks.extend(loaded)
+    for file, error in unread:  # raises the first one unless the side is read tolerantly
+        if file.resolve() not in nested:
+            set_aside(error, file, file.stem)
     top = {id(s) for s in stacks if s.parent is None and s.path.resolve() in nested}
     stacks = [s for s in stacks if id(s) not in top]
-    if not stacks:
+    if not stacks and not unread:
         raise InputError(path, "holds no CloudFormation template")
     return stacks
 
@@ -109,7 +119,10 @@ def _load(
         child = _local_template(path, url)
         if child is not None:
             name = f"{stack.name}.{logical_id}"
-            stacks.extend(_load(child, name, (stack.name, logical_id), depth + 1))
+            try:
+                stacks.extend(_load(child, name, (stack.name, logical_id), depth + 1))
+            except InputError as exc:
+                set_aside(exc, child, name)
     return stacks
 
 
@@ -121,4 +134,12 @@ def _local_template(parent: Path, url: Any) -> Path | None:
 
 
 def _nested_files(stacks: list[StackTemplate]) -> set[Path]:
-    return {s.path.resolve() for s in stacks if s.parent is not None}
+    """The local templates that ``stacks`` nest, read or not (one that could not be read is
+    still no stack of its own)."""
+    return {
+        child
+        for stack in stacks
+        for resource in stack.of_type(NESTED_STACK).values()
+        if (child := _local_template(stack.path, resource.properties.get("TemplateURL")))
+        is not None
+    }

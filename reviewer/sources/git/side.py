@@ -42,14 +42,18 @@ class GitRevision:
         assembly, a package) that nothing made at the revision: its baseline is missing, and
         comparing it as "new" would give a silent green. A template that is there but cannot
         be loaded (malformed, refused by the SAM translator) is missing too, with the error
-        named the git way (``base (REF):path:line``): the change may well repair it.
+        named the git way (``base (REF):path:line``): the change may well repair it. Within an
+        app that can be read, a template that cannot (a file of a directory, a nested stack's
+        template) leaves only its own stack unread, named in ``unread``.
         """
         from reviewer.sources import load_side
         from reviewer.sources.git.baseline import baseline_paths, is_tracked
+        from reviewer.sources.unreadable import tolerating
 
         paths = baseline_paths(self.templates, self.tree, self.root)
         stacks: list[StackTemplate] = []
         missing: dict[Path, str] = {}
+        unread: dict[str, str] = {}
         for template, path in zip(self.templates, paths, strict=True):
             tracked = is_tracked(template, self.root)
             inside = path.relative_to(self.tree).as_posix()
@@ -61,7 +65,8 @@ class GitRevision:
                 continue
             if path.exists():
                 try:
-                    stacks.extend(load_side(path, self.stack_name))
+                    with tolerating() as set_aside:
+                        loaded = load_side(path, self.stack_name)
                 except InputError as exc:
                     which = (
                         "every stack" if len(self.templates) == 1 else f"the stacks of {inside}"
@@ -70,10 +75,18 @@ class GitRevision:
                         f"base could not be read: {base_error_text(exc, self.tree, self.ref)}; "
                         f"{which} compared as new"
                     )
+                    continue
+                stacks.extend(loaded)
+                for each in set_aside:
+                    unread[each.stack] = (
+                        "base could not be read: "
+                        f"{base_error_text(each.error, self.tree, self.ref)}; stack {each.stack} "
+                        "not compared (the rest of the app was)"
+                    )
                 continue
             if not tracked:
                 missing[template] = self._absent(inside)
-        return Side(tuple(stacks), f"git {self.ref}", missing)
+        return Side(tuple(stacks), f"git {self.ref}", missing, unread)
 
     def _absent(self, inside: str) -> str:
         if self.synthesized:
