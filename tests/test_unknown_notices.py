@@ -204,3 +204,51 @@ def test_the_rule_documents_the_notice(capsys: pytest.CaptureFixture[str]) -> No
     assert "| a value of the other side that cannot be known here (\"may race\") | notice |" \
         in run.out
     assert "may race: Layers comes from parameter" in run.out
+
+
+SAM_APP = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SdkLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: {layer}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: lambda
+      Handler: app.handler
+      Runtime: nodejs20.x
+      Layers: [!Ref SdkLayer]
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/sfn
+      DefinitionString: !Sub >-
+        {{"StartAt": "W", "States": {{"W":
+        {{"Type": "Task", "Resource": "${{Worker.Arn}}", "End": true}}}}}}
+"""
+
+
+def test_a_layer_whose_content_could_not_be_read_beside_a_code_change_may_race(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The layer's folder is build output on neither side (its path even moves): both sides
+    carry the same placeholder, which says nothing of whether the layer changes, so the
+    function whose code changes may race; never "code only: nothing to race with"."""
+    for side, layer, source in (("base", "layer/src", "v1"), ("head", "layer", "v2")):
+        (tmp_path / side / "lambda").mkdir(parents=True)
+        (tmp_path / side / "lambda" / "app.js").write_text(f"// {source}\n", encoding="utf-8")
+        (tmp_path / side / "template.yaml").write_text(SAM_APP.format(layer=layer), "utf-8")
+    run = run_cli(capsys, "check", "-t", tmp_path / "head" / "template.yaml",
+                  "-b", tmp_path / "base" / "template.yaml", "-f", "json")
+    validate(run.report)
+    (finding,) = run.report["findings"]
+    assert (finding["rule"], finding["severity"], finding["resource"]) == (
+        "LG001", "notice", "Worker"
+    )
+    assert finding["message"].startswith("may race: Layers comes from layer SdkLayer")
+    assert ", whose content could not be read (see the note), while the code (Code) changes" in (
+        finding["message"]
+    )

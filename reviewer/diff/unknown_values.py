@@ -10,6 +10,8 @@ so (a notice). What is not known, per property of the function:
   ``AWS::SSM::Parameter::Value<...>`` (its value is read from SSM when the stack deploys);
 - the **output of a nested stack that was not read** (``Fn::GetAtt Child.Outputs.X`` where the
   child's template is not part of the app on both sides, a remote ``TemplateURL``);
+- a **layer version of the stack whose local content could not be read** (its ``ContentUri``
+  exists on neither side: both carry the same placeholder, which says nothing of a change);
 - an **``Fn::Transform``** inside the value: ``AWS::Include`` of a snippet (not read), or a
   macro (not expanded).
 
@@ -35,10 +37,12 @@ from reviewer.diff.stack_diff import StackDiff
 from reviewer.model.intrinsics import find_hits
 from reviewer.model.resolve import Resolver
 from reviewer.model.template import StackTemplate
+from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
 INCLUDE = "AWS::Include"
 _SSM_TYPE = "AWS::SSM::Parameter::Value<"
+_LAYER = "AWS::Lambda::LayerVersion"
 #: ``Fn::Transform`` written at the level of the properties themselves.
 _WHOLE = "Fn::Transform"
 
@@ -121,6 +125,8 @@ def _sources(
             yield f"parameter {name}", "not known"
         elif str(stack.parameters.get(name, {}).get("Type", "")).startswith(_SSM_TYPE):
             yield f"SSM parameter {name}", "read when the stack deploys"
+    for target in _unread_layers(stack, value):
+        yield f"layer {target}", "whose content could not be read (see the note)"
     for target, output in _nested_outputs(value):
         resource = stack.resources.get(target)
         if resource is not None and resource.type == NESTED_STACK and target not in nested_read:
@@ -130,6 +136,22 @@ def _sources(
             yield INCLUDE, "not read"
         else:
             yield f"macro {macro}", "not expanded"
+
+
+def _unread_layers(stack: StackTemplate, value: Any) -> Iterator[str]:
+    """Layer versions of the stack that ``value`` refers to and whose local content could not
+    be read: the same placeholder on both sides says nothing of whether they change."""
+    for hit in find_hits(value):
+        resource = stack.resources.get(hit.target)
+        if resource is None or resource.type != _LAYER:
+            continue
+        content = resource.properties.get("Content")
+        if (
+            isinstance(content, Mapping)
+            and content.get("S3Bucket") == LOCAL_BUCKET
+            and content.get("S3Key") == UNREAD_KEY
+        ):
+            yield hit.target
 
 
 def _nested_outputs(value: Any) -> Iterator[tuple[str, str]]:
