@@ -294,7 +294,7 @@ def test_template_text_cannot_break_the_markup() -> None:
     body = render(report_of(finding, suppressed))
     for row in table_rows(body):
         assert len(row) == 6, row
-    assert html_tags(body) == {"details", "summary", "sub"}
+    assert html_tags(body) == {"details", "summary", "code", "sub"}
     assert "@octocat" not in body  # no mention: a word joiner follows the @
     assert "@\u2060octocat" in body
     assert open_blocks(body) == (False, 0)
@@ -358,7 +358,10 @@ def test_the_summary_comment_fits_with_every_finding_in_it(count: int) -> None:
     assert open_blocks(body) == (False, 0)
     if count <= 30:  # each finding's details, collapsed under the table
         for n in range(count):
-            assert f"<details><summary>✖ LG001 · `OrdersFn{n}` (template)</summary>" in body
+            assert (
+                f"<details><summary>✖ LG001 · <code>OrdersFn{n}</code> (template)</summary>"
+                in body
+            )
 
 
 def test_a_huge_block_is_cut_inside_and_closed() -> None:

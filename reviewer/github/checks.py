@@ -23,6 +23,7 @@ from reviewer.contract.findings import Finding
 from reviewer.contract.paths import repository_path
 from reviewer.contract.report import Report
 from reviewer.github.verdict import conclusion, title
+from reviewer.report.escape import plain_text
 from reviewer.report.markdown import truncate
 
 CHECK_NAME = "latest-guard"
@@ -39,16 +40,17 @@ def check_annotations(findings: Sequence[Finding]) -> list[dict[str, Any]]:
         if finding.suppressed or not repository_path(path):
             continue
         line = finding.location.line or 1
-        message = f"{finding.resource} ({finding.stack}): {finding.message}"
+        message = plain_text.text(f"{finding.resource} ({finding.stack}): {finding.message}")
         if finding.fix is not None:
-            message += f"\nFix: {finding.fix.summary}"
+            message += f"\nFix: {plain_text.text(finding.fix.summary)}"
         out.append(
             {
                 "path": path,
                 "start_line": line,
                 "end_line": line,
                 "annotation_level": _LEVEL[finding.severity],
-                "title": f"{finding.rule} {finding.name} · {finding.resource}"[:255],
+                "title": plain_text.text(
+                    f"{finding.rule} {finding.name} · {finding.resource}")[:255],
                 "message": message[:60000],
             }
         )

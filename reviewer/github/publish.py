@@ -40,6 +40,7 @@ from reviewer.github.phase_one import (
 from reviewer.github.review import ReviewOutcome, sync_review
 from reviewer.github.summary import SummaryAction, summary_body, sync_summary
 from reviewer.github.workflow import log_line
+from reviewer.report.escape import markdown_inline
 from reviewer.report.markdown import inert
 
 if TYPE_CHECKING:
@@ -230,14 +231,18 @@ def _linked(report: Report, change: PhaseOneChange | None, pull: PullLink | None
 def _notice(outcome: PhaseOneOutcome, change: PhaseOneChange | None) -> list[str]:
     """What the summary says of the phase-one pull request besides the links."""
     pull = outcome.pull
-    link = f"[#{pull.number}]({pull.url})" if pull is not None else ""
+    link = (
+        f"[#{pull.number}]({markdown_inline.link_target(pull.url)})" if pull is not None else ""
+    )
     if outcome.state == "unneeded":
         return [
             f"> **Phase one:** {link} is no longer needed by this change: no finding calls "
             "for it now. Close it unless you mean to deploy it anyway."
         ]
     if outcome.state == "merged":
-        base = change.base_branch if change is not None else "its base branch"
+        base = (
+            inert(change.base_branch) if change is not None else "its base branch"
+        )
         return [
             f"> **Phase one:** {link} is merged. Deploy it, then update this branch from "
             f"{base}: the check compares with the new base."

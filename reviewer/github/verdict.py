@@ -4,12 +4,16 @@
 - ``neutral`` when there are findings, all below it (shown, but not blocking), or when a
   stack's baseline is missing (it was not compared: never a silent green);
 - ``success`` when there is none. Suppressed findings do not count.
+
+The title is plain text on one line: a stack name is shown as it is, its line breaks made
+spaces.
 """
 
 from __future__ import annotations
 
 from reviewer.contract.enums import Severity
 from reviewer.contract.report import Report
+from reviewer.report.escape import plain_text
 
 
 def conclusion(report: Report) -> str:
@@ -28,7 +32,7 @@ def title(report: Report) -> str:
         (report.count(Severity.NOTICE), "notice"),
     ]
     missing = report.missing_baselines
-    gap = f"baseline missing for {', '.join(missing)}"[:120] if missing else ""
+    gap = plain_text.text(f"baseline missing for {', '.join(missing)}")[:120] if missing else ""
     if not any(n for n, _ in counts):
         return gap or "no findings"
     found = " · ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)

@@ -1,8 +1,10 @@
 """Pull-request Markdown: the sticky summary comment and the body of one inline review comment.
 
-Everything that comes from a template (stack and resource names, consumer labels, paths,
-suppression reasons, messages) goes through ``_text`` or ``_code`` before it reaches the body,
-so it cannot open HTML, break a table with ``|``, end a code fence, or mention a user. Property
+Everything that comes from a template, a path or the configuration (stack and resource names,
+consumer labels, paths, suppression reasons, notes, messages) goes through the escaping module
+of the context it lands in (``reviewer.report.escape``): Markdown text, a table cell, a code
+span, the HTML of a ``<details><summary>`` line, a Mermaid label. So it cannot open HTML, break
+a table with ``|``, end a code span or a fence, draw a link, or mention anyone. Property
 changes are shown by name, with the literal details the diff stage allows (``Architectures
 x86_64 → arm64``); environment, parameter and tag values never reach a finding in the first
 place. ``truncate`` fits a body into GitHub's limit without leaving a fence or ``<details>``
@@ -11,7 +13,6 @@ block open.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -20,6 +21,13 @@ from reviewer.contract.enums import ConsumerView, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, PropertyChange, PullLink
 from reviewer.contract.report import Report
 from reviewer.contract.wording import counted, invokers, joined, kinds, kinds_phrase
+from reviewer.report.escape import (
+    code_span,
+    html_details,
+    markdown_inline,
+    mermaid_label,
+    table_cell,
+)
 
 #: GitHub rejects an issue or review comment body longer than this many characters.
 GITHUB_BODY_LIMIT = 65536
@@ -157,8 +165,7 @@ def _pull(pull: PullLink) -> str:
 
 
 def _url(url: str) -> str:
-    """A link target that cannot close the link or open HTML."""
-    return re.sub(r"[\s()<>\[\]]", lambda m: f"%{ord(m.group(0)):02X}", url)
+    return markdown_inline.link_target(url)
 
 
 def finding_body(finding: Finding) -> str:
@@ -187,14 +194,16 @@ def _details(finding: Finding, *, diagram: bool, short: bool = False) -> str:
 
 
 def _collapse(summary: str, body: str) -> str:
+    """``body`` folded under ``summary``, which is HTML (``html_details`` made it so): GFM
+    reads the ``<details><summary>`` line as raw HTML, not as Markdown."""
     return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
 def _collapsed(finding: Finding, *, short: bool) -> str:
     """One finding in the summary comment: its headline and what to do, the rest collapsed."""
     title = (
-        f"{_ICON[finding.severity]} {_text(finding.rule)} · {_code(finding.resource)} "
-        f"({_text(finding.stack)})"
+        f"{_ICON[finding.severity]} {html_details.text(finding.rule)} · "
+        f"{html_details.code(finding.resource)} ({html_details.text(finding.stack)})"
     )
     body = [headline(finding)]
     action = todo(finding)
@@ -229,8 +238,8 @@ def _table(findings: Sequence[Finding]) -> str:
         cells = [
             _ICON[f.severity],
             f"{_text(f.rule)} {_text(f.name)}",
-            _code(f.resource, table=True),
-            _text(f.stack),
+            table_cell.code(f.resource),
+            table_cell.text(f.stack),
             _changes_cell(f),
             _exposure(f),
         ]
@@ -387,14 +396,15 @@ def _changes_to_apply(finding: Finding) -> str:
     parts = []
     if fix.phase_one is not None and fix.phase_one.patch:
         parts.append(_collapse(
-            f"Phase one: the change to the deployed template {_code(fix.phase_one.path)}, "
+            "Phase one: the change to the deployed template "
+            f"{html_details.code(fix.phase_one.path)}, "
             "to merge and deploy first",
             fenced(fix.phase_one.patch, "diff"),
         ))
     if fix.change is not None and fix.change.patch:
         what = "then this change" if fix.two_phase else "the fix"
         parts.append(_collapse(
-            f"{what[:1].upper()}{what[1:]}: {_code(fix.change.path)}",
+            f"{what[:1].upper()}{what[1:]}: {html_details.code(fix.change.path)}",
             fenced(fix.change.patch, "diff"),
         ))
     if fix.snippet is not None:
@@ -446,7 +456,7 @@ def race_diagram(finding: Finding) -> str:
     one "N more callers" when there are more kinds), CloudFormation and the function, so the
     text stays readable at comment width. References that do not invoke are not drawn.
     Participants get generated ids (``C1``, ``CFN``, ``L``) and every label goes through
-    ``_mermaid``, so names from the template cannot end a statement or the fence.
+    ``mermaid_label``, so names from the template cannot end a statement or the fence.
     """
     found = kinds(finding.consumers)
     groups = [counted(kind, n) for kind, n in found]
@@ -484,54 +494,24 @@ def _call_label(call: str, changes: Sequence[PropertyChange], width: int = 70) -
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-#: Characters a Mermaid label may carry as they are; anything else becomes an entity code.
-_MERMAID_PLAIN = frozenset(" _.,()/$+-→✖…")
-
-
 def _mermaid(text: str) -> str:
-    """A label safe for one Mermaid statement: no ``;``, ``#``, ``%``, ``:``, quotes or markup.
-
-    Letters and digits stay; a few punctuation marks stay; every other character is written as
-    a Mermaid entity code (``#59;``), which the diagram shows as the character itself.
-    """
-    flat = " ".join(text.split())
-    return "".join(ch if ch.isalnum() or ch in _MERMAID_PLAIN else f"#{ord(ch)};" for ch in flat)
+    return mermaid_label.label(text)
 
 
 # --- escaping --------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
-
 
 def inert(text: str) -> str:
     """Text from elsewhere (a template, a log line) as inert Markdown on one line."""
-    return _text(text)
+    return markdown_inline.text(text)
 
 
 def _text(text: str) -> str:
-    """Template text as inert Markdown on one line: HTML and Markdown syntax escaped.
-
-    ``|`` is always escaped, so the result is safe in a table cell too; ``$`` is escaped so
-    that two of them never open GitHub's math mode. ``@`` gets an invisible word joiner after
-    it so that a name such as ``@team`` in a suppression reason never notifies anyone.
-    """
-    flat = " ".join(text.split())
-    escaped = html.escape(flat, quote=False)
-    # html.escape turned < and > into entities already; escape the remaining syntax.
-    escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
-    return escaped.replace("@", "@\u2060")
+    return markdown_inline.text(text)
 
 
-def _code(text: str, *, table: bool = False) -> str:
-    """Template text as an inline code span (paths, logical ids): nothing inside is markup."""
-    flat = " ".join(text.split())
-    if table:
-        # GFM splits table cells at | even inside code spans; \| keeps it in the cell.
-        flat = flat.replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
-    return f"{fence}{pad}{flat}{pad}{fence}"
+def _code(text: str) -> str:
+    return code_span.code(text)
 
 
 def _sentence(text: str) -> str:

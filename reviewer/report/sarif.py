@@ -6,6 +6,11 @@ root, so that code scanning can place it; the line is left out when it is not kn
 Suppressed findings stay in the log with a ``suppressions`` entry, which code scanning shows
 as dismissed instead of dropping them silently. Like every output, it names properties and
 never their values.
+
+A result's message carries names from the template. Its ``text`` is SARIF plain text on one
+line, with ``[``, ``]`` and ``\\`` escaped so that no name reads as an embedded link; its
+``markdown``, which viewers that render Markdown (GitHub's code scanning) show instead, is
+escaped as Markdown text (``reviewer.report.escape``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from reviewer import __version__
 from reviewer.contract.enums import Severity
 from reviewer.contract.findings import Finding
 from reviewer.contract.report import Report, RuleInfo
+from reviewer.report.escape import markdown_inline, plain_text
 
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -88,7 +94,11 @@ def _result(
     if finding.rule in index:
         result["ruleIndex"] = index[finding.rule]
     result["level"] = LEVELS[finding.severity]
-    result["message"] = {"text": _message(finding)}
+    message = _message(finding)
+    result["message"] = {
+        "text": plain_text.sarif(message),
+        "markdown": markdown_inline.text(message),
+    }
     result["locations"] = [_location(finding, root, origin)]
     result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.suppressed:
@@ -170,7 +180,7 @@ def _relative_uri(posix_path: str) -> str:
 def _suppression(finding: Finding) -> dict[str, str]:
     reason = finding.suppression_reason or "suppressed"
     kind = "external" if finding.suppression_source == "config" else "inSource"
-    return {"kind": kind, "status": "accepted", "justification": reason}
+    return {"kind": kind, "status": "accepted", "justification": plain_text.text(reason)}
 
 
 def _section(doc: str, heading: str) -> str:

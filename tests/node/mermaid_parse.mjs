@@ -2,7 +2,11 @@
 // Usage: node mermaid_parse.mjs < diagrams.json
 //   stdin:  a JSON array of diagram texts, without the ``` fences.
 //   stdout: a JSON array, one entry per diagram, in order:
-//           {"ok": true}  or  {"ok": false, "error": "<the parser's message>"}.
+//           {"ok": true, "actors": [...], "messages": [...]}  or
+//           {"ok": false, "error": "<the parser's message>"}.
+//           For a sequence diagram, "actors" are [id, label] pairs and "messages" are
+//           [from, to, text] triples (notes too), as the diagram's database holds them, with
+//           entity codes (#59;) decoded: what the reader sees, and where.
 // Exits 0 whenever it ran, even if some diagrams fail; non-zero only if it could not run
 // (bad input, mermaid missing).
 //
@@ -23,11 +27,29 @@ if (!Array.isArray(diagrams) || !diagrams.every((text) => typeof text === "strin
   throw new TypeError("stdin must be a JSON array of strings");
 }
 
+// mermaid writes the entity code #N; as a private marker while it parses.
+const decode = (value) =>
+  String(value ?? "").replace(/\uFB02\u00B0\u00B0(\d+)\u00B6\u00DF/g, (_, code) =>
+    String.fromCodePoint(Number(code)),
+  );
+
+async function shape(text) {
+  const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
+  const db = diagram.db;
+  if (typeof db.getActors !== "function") {
+    return {};
+  }
+  return {
+    actors: [...db.getActors().values()].map((a) => [a.name, decode(a.description)]),
+    messages: db.getMessages().map((m) => [m.from ?? null, m.to ?? null, decode(m.message)]),
+  };
+}
+
 const results = [];
 for (const text of diagrams) {
   try {
     await mermaid.parse(text); // one at a time: mermaid keeps the diagram state globally
-    results.push({ ok: true });
+    results.push({ ok: true, ...(await shape(text)) });
   } catch (error) {
     results.push({ ok: false, error: String(error?.message ?? error) });
   }
