@@ -147,12 +147,15 @@ class Scenario:
         event_name: str = "pull_request",
         *,
         token: str = "write-token",
+        workflow_token: bool = True,
         subprocess_run: bool = False,
         workspace: Path | None = None,
         github_output_dir: bool = False,
         **inputs: str,
     ) -> int:
-        """Run the action as the runner does; returns its exit status (log in ``self.log``)."""
+        """Run the action as the runner does; returns its exit status (log in ``self.log``).
+        ``workflow_token``: ``token`` is the workflow's ``GITHUB_TOKEN``, as action.yml
+        tells the review when ``github-token`` is left at its default."""
         event_path = self.tmp / "event.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
         for name in ("output", "summary"):
@@ -174,6 +177,7 @@ class Scenario:
             "INPUT_TEMPLATE": f"{ORDERS}\n{BILLING}",
             "INPUT_BASELINE": "git",
             "INPUT_GITHUB-TOKEN": token,
+            "LATEST_GUARD_WORKFLOW_TOKEN": str(workflow_token).lower(),
             "INPUT_MODE": "full",
             "INPUT_COMMENT": "review",
         }
