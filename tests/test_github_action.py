@@ -595,6 +595,8 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     artifact = scenario.tmp / "artifact"
     artifact.mkdir()
     name = _many_report(artifact, many, 70)
+    # The answer to the annotation update is lost after it landed: appended once, not twice.
+    scenario.state.inject("PATCH", r"/check-runs/\d+$", 502, "Server Error", landed=True)
 
     code = scenario.run(
         scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact,
@@ -613,6 +615,8 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     assert len(check["annotations"]) == 70
     patches = list(iter_requests(state, "PATCH", r"/check-runs/\d+$"))
     assert len(patches) == 1, "50 annotations with the creation, 20 in one update"
+    assert patches[0].status == 502 and "an annotation batch was lost, but it was done" in \
+        scenario.log
     assert len(check["output"]["summary"]) <= 65535
     (review,) = state.reviews.values()
     comments = scenario.our_comments()
