@@ -2,7 +2,7 @@
 
 GitHub may answer 502 (or the connection may drop) after it carried out a POST: the review
 is there, the answer is not. The HTTP layer therefore never sends a POST or a PATCH again by
-itself (``client``). ``write_once`` does, after it has looked for what the write would have
+itself (``client``). ``Writer.once`` does, after it has looked for what the write would have
 made, by the markers this run wrote into it (the finding markers of a review or comment, the
 summary marker, the check run's ``external_id``): what is there is taken as the answer, and
 only what is not is sent again.
