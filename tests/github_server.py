@@ -14,7 +14,16 @@ JSON body must validate against the operation's request schema (``$ref`` resolve
 recorded in ``violations``; the tests' fixture fails when there is any.
 
 Faults (``inject``) make chosen requests fail before they touch the state: secondary rate
-limits with ``retry-after``, server errors, or a 422 for a particular comment line.
+limits with ``retry-after``, server errors, or a 422 for a particular comment line; with
+``landed=True`` the request is carried out first and its answer is the fault (GitHub's 502
+to a POST that did land). ``rate_limit_until`` answers every request with the primary rate
+limit GitHub sends once a token's hourly requests are used up.
+
+Each token acts as an account (``users``): what it posts is written by that account, so
+comments and reviews by several authors (another user pasting latest-guard's markers) are
+held side by side. The workflow's and an App's installation tokens (``installation``) are
+refused ``GET /user`` as on GitHub and are named by GraphQL's ``viewer`` (the one GraphQL
+query served).
 """
 
 from __future__ import annotations
@@ -42,6 +51,8 @@ BODY_LIMIT = 65536
 CHECK_SUMMARY_LIMIT = 65535
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
 HUMAN = {"login": "octocat", "id": 583231, "type": "User"}
+MALLORY = {"login": "mallory", "id": 1337, "type": "User"}
+VIEWER_QUERY = "query { viewer { login } }"
 
 
 # --- the OpenAPI description -----------------------------------------------------------------
@@ -240,6 +251,8 @@ class Fault:
     headers: dict[str, str]
     times: int
     when: Callable[[Any], bool] | None = None
+    #: Carry the request out, then answer with the fault.
+    landed: bool = False
 
 
 @dataclass
@@ -262,7 +275,19 @@ class GitHubState:
         self.reviews: dict[int, dict[str, Any]] = {}
         self.issue_comments: dict[int, dict[str, Any]] = {}
         self.check_runs: dict[int, dict[str, Any]] = {}
-        self.tokens: dict[str, bool] = {"write-token": True, "read-token": False}
+        self.tokens: dict[str, bool] = {"write-token": True, "read-token": False,
+                                        "mallory-token": True, "octocat-token": True}
+        #: The account each token acts as.
+        self.users: dict[str, dict[str, Any]] = {
+            "write-token": BOT, "read-token": BOT, "mallory-token": MALLORY,
+            "octocat-token": HUMAN,
+        }
+        #: Tokens of an installation (the workflow's, an App's): no ``GET /user``.
+        self.installation: set[str] = {"write-token", "read-token"}
+        #: The account the request being answered acts as (set under ``lock``).
+        self.actor: dict[str, Any] = BOT
+        #: When set (epoch seconds), every request meets the primary rate limit until then.
+        self.rate_limit_until: int | None = None
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.faults: list[Fault] = []
@@ -294,13 +319,15 @@ class GitHubState:
         times: int = 1,
         when: Callable[[Any], bool] | None = None,
         errors: list[Any] | None = None,
+        landed: bool = False,
     ) -> None:
         body: dict[str, Any] = {"message": message,
                                 "documentation_url": "https://docs.github.com/rest"}
         if errors is not None:
             body["errors"] = errors
         self.faults.append(
-            Fault(method, re.compile(path), status, body, dict(headers or {}), times, when)
+            Fault(method, re.compile(path), status, body, dict(headers or {}), times, when,
+                  landed)
         )
 
     def writes(self) -> list[Recorded]:
@@ -384,6 +411,8 @@ class _Handler(BaseHTTPRequestHandler):
         self, method: str, path: str, query: dict[str, str], body: Any, has_body: bool
     ) -> tuple[int, Any, dict[str, str]]:
         state = self.server.state
+        if (method, path) == ("POST", "/graphql"):
+            return self._graphql(body)
         found = self.server.api.route(method, path)
         if found is None:
             state.violations.append(f"{method} {path}: no such operation in GitHub's API")
@@ -393,19 +422,13 @@ class _Handler(BaseHTTPRequestHandler):
         if problems:
             state.violations.extend(problems)
             raise _error(422, "Invalid request.", problems)
-        token = self.headers.get("Authorization", "").split(" ")[-1]
+        token = self._token()
         if token not in state.tokens:
             raise _error(401, "Bad credentials")
-        with state.lock:
-            for fault in state.faults:
-                if (
-                    fault.times > 0
-                    and fault.method == method
-                    and fault.path.search(path)
-                    and (fault.when is None or fault.when(body))
-                ):
-                    fault.times -= 1
-                    raise _Reply(fault.status, fault.body, fault.headers)
+        limited = self._rate_limited()
+        if limited is not None:
+            raise limited
+        landed = self._fault(method, path, body)
         if method != "GET" and not state.tokens[token]:
             raise _error(403, "Resource not accessible by integration")
         if params.get("owner") and f"{params['owner']}/{params.get('repo')}" != state.repository:
@@ -415,20 +438,71 @@ class _Handler(BaseHTTPRequestHandler):
             state.violations.append(f"{method} {operation.template}: not served by this stand-in")
             raise _error(404, "Not Found")
         with state.lock:
-            return handler(state, params, query, body)
+            state.actor = state.users.get(token, BOT)
+            if operation.template == "/user" and token in state.installation:
+                raise _error(403, "Resource not accessible by integration")
+            answer = handler(state, params, query, body)
+        if landed is not None:
+            raise _Reply(landed.status, landed.body, landed.headers)
+        return answer
+
+    def _fault(self, method: str, path: str, body: Any) -> Fault | None:
+        """The fault this request meets: raised when it fails the request undone, returned
+        when the request is to be carried out first."""
+        state = self.server.state
+        with state.lock:
+            for fault in state.faults:
+                if (
+                    fault.times > 0
+                    and fault.method == method
+                    and fault.path.search(path)
+                    and (fault.when is None or fault.when(body))
+                ):
+                    fault.times -= 1
+                    if not fault.landed:
+                        raise _Reply(fault.status, fault.body, fault.headers)
+                    return fault
+        return None
+
+    def _token(self) -> str:
+        return self.headers.get("Authorization", "").split(" ")[-1]
+
+    def _rate_limited(self) -> _Reply | None:
+        until = self.server.state.rate_limit_until
+        if until is None or time.time() >= until:
+            return None
+        body = {"message": "API rate limit exceeded for installation ID 4242.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+        return _Reply(403, body, {"X-RateLimit-Remaining": "0", "X-RateLimit-Used": "5000",
+                                  "X-RateLimit-Reset": str(until)})
+
+    def _graphql(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """The one GraphQL query served: who the token acts as."""
+        state = self.server.state
+        token = self._token()
+        if token not in state.tokens:
+            raise _error(401, "Bad credentials")
+        limited = self._rate_limited()
+        if limited is not None:
+            raise limited
+        if not isinstance(body, dict) or " ".join(str(body.get("query")).split()) != VIEWER_QUERY:
+            state.violations.append(f"POST /graphql: a query this stand-in does not serve: {body}")
+            raise _error(400, "Problems parsing JSON")
+        login = state.users.get(token, BOT)["login"]
+        return 200, {"data": {"viewer": {"login": login}}}, {}
 
     def _send(self, status: int, payload: Any, headers: Mapping[str, str]) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-RateLimit-Limit", "5000")
-        self.send_header("X-RateLimit-Remaining", "4999")
-        self.send_header("X-RateLimit-Reset", str(int(time.time()) + 3600))
-        self.send_header("X-RateLimit-Used", "1")
-        self.send_header("X-RateLimit-Resource", "core")
-        self.send_header("X-GitHub-Api-Version-Selected", "2022-11-28")
-        for name, value in headers.items():
+        sent = {
+            "X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999",
+            "X-RateLimit-Reset": str(int(time.time()) + 3600), "X-RateLimit-Used": "1",
+            "X-RateLimit-Resource": "core", "X-GitHub-Api-Version-Selected": "2022-11-28",
+        }
+        sent.update(headers)  # a fault's headers replace the defaults
+        for name, value in sent.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
@@ -494,6 +568,16 @@ def _page(state: GitHubState, path: str, items: list[Any], query: Mapping[str, s
         links.append(f'<{state.url(path)}?per_page={per_page}&page={page + 1}{extra}>; rel="next"')
         links.append(f'<{state.url(path)}?per_page={per_page}&page={last}{extra}>; rel="last"')
     return 200, chunk, {"Link": ", ".join(links)} if links else {}
+
+
+def _authenticated_user(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    """``GET /user``: the account a personal token acts as (an installation token is
+    refused before it gets here)."""
+    return 200, {**state.actor, "node_id": "U_1", "avatar_url": "", "url": "",
+                 "html_url": f"https://github.com/{state.actor['login']}"}, {}
+
+
+_ROUTES[("GET", "/user")] = _authenticated_user
 
 
 def _pull(state: GitHubState, params: Mapping[str, str]) -> Pull:
@@ -613,7 +697,7 @@ def _new_review_comment(
         "original_line": line if subject == "line" else None,
         "start_line": item.get("start_line"), "side": "RIGHT" if subject == "line" else None,
         "subject_type": subject, "commit_id": commit, "original_commit_id": commit,
-        "pull_request_review_id": review_id, "user": BOT, "diff_hunk": "@@",
+        "pull_request_review_id": review_id, "user": state.actor, "diff_hunk": "@@",
         "created_at": _now(), "updated_at": _now(), "position": line,
         "author_association": "NONE",
     }
@@ -656,7 +740,7 @@ def _review(
     state: GitHubState, pull: Pull, review_id: int, body: str, commit: str
 ) -> dict[str, Any]:
     return {"id": review_id, "pull_number": pull.number, "body": body, "state": "COMMENTED",
-            "user": BOT, "commit_id": commit, "submitted_at": _now(),
+            "user": state.actor, "commit_id": commit, "submitted_at": _now(),
             "html_url": f"https://github.com/{state.repository}/pull/{pull.number}",
             "pull_request_url": state.url(f"/pulls/{pull.number}"),
             "author_association": "NONE",
@@ -709,8 +793,8 @@ def _list_issue_comments(state: GitHubState, params: Params, query: Params, body
 def _create_issue_comment(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
     _check_body(body.get("body"))
     comment = {"id": state.next_id(), "issue_number": int(params["issue_number"]),
-               "body": body["body"], "user": BOT, "created_at": _now(), "updated_at": _now(),
-               "author_association": "NONE"}
+               "body": body["body"], "user": state.actor, "created_at": _now(),
+               "updated_at": _now(), "author_association": "NONE"}
     state.issue_comments[comment["id"]] = comment
     return 201, _issue_comment_json(state, comment), {}
 
@@ -751,10 +835,28 @@ def _create_check(state: GitHubState, params: Params, query: Params, body: Any) 
                            "conclusion": body.get("conclusion"),
                            "started_at": _now(), "completed_at": _now(), "annotations": [],
                            "html_url": "", "details_url": "", "check_suite": {"id": 1},
-                           "app": {"id": 15368, "slug": "github-actions"}}
+                           "app": {"id": 15368, "slug": "github-actions"},
+                           "external_id": body.get("external_id")}
     _check_output(run, body.get("output"))
     state.check_runs[run["id"]] = run
     return 201, _check_json(state, run), {}
+
+
+@_route("GET", "/commits/{ref}/check-runs")
+def _list_checks(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    runs = [_check_json(state, r) for r in state.check_runs.values()
+            if r["head_sha"] == params["ref"]
+            and query.get("check_name", r["name"]) == r["name"]]
+    status, page, headers = _page(state, f"/commits/{params['ref']}/check-runs", runs, query)
+    return status, {"total_count": len(runs), "check_runs": page}, headers
+
+
+@_route("GET", "/check-runs/{check_run_id}")
+def _get_check(state: GitHubState, params: Params, query: Params, body: Any) -> Answer:
+    run = state.check_runs.get(int(params["check_run_id"]))
+    if run is None:
+        raise _error(404, "Not Found")
+    return 200, _check_json(state, run), {}
 
 
 @_route("PATCH", "/check-runs/{check_run_id}")

@@ -223,6 +223,7 @@ TOKEN = "ghs_workflowToken0000000000000000000000"  # the job's github.token
 def project(tmp_path: Path) -> Iterator[Project]:
     state = GitHubState(REPOSITORY)
     state.tokens[TOKEN] = True
+    state.installation.add(TOKEN)  # the workflow's token is an installation's: no GET /user
     with GitHubServer(state) as server:
         yield Project(tmp_path, state, server)
         assert state.violations == [], "requests that GitHub's API description does not allow"
@@ -271,6 +272,9 @@ def test_readme_sam_workflow_fails_the_job_with_the_check(
     assert "### latest-guard · 1 error" in job.summary
     (comment,) = project.comments()
     assert comment["path"] == "template.yaml" and comment["line"] == 9
+    # action.yml tells the review that github-token is the workflow's: it acts as
+    # github-actions[bot], and no request asks who the token is.
+    assert not [r for r in project.state.requests if r.path in ("/user", "/graphql")]
     # The default checkout holds one commit: the base was fetched, by commit id.
     assert "is not in this checkout: fetching it" in job.log
     assert "Traceback" not in job.log

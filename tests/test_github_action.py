@@ -17,6 +17,8 @@ import os
 import re
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -147,12 +149,15 @@ class Scenario:
         event_name: str = "pull_request",
         *,
         token: str = "write-token",
+        workflow_token: bool = True,
         subprocess_run: bool = False,
         workspace: Path | None = None,
         github_output_dir: bool = False,
         **inputs: str,
     ) -> int:
-        """Run the action as the runner does; returns its exit status (log in ``self.log``)."""
+        """Run the action as the runner does; returns its exit status (log in ``self.log``).
+        ``workflow_token``: ``token`` is the workflow's ``GITHUB_TOKEN``, as action.yml
+        tells the review when ``github-token`` is left at its default."""
         event_path = self.tmp / "event.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
         for name in ("output", "summary"):
@@ -174,6 +179,7 @@ class Scenario:
             "INPUT_TEMPLATE": f"{ORDERS}\n{BILLING}",
             "INPUT_BASELINE": "git",
             "INPUT_GITHUB-TOKEN": token,
+            "LATEST_GUARD_WORKFLOW_TOKEN": str(workflow_token).lower(),
             "INPUT_MODE": "full",
             "INPUT_COMMENT": "review",
         }
@@ -428,6 +434,119 @@ def test_rate_limits_and_server_errors_are_retried(scenario: Scenario) -> None:
     assert len(scenario.summaries()) == 1
 
 
+def _post_as(scenario: Scenario, token: str, path: str, body: dict[str, Any]) -> None:
+    """A write to the stand-in with ``token``, as another user's client makes it."""
+    request = urllib.request.Request(
+        f"{scenario.server.url}/repos/{REPOSITORY}{path}", data=json.dumps(body).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status in (200, 201)
+
+
+APP = {"login": "lg-reviewer[bot]", "id": 9000001, "type": "Bot"}
+
+
+@pytest.mark.parametrize(
+    ("token", "workflow_token", "login"),
+    [("write-token", True, "github-actions[bot]"),  # the workflow's GITHUB_TOKEN
+     ("app-token", False, APP["login"]),  # an App's installation token: GraphQL viewer
+     ("octocat-token", False, "octocat")],  # a personal token: GET /user
+)
+def test_another_users_comments_with_our_markers_are_never_ours(
+    scenario: Scenario, token: str, workflow_token: bool, login: str
+) -> None:
+    state = scenario.state
+    state.tokens["app-token"], state.users["app-token"] = True, APP
+    state.installation.add("app-token")
+    scenario.run(scenario.pull_request_event())  # what latest-guard posts, to copy from
+    (summary,) = scenario.summaries()
+    posted = scenario.our_comments()
+    (review,) = state.reviews.values()
+    state.issue_comments.clear()
+    state.review_comments.clear()
+    state.reviews.clear()
+    # Another user pastes every marker: a summary, each finding on its line, a review body.
+    _post_as(scenario, "mallory-token", "/issues/2/comments",
+             {"body": summary["body"].replace("2 errors", "all clear, approved by security")})
+    for comment in posted:
+        _post_as(scenario, "mallory-token", "/pulls/2/comments", {
+            "body": comment["body"], "commit_id": scenario.head_sha, "path": comment["path"],
+            "line": comment["line"], "side": "RIGHT"})
+    _post_as(scenario, "mallory-token", "/pulls/2/reviews", {
+        "body": review["body"] + "".join(
+            c["body"].split("\n", 1)[0] + "\n" for c in posted), "event": "COMMENT"})
+    theirs = {**{c["id"]: c["body"] for c in state.issue_comments.values()},
+              **{c["id"]: c["body"] for c in state.review_comments.values()}}
+
+    assert scenario.run(scenario.pull_request_event(), token=token,
+                        workflow_token=workflow_token) == 1
+    scenario.commit(CODE_ONLY)  # fixed: our comments would be deleted, theirs must stay
+    assert scenario.run(scenario.pull_request_event(), token=token,
+                        workflow_token=workflow_token) == 0
+
+    kept = {**{c["id"]: c["body"] for c in state.issue_comments.values()},
+            **{c["id"]: c["body"] for c in state.review_comments.values()}}
+    assert {k: kept.get(k) for k in theirs} == theirs, "another user's comment was touched"
+    mine = [c for c in state.review_comments.values() if c["user"]["login"] == login]
+    assert not mine, "our own comments of the fixed findings are deleted"
+    ours = [c for c in state.issue_comments.values() if c["user"]["login"] == login]
+    assert len(ours) == 1 and "✓ no findings" in ours[0]["body"], "our own summary, edited"
+    first = [r for r in state.reviews.values() if r["user"]["login"] == login]
+    assert len(first) == 1, "the findings were posted, not counted as posted by the copies"
+    assert {c["user"]["login"] for c in scenario.state.review_comments.values()} == {"mallory"}
+    identity = [r.path for r in state.requests if r.path in ("/user", "/graphql")]
+    assert identity == {"write-token": [], "app-token": ["/user", "/graphql"] * 2,
+                        "octocat-token": ["/user"] * 2}[token]
+
+
+def test_a_write_that_landed_before_a_502_is_not_made_twice(scenario: Scenario) -> None:
+    state = scenario.state
+    for path in (r"/pulls/2/reviews$", r"/issues/2/comments$", r"/check-runs$"):
+        state.inject("POST", path, 502, "Server Error", landed=True)
+
+    assert scenario.run(scenario.pull_request_event(), fail_step="false") == 0
+
+    for path in (r"/pulls/2/reviews$", r"/issues/2/comments$", r"/check-runs$"):
+        sent = [r.status for r in iter_requests(state, "POST", path)]
+        assert sent == [502], f"POST {path} was sent again after it had landed"
+    assert len(state.reviews) == 1 and len(scenario.our_comments()) == 2
+    assert len(scenario.summaries()) == 1 and len(state.check_runs) == 1
+    assert scenario.log.count("was lost, but it was done") == 3
+    assert "::warning" not in scenario.log, "nothing is reported as not published"
+
+
+def test_a_write_lost_before_it_landed_is_made_once(scenario: Scenario) -> None:
+    scenario.state.inject("POST", r"/pulls/2/reviews$", 502, "Server Error")
+
+    assert scenario.run(scenario.pull_request_event(), fail_step="false") == 0
+
+    sent = [r.status for r in iter_requests(scenario.state, "POST", r"/pulls/2/reviews$")]
+    assert sent == [502, 200]
+    assert len(scenario.state.reviews) == 1 and len(scenario.our_comments()) == 2
+    assert "was lost and it was not done: sending it again" in scenario.log
+
+
+def test_a_primary_rate_limit_names_itself_and_when_it_resets(scenario: Scenario) -> None:
+    reset = int(time.time()) + 1800
+    scenario.state.rate_limit_until = reset
+
+    assert scenario.run(scenario.pull_request_event(), fail_step="false") == 0
+
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(reset))
+    failed = [line for line in scenario.log.splitlines() if "could not" in line]
+    assert [line.partition(":")[2].strip().partition(":")[0] for line in failed] == [
+        "could not create the check run", "could not update the summary comment",
+        "could not post the review",
+    ]
+    assert all(f"API rate limit for this token is used up (5000 requests an hour); it "
+               f"resets at {when}" in line for line in failed), scenario.log
+    assert "permission" not in scenario.log and "checks: write" not in scenario.log
+    assert not scenario.state.check_runs and not scenario.state.reviews
+    assert len(scenario.state.requests) < 10, "no waiting out an hour's reset"
+
+
 def _many_functions(count: int, arm64: bool) -> str:
     lines = ["Resources:"]
     for n in range(count):
@@ -476,6 +595,8 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     artifact = scenario.tmp / "artifact"
     artifact.mkdir()
     name = _many_report(artifact, many, 70)
+    # The answer to the annotation update is lost after it landed: appended once, not twice.
+    scenario.state.inject("PATCH", r"/check-runs/\d+$", 502, "Server Error", landed=True)
 
     code = scenario.run(
         scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact,
@@ -494,6 +615,8 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     assert len(check["annotations"]) == 70
     patches = list(iter_requests(state, "PATCH", r"/check-runs/\d+$"))
     assert len(patches) == 1, "50 annotations with the creation, 20 in one update"
+    assert patches[0].status == 502 and "an annotation batch was lost, but it was done" in \
+        scenario.log
     assert len(check["output"]["summary"]) <= 65535
     (review,) = state.reviews.values()
     comments = scenario.our_comments()

@@ -486,6 +486,7 @@ def _publish(
         instance=inputs.instance_name,
         verdict=verdict,
         phase_one=inputs.phase_one == "pull-request",
+        workflow_token=env.get("LATEST_GUARD_WORKFLOW_TOKEN", "").lower() == "true",
     )
     change, said = (phase_one.change, phase_one.said) if phase_one else (None, ())
     pointer = _pointer(context.run_url)

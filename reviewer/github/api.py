@@ -8,6 +8,7 @@ publisher only needs what the listing holds, so it reads the listed JSON through
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from github.GithubException import GithubException
@@ -53,8 +54,47 @@ def message_of(exc: BaseException) -> str:
 
 
 def is_permission_error(exc: BaseException) -> bool:
-    """403 (read-only token, fork) or 404 (a token that cannot see the resource)."""
-    return status_of(exc) in (403, 404)
+    """403 (read-only token, fork) or 404 (a token that cannot see the resource); a rate
+    limit, though a 403 too, is not one."""
+    return status_of(exc) in (403, 404) and rate_limit_reset(exc) is None
+
+
+def _header(exc: GithubException, name: str) -> str | None:
+    headers = exc.headers or {}
+    return next((str(v) for k, v in headers.items() if str(k).lower() == name), None)
+
+
+def rate_limit_reset(exc: BaseException) -> datetime | None:
+    """When the primary rate limit that refused ``exc`` resets (UTC), or None when ``exc``
+    is no primary rate limit: 403 or 429 with ``x-ratelimit-remaining: 0`` or GitHub's
+    "API rate limit exceeded". A limit without a readable reset time resets "now" as far
+    as can be told (the epoch is never shown: see ``rate_limit_said``)."""
+    if not isinstance(exc, GithubException) or exc.status not in (403, 429):
+        return None
+    data = exc.data
+    message = str(data.get("message") or "") if isinstance(data, dict) else ""
+    used_up = _header(exc, "x-ratelimit-remaining") == "0"
+    if not used_up and not message.lower().startswith("api rate limit exceeded"):
+        return None
+    reset = _header(exc, "x-ratelimit-reset") or ""
+    try:
+        return datetime.fromtimestamp(int(float(reset)), UTC)
+    except (ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(0, UTC)
+
+
+def rate_limit_said(exc: BaseException) -> str | None:
+    """``exc`` as a primary rate limit, in words with its reset time, or None."""
+    reset = rate_limit_reset(exc)
+    if reset is None:
+        return None
+    limit = _header(exc, "x-ratelimit-limit") if isinstance(exc, GithubException) else None
+    per_hour = f" ({limit} requests an hour)" if limit and limit.isdigit() else ""
+    when = (
+        f"it resets at {reset:%Y-%m-%d %H:%M:%S} UTC" if reset.timestamp() > 0
+        else "GitHub did not say when it resets"
+    )
+    return f"GitHub's API rate limit for this token is used up{per_hour}; {when}"
 
 
 def is_unprocessable(exc: BaseException) -> bool:

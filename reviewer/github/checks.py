@@ -6,6 +6,11 @@
 - one annotation per active finding on its file and line, sent in batches of 50 (the most one
   request may carry): the first with the creation, the rest by updates, which append.
 
+Each write happens once: the check run carries this run's key as its ``external_id``, so a
+creation whose answer GitHub lost is found on the commit before it is sent again, and an
+annotation batch whose answer was lost is sent again only when the run's annotation count
+says it did not land (``writes``).
+
 An annotation needs a path inside the repository; a finding without one (or with a line that
 is not known) is annotated on line 1 of its file, or only listed in the summary.
 """
@@ -22,7 +27,9 @@ from reviewer.contract.enums import Severity
 from reviewer.contract.findings import Finding
 from reviewer.contract.paths import repository_path
 from reviewer.contract.report import Report
+from reviewer.github.api import raw
 from reviewer.github.verdict import conclusion, title
+from reviewer.github.writes import Writer
 from reviewer.report.escape import plain_text
 from reviewer.report.markdown import truncate
 
@@ -72,11 +79,14 @@ def publish_check(
     *,
     name: str = CHECK_NAME,
     verdict: str | None = None,
+    run_key: str,
+    writer: Writer | None = None,
 ) -> CheckRun:
     """Create the completed check run, then append the remaining annotation batches.
 
     ``verdict`` overrides the report's own conclusion (an unverified report is at most
-    ``neutral``)."""
+    ``neutral``); ``run_key`` (unique to this run) is its ``external_id``."""
+    writer = writer or Writer()
     notes = check_annotations(report.findings)
     summary = truncate(markdown, SUMMARY_LIMIT, pointer)
     heading = title(report)
@@ -84,13 +94,47 @@ def publish_check(
         notes[n : n + ANNOTATIONS_PER_REQUEST]
         for n in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
-    run = repo.create_check_run(
-        name=name,
-        head_sha=head_sha,
-        status="completed",
-        conclusion=verdict or conclusion(report),
-        output={"title": heading, "summary": summary, "annotations": batches[0]},
+    run: CheckRun = writer.once(
+        "the check run",
+        lambda: repo.create_check_run(
+            name=name,
+            head_sha=head_sha,
+            status="completed",
+            conclusion=verdict or conclusion(report),
+            output={"title": heading, "summary": summary, "annotations": batches[0]},
+            external_id=run_key,
+        ),
+        lambda: _made(repo, head_sha, name, run_key),
     )
+    sent = len(batches[0])
     for batch in batches[1:]:
-        run.edit(output={"title": heading, "summary": summary, "annotations": batch})
+        sent += len(batch)
+        _append(writer, repo, run, {"title": heading, "summary": summary, "annotations": batch},
+                sent)
     return run
+
+
+def _append(
+    writer: Writer, repo: Repository, run: CheckRun, output: dict[str, Any], total: int
+) -> None:
+    """Append one annotation batch, after which the run holds ``total`` annotations."""
+
+    def landed() -> bool | None:
+        return True if _annotations(repo, run.id) >= total else None
+
+    writer.once("an annotation batch", lambda: run.edit(output=output), landed)
+
+
+def _made(repo: Repository, head_sha: str, name: str, run_key: str) -> CheckRun | None:
+    """The check run named ``name`` on ``head_sha`` that this run made, if there is one."""
+    for found in repo.get_commit(head_sha).get_check_runs(check_name=name):
+        if raw(found).get("external_id") == run_key:
+            return found
+    return None
+
+
+def _annotations(repo: Repository, run_id: int) -> int:
+    """How many annotations the check run holds now."""
+    output = repo.get_check_run(run_id).raw_data.get("output")
+    count = output.get("annotations_count") if isinstance(output, dict) else None
+    return count if isinstance(count, int) else 0

@@ -1,9 +1,13 @@
 """A PyGithub client with the retry policy GitHub asks integrators to follow.
 
 - Secondary rate limits (403 or 429 with ``retry-after``, or a 403 whose message says
-  "secondary rate limit") and server errors (5xx) are retried with exponential backoff;
-  ``retry-after`` is honoured, up to ``max_wait`` seconds (a longer wait fails the request
-  rather than hanging the job).
+  "secondary rate limit") are retried for every request: GitHub refused it before doing
+  anything. ``retry-after`` is honoured, up to ``max_wait`` seconds (a longer wait fails the
+  request rather than hanging the job); so is a primary rate limit that resets within it.
+- Server errors (5xx) and answers lost on the way back are retried here for reads and for
+  the writes that may be sent twice (GET, PUT, DELETE), never for POST and PATCH: GitHub
+  answers 502 to a POST that did land, and sending it again would post a review twice.
+  ``writes.write_once`` sends those again, after looking for what landed.
 - Writes are spaced (``write_interval``), as GitHub recommends to stay under the secondary
   limits (at most 80 content-creating requests a minute).
 
@@ -49,8 +53,15 @@ class RetrySettings:
         )
 
 
+#: Writes that are not the same when sent twice (a second review, appended annotations).
+NOT_IDEMPOTENT = frozenset({"POST", "PATCH"})
+#: Answers by which GitHub refused a request before acting on it (rate limits).
+REFUSED_UNDONE = frozenset({403, 429})
+
+
 class _Retry(GithubRetry):
-    """PyGithub's retry, with 429 retried too and ``retry-after`` capped at ``max_wait``."""
+    """PyGithub's retry, with 429 retried too, ``retry-after`` capped at ``max_wait``, and
+    POST and PATCH retried only when GitHub refused them undone (a rate limit)."""
 
     def __init__(self, max_wait: float = 120.0, **kwargs: Any) -> None:
         self.max_wait = max_wait
@@ -64,6 +75,14 @@ class _Retry(GithubRetry):
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, self.max_wait)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() in NOT_IDEMPOTENT:
+            if status_code not in REFUSED_UNDONE:
+                return False
+            # A rate limit: nothing was done, so the write is as safe to send again as a read.
+            method = "GET"
+        return bool(super().is_retry(method, status_code, has_retry_after))
 
     def increment(self, *args: Any, **kwargs: Any) -> Any:
         """Say in the log when GitHub made a request wait (PyGithub's own log is silenced)."""
@@ -93,6 +112,8 @@ def connect(token: str, api_url: str | None, settings: RetrySettings) -> Github:
         status_forcelist=[429, *range(500, 600)],
         raise_on_status=False,
         respect_retry_after_header=True,
+        # Read errors (the answer lost after the request was sent) retried for these only.
+        allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
     )
     return Github(
         auth=Auth.Token(token),

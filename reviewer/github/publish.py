@@ -9,14 +9,22 @@ it may. A failure never raises: it is recorded in
 written the job summary and the outputs, and turns a degraded run into workflow-command
 annotations, so nothing is lost:
 
+- a primary rate limit (403 or 429, "API rate limit exceeded", ``x-ratelimit-remaining: 0``):
+  said as such, with the time it resets (UTC); never blamed on permissions;
 - 403/404 on a write: the token cannot write there. A ``pull_request`` run from a fork always
   gets a read-only token, whatever the workflow's ``permissions`` say; the two-workflow setup
   (``mode: analyze`` then ``mode: publish`` on ``workflow_run``) is the way to comment there.
-- anything else (rate limits that outlast the retries, server errors, network): said as it is.
+- anything else (secondary rate limits that outlast the retries, server errors, network):
+  said as it is.
+
+Comments are ours only when the account the token acts as wrote them (``identity``); when
+GitHub does not say which account that is, no comment is posted, edited or deleted. Every
+write is made once (``writes``): the check run carries a key unique to this run.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
@@ -25,10 +33,11 @@ from github.GithubException import GithubException
 
 from reviewer.contract.findings import PullLink
 from reviewer.contract.report import Report
-from reviewer.github.api import is_permission_error, listed, message_of
+from reviewer.github.api import is_permission_error, listed, message_of, rate_limit_said
 from reviewer.github.checks import check_name, publish_check
 from reviewer.github.client import RetrySettings, connect
 from reviewer.github.context import PullRequestLookup, RunContext
+from reviewer.github.identity import acting_login
 from reviewer.github.markers import Markers
 from reviewer.github.phase_one import (
     PhaseOneChange,
@@ -40,6 +49,7 @@ from reviewer.github.phase_one import (
 from reviewer.github.review import ReviewOutcome, sync_review
 from reviewer.github.summary import SummaryAction, summary_body, sync_summary
 from reviewer.github.workflow import log_line
+from reviewer.github.writes import Writer
 from reviewer.report.escape import markdown_inline
 from reviewer.report.markdown import inert
 
@@ -75,6 +85,8 @@ class PublishOptions:
     verdict: str | None = None
     #: ``phase-one: pull-request``: make (or keep up to date) the phase-one pull request.
     phase_one: bool = False
+    #: The token is the workflow's ``GITHUB_TOKEN`` (it acts as ``github-actions[bot]``).
+    workflow_token: bool = False
 
 
 @dataclass
@@ -118,6 +130,7 @@ def publish(
         return None
 
     markers = Markers(options.instance)
+    writer = Writer(log, wait=options.retry.backoff)
     notices: list[str] = []
     if options.phase_one and context.pull_number is not None and not context.fork:
         notices.extend(f"> **Phase one:** {inert(line)}." for line in phase_one_said)
@@ -136,7 +149,7 @@ def publish(
         "create the check run",
         lambda: publish_check(
             repo, context.head_sha, report, markdown, pointer, name=name,
-            verdict=options.verdict,
+            verdict=options.verdict, run_key=f"latest-guard:{uuid.uuid4().hex}", writer=writer,
         ),
     )
     outcome.check_created = check is not None
@@ -153,11 +166,19 @@ def publish(
     outcome.pull_number = number
     if number is None:
         return outcome
+    login = attempt(
+        "tell which account the token acts as (no comment is posted, edited or deleted)",
+        lambda: acting_login(github, workflow_token=options.workflow_token),
+    )
+    if login is None:
+        return outcome
     has_findings = any(not f.suppressed for f in report.findings)
     body = summary_body(markdown, pointer, markers)
     outcome.summary = attempt(
         "update the summary comment",
-        lambda: sync_summary(repo, number, body, has_findings, markers),
+        lambda: sync_summary(
+            repo, number, body, has_findings, markers, login=login, writer=writer
+        ),
     )
     if outcome.summary is not None:
         log_line(log, f"summary comment on #{number}: {outcome.summary}")
@@ -167,7 +188,7 @@ def publish(
             "post the review",
             lambda: sync_review(
                 repo, pull, context.head_sha, report.findings, log=log, pointer=pointer,
-                markers=markers,
+                markers=markers, login=login, writer=writer,
             ),
         )
         if outcome.review is not None:
@@ -278,6 +299,9 @@ def _matching(pulls: Iterable[tuple[Any, dict[str, Any]]], sha: str) -> int | No
 
 
 def _reason(what: str, exc: GithubException, context: RunContext) -> str:
+    limited = rate_limit_said(exc)
+    if limited is not None:
+        return f"could not {what}: {limited}"
     message = message_of(exc)
     if "not permitted to create or approve pull requests" in message:
         return (

@@ -17,6 +17,11 @@ One run does, in order:
 A 422 for the review (GitHub rejects the whole review when one line is not in the diff) makes
 the line comments go one by one, each falling back to a comment on its file and then to the
 review body. Re-running on the same commit posts nothing: every finding is already there.
+
+Ours means this instance's marker at the start of the body *and* written by the account the
+token acts as (``identity``): a comment or review another user wrote with our markers is
+never edited, deleted or counted as posted. A review or comment whose answer GitHub lost is
+looked for by its finding markers before it is sent again (``writes``).
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from reviewer.contract.findings import Edit, Finding
-from reviewer.github.api import is_unprocessable, listed, message_of
+from reviewer.github.api import is_unprocessable, listed, message_of, status_of
 from reviewer.github.diff_lines import PullRequestDiff, parse_files
+from reviewer.github.identity import authored_by
 from reviewer.github.markers import DEFAULT, Markers
 from reviewer.github.plan import PlannedComment, ReviewPlan, plan_review
 from reviewer.github.workflow import log_line
+from reviewer.github.writes import Writer
 from reviewer.report.markdown import GITHUB_BODY_LIMIT, fenced, finding_body, todo, truncate
 
 
@@ -71,14 +78,18 @@ def sync_review(
     log: TextIO,
     pointer: str,
     markers: Markers = DEFAULT,
+    login: str,
+    writer: Writer | None = None,
 ) -> ReviewOutcome:
     """Bring the pull request's review comments in line with ``findings`` (module doc).
 
-    Only comments with this instance's ``markers`` are ours to keep, post or delete.
+    Only comments that ``login`` wrote with this instance's ``markers`` are ours to keep,
+    post or delete.
     """
     outcome = ReviewOutcome()
+    writer = writer or Writer(log)
     diff = read_diff(pull)
-    ours, in_bodies = _earlier(pull, markers)
+    ours, in_bodies = _earlier(pull, markers, login)
     active = {f.fingerprint: f for f in findings if not f.suppressed}
     posted = set(in_bodies)
     for comment in ours:
@@ -88,16 +99,15 @@ def sync_review(
             outcome.kept_with_replies += int(not keep)
             body = _refreshed(comment.body, active[comment.fingerprint]) if keep else None
             if body is not None and _edit(comment, truncate(body, GITHUB_BODY_LIMIT, pointer),
-                                          log):
+                                          log, writer):
                 outcome.refreshed += 1
             continue
-        comment.item.delete()
+        _delete(comment)
         outcome.deleted += 1
     plan = plan_review(findings, diff, posted)
     outcome.already_posted = len(plan.already_posted)
-    _post(
-        repo, pull, head_sha, plan, outcome=outcome, log=log, pointer=pointer, markers=markers
-    )
+    post = _Post(repo, pull, head_sha, log, pointer, markers, login, writer)
+    post.plan(plan, outcome)
     return outcome
 
 
@@ -109,14 +119,17 @@ def read_diff(pull: PullRequest) -> PullRequestDiff:
     )
 
 
-def _earlier(pull: PullRequest, markers: Markers) -> tuple[list[_Ours], set[str]]:
-    """Our inline comments, and the fingerprints listed in our review bodies."""
+def _earlier(
+    pull: PullRequest, markers: Markers, login: str
+) -> tuple[list[_Ours], set[str]]:
+    """Our inline comments, and the fingerprints listed in our review bodies (``login``'s,
+    with this instance's markers)."""
     comments = list(listed(pull.get_review_comments()))
     replied_to = {data.get("in_reply_to_id") for _, data in comments}
     ours = []
     for item, data in comments:
         fingerprint = markers.comment_fingerprint(data.get("body"))
-        if fingerprint is None or data.get("in_reply_to_id"):
+        if fingerprint is None or data.get("in_reply_to_id") or not authored_by(data, login):
             continue
         outdated = data.get("subject_type") != "file" and data.get("line") is None
         ours.append(_Ours(
@@ -124,14 +137,31 @@ def _earlier(pull: PullRequest, markers: Markers) -> tuple[list[_Ours], set[str]
         ))
     in_bodies: set[str] = set()
     for _, data in listed(pull.get_reviews()):
-        in_bodies |= markers.body_fingerprints(data.get("body"))
+        if authored_by(data, login):
+            in_bodies |= markers.body_fingerprints(data.get("body"))
     return ours, in_bodies
 
 
-def _edit(comment: _Ours, body: str, log: TextIO) -> bool:
+def _posted(pull: PullRequest, markers: Markers, login: str) -> set[str]:
+    """Every finding our comments and review bodies on ``pull`` carry now."""
+    ours, in_bodies = _earlier(pull, markers, login)
+    return in_bodies | {comment.fingerprint for comment in ours}
+
+
+def _delete(comment: _Ours) -> None:
+    """Delete one of our comments; one already gone (a retried DELETE that had landed) is
+    deleted as well as it can be."""
+    try:
+        comment.item.delete()
+    except GithubException as exc:
+        if status_of(exc) != 404:
+            raise
+
+
+def _edit(comment: _Ours, body: str, log: TextIO, writer: Writer) -> bool:
     """Edit one of our comments; a refusal is said and the review goes on."""
     try:
-        comment.item.edit(body)
+        writer.edit("a comment's edit", lambda: comment.item.edit(body))
     except GithubException as exc:
         log_line(log, f"GitHub refused to edit a comment ({message_of(exc)}): left as it is")
         return False
@@ -150,92 +180,104 @@ def _refreshed(body: str, finding: Finding) -> str | None:
     return "\n".join(lines)
 
 
-def _post(
-    repo: Repository,
-    pull: PullRequest,
-    head_sha: str,
-    plan: ReviewPlan,
-    *,
-    outcome: ReviewOutcome,
-    log: TextIO,
-    pointer: str,
-    markers: Markers,
-) -> None:
-    leftovers: list[Finding] = list(plan.in_body)
-    for comment in plan.file_comments:
-        if _comment(pull, head_sha, comment, log, pointer, markers=markers):
-            outcome.file_comments += 1
-        else:
-            leftovers.append(comment.finding)
-    lines = list(plan.line_comments)
-    if not lines and not leftovers:
-        return
-    commit = repo.get_commit(head_sha)
-    try:
-        pull.create_review(
-            commit=commit,
-            body=review_body(lines, leftovers, pointer, markers),
-            event="COMMENT",
-            comments=[_line_payload(c, pointer, markers) for c in lines],  # type: ignore[misc]
-        )
-    except GithubException as exc:
-        if not (is_unprocessable(exc) and lines):
-            raise
-        log_line(log, f"GitHub refused the review ({message_of(exc)}): posting one by one")
-        placed = 0
-        for comment in lines:
-            if _comment(pull, head_sha, comment, log, pointer, markers=markers):
-                placed += 1
-                continue
-            file_level = PlannedComment(comment.fingerprint, comment.finding, comment.path)
-            if _comment(pull, head_sha, file_level, log, pointer, markers=markers):
+@dataclass(frozen=True)
+class _Post:
+    """Posts the planned comments and the review of one run, each once (``writes``)."""
+
+    repo: Repository
+    pull: PullRequest
+    head_sha: str
+    log: TextIO
+    pointer: str
+    markers: Markers
+    login: str
+    writer: Writer
+
+    def plan(self, plan: ReviewPlan, outcome: ReviewOutcome) -> None:
+        leftovers: list[Finding] = list(plan.in_body)
+        for comment in plan.file_comments:
+            if self.comment(comment):
                 outcome.file_comments += 1
             else:
                 leftovers.append(comment.finding)
-        outcome.line_comments += placed
-        if leftovers:
-            pull.create_review(
-                commit=commit, body=review_body([], leftovers, pointer, markers),
-                event="COMMENT",
-            )
-            outcome.review_created = True
+        lines = list(plan.line_comments)
+        if not lines and not leftovers:
+            return
+        try:
+            self.review(lines, leftovers)
+        except GithubException as exc:
+            if not (is_unprocessable(exc) and lines):
+                raise
+            log_line(self.log,
+                     f"GitHub refused the review ({message_of(exc)}): posting one by one")
+            placed = 0
+            for comment in lines:
+                if self.comment(comment):
+                    placed += 1
+                    continue
+                file_level = PlannedComment(comment.fingerprint, comment.finding, comment.path)
+                if self.comment(file_level):
+                    outcome.file_comments += 1
+                else:
+                    leftovers.append(comment.finding)
+            outcome.line_comments += placed
+            if leftovers:
+                self.review([], leftovers)
+                outcome.review_created = True
+            outcome.in_body = len(leftovers)
+            return
+        outcome.review_created = True
+        outcome.line_comments += len(lines)
         outcome.in_body = len(leftovers)
-        return
-    outcome.review_created = True
-    outcome.line_comments += len(lines)
-    outcome.in_body = len(leftovers)
 
+    def review(self, lines: Sequence[PlannedComment], rest: Sequence[Finding]) -> None:
+        """One review with ``lines`` as line comments and ``rest`` in its body; when
+        GitHub's answer is lost, it landed if any of its findings is on the pull request."""
+        commit = self.repo.get_commit(self.head_sha)
+        carried = {c.fingerprint for c in lines} | {f.fingerprint for f in rest}
+        body = review_body(lines, rest, self.pointer, self.markers)
+        payload: Any = [_line_payload(c, self.pointer, self.markers) for c in lines]
+        self.writer.once(
+            "the review",
+            lambda: self.pull.create_review(
+                commit=commit, body=body, event="COMMENT", comments=payload
+            ),
+            lambda: self._landed(carried),
+        )
 
-def _comment(
-    pull: PullRequest,
-    head_sha: str,
-    comment: PlannedComment,
-    log: TextIO,
-    pointer: str,
-    *,
-    markers: Markers,
-) -> bool:
-    """Post one comment on a line or a file; False when GitHub refuses its place (422)."""
-    body = comment_body(comment, pointer, markers)
-    try:
-        if comment.line is None:
-            pull.create_review_comment(body, head_sha, comment.path, subject_type="file")
-        elif comment.start_line is not None:
-            pull.create_review_comment(
-                body, head_sha, comment.path, line=comment.line, side="RIGHT",
-                start_line=comment.start_line, start_side="RIGHT",
+    def comment(self, comment: PlannedComment) -> bool:
+        """Post one comment on a line or a file; False when GitHub refuses its place (422)."""
+        body = comment_body(comment, self.pointer, self.markers)
+        pull, sha = self.pull, self.head_sha
+
+        def send() -> object:
+            if comment.line is None:
+                return pull.create_review_comment(body, sha, comment.path, subject_type="file")
+            if comment.start_line is not None:
+                return pull.create_review_comment(
+                    body, sha, comment.path, line=comment.line, side="RIGHT",
+                    start_line=comment.start_line, start_side="RIGHT",
+                )
+            return pull.create_review_comment(
+                body, sha, comment.path, line=comment.line, side="RIGHT"
             )
-        else:
-            pull.create_review_comment(
-                body, head_sha, comment.path, line=comment.line, side="RIGHT"
+
+        try:
+            self.writer.once(
+                "a review comment", send, lambda: self._landed({comment.fingerprint})
             )
-    except GithubException as exc:
-        if not is_unprocessable(exc):
-            raise
-        where = comment.path if comment.line is None else f"{comment.path}:{comment.line}"
-        log_line(log, f"GitHub refused a comment on {where}: {message_of(exc)}")
-        return False
-    return True
+        except GithubException as exc:
+            if not is_unprocessable(exc):
+                raise
+            where = comment.path if comment.line is None else f"{comment.path}:{comment.line}"
+            log_line(self.log, f"GitHub refused a comment on {where}: {message_of(exc)}")
+            return False
+        return True
+
+    def _landed(self, fingerprints: set[str]) -> bool | None:
+        """True when one of ``fingerprints`` is on the pull request now (a review is made
+        whole or not at all), None otherwise."""
+        return True if fingerprints & _posted(self.pull, self.markers, self.login) else None
 
 
 def _line_payload(comment: PlannedComment, pointer: str, markers: Markers) -> dict[str, Any]:
