@@ -248,3 +248,40 @@ def test_the_action_names_a_glob_that_matches_nothing(monorepo: Path) -> None:
     assert code == 2
     assert report is None
     assert "::error title=latest-guard::services/*/stack.yaml: matches no file or directory" in log
+
+
+JOBS = """\
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/fn
+      Code: {{S3Bucket: artifacts, S3Key: fn/{key}.zip}}
+  FnVersion:
+    Type: AWS::Lambda::Version
+    Properties:
+      FunctionName: !Ref Fn
+  FnLive:
+    Type: AWS::Lambda::Alias
+    Properties:
+      Name: live
+      FunctionName: !Ref Fn
+      FunctionVersion: !GetAtt FnVersion.Version
+"""
+
+
+def test_the_action_verifies_a_fix_in_a_service_named_by_its_path(monorepo: Path) -> None:
+    """A version that is never published again: its fix, applied to a copy of the service's
+    template, is checked to remove the finding (the copy's stack keeps the service's name)."""
+    write(monorepo, "services/jobs/template.yaml", JOBS.format(key="1111"))
+    git(monorepo, "add", "services/jobs")
+    git(monorepo, "commit", "-q", "-m", "jobs")
+    write(monorepo, "services/jobs/template.yaml", JOBS.format(key="2222"))
+    code, log, report = run_action(monorepo, "services/*/template.yaml")
+    assert (code, report is not None) == (0, True), log
+    assert report is not None
+    [jobs] = [f for f in report["findings"] if f["stack"] == "jobs/template"]
+    assert jobs["location"]["path"] == "services/jobs/template.yaml"
+    assert jobs["fix"]["verified"] is True
