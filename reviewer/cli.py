@@ -35,10 +35,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="the new side: a template (JSON or YAML; SAM is expanded), a "
                             "directory of templates (its files only: subfolders are not "
                             "searched), a CDK cloud assembly or a Serverless package; repeat "
-                            "for more stacks of one app")
+                            "for more stacks of one app. A template file's stack is named by "
+                            "its path from the folder that holds all the templates, without "
+                            "its suffix (services/orders/template.yaml beside "
+                            "services/billing/template.yaml: orders/template); a lone "
+                            "template by its file name")
     baseline = check.add_mutually_exclusive_group()
     baseline.add_argument("--baseline", "-b", type=Path, metavar="OLD", action="append",
-                          help="what is deployed now, in any of the same forms")
+                          help="what is deployed now, in any of the same forms; its stacks "
+                               "pair with the new side's by the same names (paths from the "
+                               "folder that holds all the baselines), or in the order given "
+                               "when there are as many --baseline as --template and the names "
+                               "differ")
     baseline.add_argument("--baseline-stack", metavar="NAME", action="append",
                           help="the deployed stack (read with AWS credentials); repeat for "
                                "more, or '*' for every stack of the new side by name")
@@ -66,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--synth-timeout", type=float, default=900.0, metavar="SECONDS",
                        help="give up on the synth command after this long (default: 900)")
     check.add_argument("--stack-name", metavar="NAME",
-                       help="name of the stack in the report (default: the template file name)")
+                       help="name of the stack of one template in the report (default: "
+                            "its file name)")
     check.add_argument("--format", "-f", default="text",
                        choices=("text", "json", "markdown", "sarif"),
                        help="output format (default: text)")

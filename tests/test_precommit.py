@@ -191,3 +191,65 @@ def test_run_by_hand_without_files_says_that_nothing_was_checked(
         "latest-guard: no files given: nothing checked (name the templates, or run it through "
         "pre-commit)"
     )
+
+
+SAM_APP = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  OrdersFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+{variables}
+"""
+
+
+@pytest.fixture
+def sam_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SAM app committed with its code in src/; then src/app.py and a new environment
+    variable staged together."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    git(root, "init", "-q")
+    (root / "template.yaml").write_text(
+        SAM_APP.format(variables="          MODE: a"), encoding="utf-8"
+    )
+    (root / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "deployed")
+    (root / "template.yaml").write_text(
+        SAM_APP.format(variables="          MODE: a\n          QUEUE: orders-queue-7f3a"),
+        encoding="utf-8",
+    )
+    (root / "src" / "app.py").write_text("def handler(e, c):\n    return 2\n", encoding="utf-8")
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.mark.parametrize("files", [["template.yaml"], ["template.yaml", "src/app.py"]],
+                         ids=["template", "template-and-code"])
+def test_code_staged_with_a_new_variable_is_what_check_against_head_finds(
+    capsys: pytest.CaptureFixture[str], sam_app: Path, files: list[str]
+) -> None:
+    check = run_cli(capsys, "check", "-t", "template.yaml", "--baseline-ref", "HEAD")
+    hook = run_cli(capsys, "pre-commit", *files)
+    assert check.code == 1, check.err
+    assert hook.code == check.code, hook.err
+    finding = "LG001 error   OrdersFn (template.yaml:3)"
+    assert finding in check.out
+    assert finding in hook.out
+    assert "config side  Environment (added QUEUE)" in hook.out
+    assert "orders-queue-7f3a" not in hook.out  # a variable's value is never shown
+    assert git_status(sam_app) == ["M  src/app.py", "M  template.yaml"]
+
+
+def git_status(root: Path) -> list[str]:
+    done = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.splitlines()

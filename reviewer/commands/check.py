@@ -166,10 +166,12 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
 
 
 def _templates(options: CheckOptions, progress: TextIO, started: float) -> list[Path]:
-    """The new side's templates: those named, else the project's output (a synth command
-    that ``started`` then may have built it)."""
+    """The new side's templates: those named (glob patterns expanded), else the project's
+    output (a synth command that ``started`` then may have built it)."""
+    from reviewer.sources.globs import expand
+
     workdir = options.working_directory
-    templates = [workdir / p for p in options.templates]
+    templates = expand(options.templates, workdir)
     if not templates:
         templates = [
             detected_project(
@@ -390,8 +392,12 @@ def _baseline_source(
             options.baseline_stacks, options.region, options.profile, options.endpoint_url
         )
     if options.baselines:
-        paths = tuple(options.working_directory / p for p in options.baselines)
-        return TemplatePaths(paths, options.stack_name)
+        from reviewer.sources.globs import expand
+        from reviewer.sources.naming import by_order
+
+        paths = tuple(expand(options.baselines, options.working_directory))
+        names = by_order(paths, templates)
+        return TemplatePaths(paths, options.stack_name, tuple(names) if names else None)
     return None
 
 

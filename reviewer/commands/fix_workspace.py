@@ -44,8 +44,10 @@ class Copy:
     def write(self, text: str) -> None:
         self.path.write_text(text, encoding="utf-8")
 
-    def load(self) -> list[StackTemplate]:
-        return load_side(self.path, self.stack_name)
+    def load(self, name: str | None = None) -> list[StackTemplate]:
+        """The stacks of the copy, the top one named ``name`` (the original stack's name:
+        a stack of a monorepo is named by its path), else after the original file."""
+        return load_side(self.path, name or self.stack_name)
 
 
 @contextmanager

@@ -4,6 +4,13 @@ pre-commit passes every changed YAML and JSON file; files that are not CloudForm
 templates (workflows, Helm charts, configuration, a README named by hand) are skipped, with
 one line each that says so. The same file gets the same answer whether pre-commit passes it
 or a user names it on the command line.
+
+The hook sees what ``check --baseline-ref REV`` sees. The new side is the file where it is
+named: while pre-commit runs a hook, the work tree holds the staged files (it sets unstaged
+changes aside). The baseline is the file at the revision, read in a temporary work tree of that
+revision (created once, only when some template is there): its local code (``CodeUri: src/``)
+is that revision's code, so that a code folder staged with a configuration change is a code
+change, as it is to ``check``. Its files are named the git way in the report, ``REV:path``.
 """
 
 from __future__ import annotations
@@ -11,10 +18,12 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer.config import Config
+from reviewer.contract.paths import relative_report
 from reviewer.contract.report import Report
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
@@ -104,17 +113,52 @@ def _old_text(path: Path, revision: str) -> str | None:
         raise
 
 
+class _RevisionTree:
+    """The temporary work tree of ``revision``, created on first use and removed with
+    ``stack``: where a template of that revision is read, its code beside it."""
+
+    def __init__(self, revision: str, stack: ExitStack) -> None:
+        self.revision = revision
+        self._stack = stack
+        self.tree: Path | None = None
+        self._root: Path | None = None
+
+    def path_of(self, path: Path) -> Path:
+        """Where ``path`` of the work tree is in the revision's work tree."""
+        from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
+
+        if self.tree is None or self._root is None:
+            self._root = repository_root(path.absolute())
+            self.tree = self._stack.enter_context(worktree(self.revision, self._root))
+        return baseline_paths([path], self.tree, self._root)[0]
+
+    def named(self, report: Report) -> Report:
+        """``report`` with the revision's files named ``REV:path``."""
+        if self.tree is None:
+            return report
+        return relative_report(report, Path(), work_tree=(self.tree, self.revision))
+
+
 def check_files(paths: Sequence[Path], revision: str, config: Config) -> HookResult:
-    """One report per template among ``paths``, compared with ``revision``."""
+    """One report per template among ``paths``, compared with ``revision`` (see the module
+    doc)."""
+    from reviewer.sources.cloudformation.not_code import not_code_patterns
+
     result = HookResult()
-    for path in paths:
-        try:
-            new = _load(path, read_text(path))
-        except _NotATemplate as skip:
-            result.skipped.append((path, skip.reason))
-            continue
-        old_text = _old_text(path, revision)
-        old = None if old_text is None else load_if_template(path, old_text)
-        label = f"{path} at {revision}" if old is not None else f"{path} is new at {revision}"
-        result.reports.append(analyze([new], [old] if old is not None else [], config, label))
+    with ExitStack() as stack:
+        stack.enter_context(
+            not_code_patterns(config.code_ignore, defaults=config.code_ignore_defaults)
+        )
+        base = _RevisionTree(revision, stack)
+        for path in paths:
+            try:
+                new = _load(path, read_text(path))
+            except _NotATemplate as skip:
+                result.skipped.append((path, skip.reason))
+                continue
+            old_text = _old_text(path, revision)
+            old = None if old_text is None else load_if_template(base.path_of(path), old_text)
+            label = f"{path} at {revision}" if old is not None else f"{path} is new at {revision}"
+            report = analyze([new], [old] if old is not None else [], config, label)
+            result.reports.append(base.named(report))
     return result

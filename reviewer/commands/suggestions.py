@@ -84,7 +84,7 @@ def _fixes(  # noqa: PLR0917
     with copies(stack.path) as (copy,):
         copy.write(patched)
         try:
-            loaded = [s for s in copy.load() if s.name == stack.name]
+            loaded = [s for s in copy.load(stack.name) if s.name == stack.name]
         except InputError:
             return False
         if len(loaded) != 1:

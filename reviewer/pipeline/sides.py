@@ -22,13 +22,17 @@ def load_source(source: SideSource, progress: TextIO) -> Side:
 
 
 def load_paths(paths: Sequence[Path], stack_name: str | None) -> list[StackTemplate]:
-    """Every stack at ``paths``: files, directories, cloud assemblies, Serverless packages."""
+    """Every stack at ``paths``: files, directories, cloud assemblies, Serverless packages;
+    the stacks of template files named by their paths (:mod:`reviewer.sources.naming`), and
+    an input error when two stacks cannot be told apart."""
     from reviewer.sources import load_side
+    from reviewer.sources.naming import named, require_distinct, side_names
 
     stacks: list[StackTemplate] = []
-    with collector_paused():
+    with collector_paused(), named(paths, side_names(paths)):
         for path in paths:
             stacks.extend(load_side(path, stack_name))
+    require_distinct(stacks)
     return stacks
 
 

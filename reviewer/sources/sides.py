@@ -42,11 +42,18 @@ class TemplatePaths:
 
     paths: tuple[Path, ...]
     stack_name: str | None = None
+    #: The name each path stands for (``sources.naming``): by default its own, from the
+    #: folder that holds all of ``paths``.
+    names: tuple[str, ...] | None = None
 
     def load(self, progress: TextIO) -> Side:
         from reviewer.sources import load_side
+        from reviewer.sources.naming import named, require_distinct, side_names
 
-        stacks = [stack for path in self.paths for stack in load_side(path, self.stack_name)]
+        names = self.names if self.names is not None else side_names(self.paths)
+        with named(self.paths, names):
+            stacks = [stack for path in self.paths for stack in load_side(path, self.stack_name)]
+        require_distinct(stacks)
         label = ", ".join(f"{_kind(p)} {p}" for p in self.paths)
         return Side(tuple(stacks), label)
 

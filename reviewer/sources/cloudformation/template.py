@@ -19,6 +19,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
+from reviewer.sources.naming import stack_name_of
 from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_file, load_template_text
 from reviewer.sources.unreadable import set_aside
 
@@ -93,7 +94,7 @@ def load_directory(path: Path, stack_name: str | None) -> list[StackTemplate]:
         stacks.extend(loaded)
     for file, error in unread:  # raises the first one unless the side is read tolerantly
         if file.resolve() not in nested:
-            set_aside(error, file, file.stem)
+            set_aside(error, file, stack_name_of(file))
     top = {id(s) for s in stacks if s.parent is None and s.path.resolve() in nested}
     stacks = [s for s in stacks if id(s) not in top]
     if not stacks and not unread:

@@ -46,11 +46,19 @@ class GitRevision:
         app that can be read, a template that cannot (a file of a directory, a nested stack's
         template) leaves only its own stack unread, named in ``unread``.
         """
-        from reviewer.sources import load_side
-        from reviewer.sources.git.baseline import baseline_paths, is_tracked
-        from reviewer.sources.unreadable import tolerating
+        from reviewer.sources.git.baseline import baseline_paths
+        from reviewer.sources.naming import named, side_names
 
         paths = baseline_paths(self.templates, self.tree, self.root)
+        # The revision's stacks take the new side's names, path for path.
+        with named(paths, side_names(self.templates)):
+            return self._load(paths)
+
+    def _load(self, paths: Sequence[Path]) -> Side:
+        from reviewer.sources import load_side
+        from reviewer.sources.git.baseline import is_tracked
+        from reviewer.sources.unreadable import tolerating
+
         stacks: list[StackTemplate] = []
         missing: dict[Path, str] = {}
         unread: dict[str, str] = {}

@@ -13,6 +13,7 @@ import yaml
 
 from reviewer.errors import InputError
 from reviewer.model.template import PropertyPath, StackTemplate
+from reviewer.sources.naming import stack_name_of
 from reviewer.sources.text.json_lines import JsonLines, duplicate_key_line, first_token_line
 from reviewer.sources.text.yaml_loader import LineDict, LineList, load_yaml
 
@@ -194,7 +195,7 @@ def load_template_text(path: Path, text: str, stack_name: str | None = None) -> 
     lookup = yaml_line_lookup(body) if kind == "yaml" else json_line_lookup(text)
     check_template_shape(path, body, lookup)
     return StackTemplate(
-        name=stack_name or path.stem,
+        name=stack_name or stack_name_of(path),
         path=path,
         body=body,
         line_lookup=lookup,
