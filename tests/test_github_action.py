@@ -25,12 +25,12 @@ from typing import Any
 import pytest
 from github_server import (
     HUMAN,
-    OPENAPI_PATH,
     GitHubServer,
     GitHubState,
     Pull,
     PullFile,
     iter_requests,
+    needs_openapi,
     webhook_example,
 )
 
@@ -44,10 +44,7 @@ CANARY = "canary-secret-value-7f3a"  # an environment value in the code-env fixt
 ORDERS = "infra/orders.yaml"
 BILLING = "infra/billing.json"
 
-pytestmark = pytest.mark.skipif(
-    not OPENAPI_PATH.is_file(),
-    reason="GitHub's OpenAPI description is missing: run npm ci in tests/node",
-)
+pytestmark = needs_openapi
 
 
 def _fixture(case: str, side: str) -> str:
