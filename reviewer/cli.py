@@ -420,21 +420,24 @@ def _fix(args: argparse.Namespace) -> int:
 
 
 def _rules() -> int:
+    from reviewer.report.terminal import hanging, terminal_width
     from reviewer.rules.registry import RULES
 
-    width = max(len(rule.name) for rule in RULES)
+    name_width = max(len(rule.name) for rule in RULES)
     for rule in RULES:
-        print(f"{rule.id}  {rule.name:<{width}}  {rule.default_severity.value:<8} {rule.summary}")
+        head = f"{rule.id}  {rule.name:<{name_width}}  {rule.default_severity.value:<8} "
+        print("\n".join(hanging(head, rule.summary, terminal_width())))
     return 0
 
 
 def _explain(key: str) -> int:
+    from reviewer.report.terminal import terminal_width, wrap_markdown
     from reviewer.rules.registry import RULES
 
     for rule in RULES:
         if key.upper() == rule.id or key.lower() == rule.name:
             print(f"# {rule.id} {rule.name}\n")
-            print(join_wrapped_table_rows(rule.doc()))
+            print(wrap_markdown(join_wrapped_table_rows(rule.doc()), terminal_width()))
             return 0
     known = ", ".join(f"{r.id} ({r.name})" for r in RULES)
     print(f"latest-guard: error: unknown rule {key!r}; known: {known}", file=sys.stderr)

@@ -22,6 +22,11 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
+def _words(text: str) -> str:
+    """``text`` with its lines joined: the text report wraps notes to the terminal's width."""
+    return " ".join(text.split())
+
+
 @pytest.fixture
 def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository of two commits holding ``template.yaml``, the current directory."""
@@ -65,7 +70,7 @@ def test_a_new_template_not_added_yet_is_told_to_git_add_it(
     (repository / "orders.yaml").write_text(TEMPLATE, encoding="utf-8")
     run = run_cli(capsys, "check", "-t", "orders.yaml", "--baseline-ref", "HEAD")
     assert run.code == 0
-    assert "orders.yaml is not in git: if it is a new template, `git add` it" in run.out
+    assert "orders.yaml is not in git: if it is a new template, `git add` it" in _words(run.out)
     _git(repository, "add", "orders.yaml")
     added = run_cli(capsys, "check", "-t", "orders.yaml", "--baseline-ref", "HEAD")
     assert "baseline missing" not in added.out + added.err  # now a new stack, said as such
@@ -77,7 +82,7 @@ def test_an_ignored_template_is_build_output_made_on_both_sides_by_synth(
     (repository / ".gitignore").write_text("built.yaml\n", encoding="utf-8")
     (repository / "built.yaml").write_text(TEMPLATE, encoding="utf-8")
     run = run_cli(capsys, "check", "-t", "built.yaml", "--baseline-ref", "HEAD")
-    assert "is not in git (build output): give synth-command (--synth)" in run.out
+    assert "is not in git (build output): give synth-command (--synth)" in _words(run.out)
     assert "git add" not in run.out
 
 
