@@ -591,6 +591,7 @@ def test_a_new_template_with_a_layer_for_the_other_architecture_fails_the_check(
     assert "Datadog-Extension-ARM" in comment["body"]
 
 
+@pytest.mark.slow  # about 6 s: the Action run in a child process
 def test_an_unwritable_runner_file_is_one_error_line_not_a_traceback(
     scenario: Scenario,
 ) -> None:

@@ -132,6 +132,7 @@ def test_a_two_phase_pull_request_gets_a_phase_one_pull_request_that_passes_the_
     assert f"merge and deploy {link} first" in scenario.step_summary()
 
 
+@pytest.mark.slow  # three runs of the Action against the local GitHub server
 def test_a_rerun_keeps_one_branch_and_one_pull_request_up_to_date(
     scenario: Scenario, origin: Path
 ) -> None:
