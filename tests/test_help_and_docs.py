@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -116,8 +117,11 @@ def test_explain_lg001_keeps_every_severity_row_whole(
 def test_explain_wraps_to_the_terminal_and_lists_a_table_too_wide_for_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("COLUMNS", raising=False)  # not a terminal: 80 columns
-    out = run_cli(capsys, "explain", "LG001").out
+    monkeypatch.delenv("COLUMNS")
+    out = subprocess.run(  # standard output is a pipe, not a terminal: 80 columns
+        [sys.executable, "-m", "reviewer", "explain", "LG001"], capture_output=True, text=True,
+        check=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    ).stdout
     code = False
     for line in out.splitlines():
         code = code != line.startswith("```")
