@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from reviewer import __version__
 from reviewer.contract.enums import FailOn
@@ -18,9 +19,26 @@ if TYPE_CHECKING:
 
 EXIT_INPUT = 2
 
+#: What ``--fail-on`` takes: the values of :class:`FailOn`, as the command line spells them.
+FAIL_ON_CHOICES = tuple(level.value for level in FailOn)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose error is one line naming the problem, after its command's usage in
+    short (what it needs, ``[OPTION ...]`` for the rest, and where the options are listed)."""
+
+    short_usage: str | None = None
+
+    def error(self, message: str) -> NoReturn:
+        if self.short_usage is None:
+            self.print_usage(sys.stderr)
+        else:
+            print(f"usage: {self.short_usage}", file=sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="latest-guard",
         description=(
             "Find Lambda functions whose code and configuration change together while "
@@ -28,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"latest-guard {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     check = commands.add_parser("check", help="compare a template with its baseline")
     check.add_argument("--template", "-t", type=Path, metavar="NEW", action="append",
@@ -81,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="output format (default: text)")
     check.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
-    check.add_argument("--fail-on", choices=tuple(FailOn),
+    check.add_argument("--fail-on", choices=FAIL_ON_CHOICES,
                        help="lowest severity that makes the exit status 1 (default: the "
                             "configuration file's fail-on, else error)")
     check.add_argument("--config", type=Path, metavar="FILE",
@@ -98,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     hook.add_argument("--base", default="HEAD", metavar="REV",
                       help="the revision to compare with (default: HEAD; in a repository "
                            "with no commit yet, every template is new)")
-    hook.add_argument("--fail-on", choices=tuple(FailOn),
+    hook.add_argument("--fail-on", choices=FAIL_ON_CHOICES,
                       help="lowest severity that makes the exit status 1 (default: error)")
     hook.add_argument("--config", type=Path, metavar="FILE",
                       help="configuration file (default: .latest-guard.yml or pyproject.toml "
@@ -130,7 +150,25 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="list the rules")
     explain = commands.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", metavar="RULE", help="a rule id (LG001) or name (latest-race)")
+    for name, command in commands.choices.items():
+        command.short_usage = _short_usage(name, command)
     return parser
+
+
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    found: argparse.ArgumentParser = commands.choices[name]
+    return found
+
+
+def _unrecognized(extra: Sequence[str], command: argparse.ArgumentParser) -> str:
+    """The error for arguments ``command`` does not take, with the option meant where one is
+    close (``--tempalte``: ``--template``)."""
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    known = [option for action in command._actions for option in action.option_strings]
+    flag = next((arg.split("=", 1)[0] for arg in extra if arg.startswith("-")), None)
+    close = difflib.get_close_matches(flag, known, n=1) if flag else []
+    return f"{message} (did you mean {close[0]}?)" if close else message
 
 
 def _cells(line: str) -> list[str]:
@@ -171,7 +209,8 @@ def _option_synopsis(action: argparse.Action) -> str:
     return f"{flags} {value} ..." if repeated else f"{flags} {value}"
 
 
-def _command_synopsis(name: str, parser: argparse.ArgumentParser, width: int) -> list[str]:
+def _synopsis_items(parser: argparse.ArgumentParser) -> list[str]:
+    """A command's arguments as its synopsis writes them, options first; ``[...]`` if optional."""
     groups = {
         id(action): group
         for group in parser._mutually_exclusive_groups
@@ -195,6 +234,25 @@ def _command_synopsis(name: str, parser: argparse.ArgumentParser, width: int) ->
             items.append(_option_synopsis(action))
         else:
             items.append(f"[{_option_synopsis(action)}]")
+    return items
+
+
+def _short_usage(name: str, parser: argparse.ArgumentParser) -> str:
+    """``latest-guard fix --template/-t FILE [OPTION ...] (… --help lists the options)``: the
+    options a command needs and its arguments; the optional ones are left to ``--help``."""
+    items = _synopsis_items(parser)
+    options = [item for item in items if item.startswith(("-", "[-"))]
+    needed = [item for item in options if not item.startswith("[")]
+    words = [f"latest-guard {name}", *needed]
+    if len(needed) < len(options):
+        words.append("[OPTION ...]")
+    words.extend(item for item in items if item not in options)
+    hint = f" (latest-guard {name} --help lists the options)" if options else ""
+    return " ".join(words) + hint
+
+
+def _command_synopsis(name: str, parser: argparse.ArgumentParser, width: int) -> list[str]:
+    items = _synopsis_items(parser)
     lead = f"latest-guard {name}"
     lines = [lead]
     for item in items:
@@ -226,7 +284,11 @@ def rules_table() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the command's own parser, with its own usage
+        command = _subcommand(parser, args.command)
+        command.error(_unrecognized(extra, command))
     if args.command == "rules":
         return _rules()
     if args.command == "explain":
@@ -367,21 +429,24 @@ def _fix(args: argparse.Namespace) -> int:
 
 
 def _rules() -> int:
+    from reviewer.report.terminal import hanging, terminal_width
     from reviewer.rules.registry import RULES
 
-    width = max(len(rule.name) for rule in RULES)
+    name_width = max(len(rule.name) for rule in RULES)
     for rule in RULES:
-        print(f"{rule.id}  {rule.name:<{width}}  {rule.default_severity.value:<8} {rule.summary}")
+        head = f"{rule.id}  {rule.name:<{name_width}}  {rule.default_severity.value:<8} "
+        print("\n".join(hanging(head, rule.summary, terminal_width())))
     return 0
 
 
 def _explain(key: str) -> int:
+    from reviewer.report.terminal import terminal_width, wrap_markdown
     from reviewer.rules.registry import RULES
 
     for rule in RULES:
         if key.upper() == rule.id or key.lower() == rule.name:
             print(f"# {rule.id} {rule.name}\n")
-            print(join_wrapped_table_rows(rule.doc()))
+            print(wrap_markdown(join_wrapped_table_rows(rule.doc()), terminal_width()))
             return 0
     known = ", ".join(f"{r.id} ({r.name})" for r in RULES)
     print(f"latest-guard: error: unknown rule {key!r}; known: {known}", file=sys.stderr)

@@ -26,3 +26,10 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+
+
+@pytest.fixture(autouse=True)
+def _unwrapped_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text output as wide as it is long (``COLUMNS``), whatever terminal runs the tests: a test
+    reads a note or a message whole; the tests of the wrapping set the width themselves."""
+    monkeypatch.setenv("COLUMNS", "1000")

@@ -43,9 +43,15 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import jsonschema
+import pytest
 
 NODE_MODULES = Path(__file__).parent / "node" / "node_modules"
 OPENAPI_PATH = NODE_MODULES / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+#: Tests that run :class:`GitHubServer` skip, saying why, where the description is not installed.
+needs_openapi = pytest.mark.skipif(
+    not OPENAPI_PATH.is_file(),
+    reason="GitHub's OpenAPI description is missing: run npm ci in tests/node",
+)
 WEBHOOK_EXAMPLES = NODE_MODULES / "@octokit" / "webhooks-examples" / "api.github.com"
 BODY_LIMIT = 65536
 CHECK_SUMMARY_LIMIT = 65535

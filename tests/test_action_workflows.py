@@ -40,7 +40,14 @@ from actions_runner import (
     make_pull_request,
     make_remote,
 )
-from github_server import OPENAPI_PATH, GitHubServer, GitHubState, Pull, PullFile, webhook_example
+from github_server import (
+    GitHubServer,
+    GitHubState,
+    Pull,
+    PullFile,
+    needs_openapi,
+    webhook_example,
+)
 
 from reviewer.github.phase_one import branch_name
 
@@ -54,7 +61,7 @@ ENV = {"LATEST_GUARD_RETRY_BACKOFF": "0.01", "LATEST_GUARD_WRITE_INTERVAL": "0"}
 pytestmark = [
     pytest.mark.runner,
     pytest.mark.skipif(not EXPRESSIONS_LIBRARY.is_dir(), reason="run npm ci in tests/node"),
-    pytest.mark.skipif(not OPENAPI_PATH.is_file(), reason="run npm ci in tests/node"),
+    needs_openapi,
     pytest.mark.skipif(not (ROOT / "requirements.lock").is_file(), reason="no lock file"),
 ]
 

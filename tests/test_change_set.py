@@ -255,6 +255,7 @@ def run(
     return facts, progress.getvalue()
 
 
+@pytest.mark.slow  # about 10 s on a 2-core machine: moto's server makes and reads a change set
 def test_change_set_is_read_and_deleted(moto: Moto, tmp_path: Path) -> None:
     name = moto.stack("orders")
     moto.deploy(name, moto.old)

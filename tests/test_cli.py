@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,10 +121,14 @@ def test_bad_baseline_is_reported_against_the_baseline_file(
     assert f"{bad}:" in run.err
 
 
-def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+def test_rules_lists_every_rule(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
     run = run_cli(capsys, "rules")
     assert run.code == 0
-    ids = [line.split()[0] for line in run.out.splitlines()]
+    assert all(len(line) <= 60 for line in run.out.splitlines())  # summaries wrap, indented
+    ids = [line.split()[0] for line in run.out.splitlines() if not line.startswith(" ")]
     assert ids[:3] == ["LG001", "LG002", "LG003"]
     assert ids == [rule.id for rule in RULES]  # one line per registered rule, in report order
     assert "latest-race" in run.out
@@ -131,8 +136,9 @@ def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("key", ["LG001", "lg001", "latest-race"])
 def test_explain_prints_the_rule_documentation(
-    capsys: pytest.CaptureFixture[str], key: str
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for the severity table
     run = run_cli(capsys, "explain", key)
     assert run.code == 0
     assert run.out.startswith("# LG001 latest-race")
@@ -197,3 +203,24 @@ def test_fix_names_the_users_file_in_an_input_error(
         assert run.code == 2
         assert named in run.err, run.err
         assert "latest-guard-fix-" not in run.err, "a temporary copy is not the user's file"
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_the_text_report_wraps_to_the_terminal_with_a_hanging_indent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    width: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.chdir(tmp_path)  # short relative paths: a long path is never broken
+    template, baseline = (Path(shutil.copy(path, tmp_path)).name for path in pair("arm64-layer"))
+    run = run_cli(capsys, "check", "-t", template, "-b", baseline)
+    assert run.code == 1
+    assert all(len(line) <= width for line in run.out.splitlines()), run.out
+    new = run_cli(capsys, "check", "-t", template).out.splitlines()  # a new stack's note
+    start = next(n for n, line in enumerate(new) if line.startswith("  note: "))
+    end = next(n for n in range(start + 1, len(new)) if not new[n].startswith(" " * 8))
+    assert end - start >= 2 and all(len(line) <= width for line in new[start:end])
+    assert " ".join(line.strip() for line in new[start:end]) == (
+        "note: no baseline given: pass --baseline to compare with what is deployed (only LG004 "
+        "ran: it judges the template alone)"
+    )

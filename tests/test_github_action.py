@@ -27,12 +27,12 @@ from typing import Any
 import pytest
 from github_server import (
     HUMAN,
-    OPENAPI_PATH,
     GitHubServer,
     GitHubState,
     Pull,
     PullFile,
     iter_requests,
+    needs_openapi,
     webhook_example,
 )
 
@@ -46,10 +46,7 @@ CANARY = "canary-secret-value-7f3a"  # an environment value in the code-env fixt
 ORDERS = "infra/orders.yaml"
 BILLING = "infra/billing.json"
 
-pytestmark = pytest.mark.skipif(
-    not OPENAPI_PATH.is_file(),
-    reason="GitHub's OpenAPI description is missing: run npm ci in tests/node",
-)
+pytestmark = needs_openapi
 
 
 def _fixture(case: str, side: str) -> str:
@@ -717,6 +714,7 @@ def test_a_new_template_with_a_layer_for_the_other_architecture_fails_the_check(
     assert "Datadog-Extension-ARM" in comment["body"]
 
 
+@pytest.mark.slow  # about 6 s: the Action run in a child process
 def test_an_unwritable_runner_file_is_one_error_line_not_a_traceback(
     scenario: Scenario,
 ) -> None:

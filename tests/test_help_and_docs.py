@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -100,8 +101,9 @@ def test_explain_prints_each_table_row_on_one_line(
 
 
 def test_explain_lg001_keeps_every_severity_row_whole(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     out = run_cli(capsys, "explain", "LG001").out
     rows = [line for line in out.splitlines() if line.startswith("|")]
     assert len(rows) == 6  # header, rule, error, warning, notice, may-race notice
@@ -110,6 +112,25 @@ def test_explain_lg001_keeps_every_severity_row_whole(
     notice, may_race = [row for row in rows if row.endswith("| notice |")]
     assert "code signing" in notice
     assert "cannot be known" in may_race
+
+
+def test_explain_wraps_to_the_terminal_and_lists_a_table_too_wide_for_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS")
+    out = subprocess.run(  # standard output is a pipe, not a terminal: 80 columns
+        [sys.executable, "-m", "reviewer", "explain", "LG001"], capture_output=True, text=True,
+        check=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    ).stdout
+    code = False
+    for line in out.splitlines():
+        code = code != line.startswith("```")
+        assert code or line.startswith("```") or len(line) <= 80, line  # code as written
+    assert not any(line.startswith("|") for line in out.splitlines())
+    assert "changes with the code → severity:\n- Layers, Runtime, Handler" in out
+    assert "KmsKeyArn or SnapStart (the code needs them to run): error\n" in out
+    monkeypatch.setenv("COLUMNS", "100")  # the table of LG005 fits in 100 columns
+    assert "| does not change the function | warning |" in run_cli(capsys, "explain", "LG005").out
 
 
 @pytest.mark.parametrize(("lines", "heading"), [

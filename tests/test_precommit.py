@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -165,18 +165,19 @@ def test_hook_definition_runs_the_pre_commit_command() -> None:
     assert not pattern.search("handler.py")
 
 
-def test_docker_hook_runs_the_released_image_of_this_version() -> None:
-    """pre-commit runs the image with the repository mounted at /src (the image's WORKDIR)
-    under the user's uid; the image's entry point is the CLI."""
+def test_docker_hook_builds_the_image_of_its_revision_and_runs_the_cli() -> None:
+    """pre-commit builds the repository's Dockerfile (no image needs to be published: none is
+    yet) and runs the entry as the container's entry point, with the repository mounted at
+    /src (the image's WORKDIR)."""
     hooks = _hooks()
     assert set(hooks) == {"latest-guard", "latest-guard-docker"}
     hook = hooks["latest-guard-docker"]
-    assert hook["language"] == "docker_image"
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    repository = project["urls"]["Homepage"].removeprefix("https://github.com/").lower()
-    image, *command = str(hook["entry"]).split()
-    assert image == f"ghcr.io/{repository}:{project['version']}"  # what release.yml pushes
-    assert command == ["pre-commit"]
+    assert hook["language"] == "docker"
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    entrypoint = re.search(r"^ENTRYPOINT (\[.*\])$", dockerfile, re.MULTILINE)
+    assert entrypoint is not None
+    assert "WORKDIR /src" in dockerfile
+    assert str(hook["entry"]).split() == [*json.loads(entrypoint.group(1)), "pre-commit"]
     for key in ("files", "require_serial"):
         assert hook[key] == hooks["latest-guard"][key]
 

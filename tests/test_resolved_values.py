@@ -328,6 +328,7 @@ def respelled(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], dict[str
     return variables, spelled, {"parameters": parameters, "conditions": conditions}
 
 
+@pytest.mark.slow  # 150 generated templates, each analysed twice: 4 to 22 s
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(respelled())
 def test_equivalent_spellings_never_differ(

@@ -246,3 +246,26 @@ def test_another_functions_folder_inside_the_code_folder_is_still_code(
     assert main(["check", "-t", str(head), "-b", str(base), "-f", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert [(f["rule"], f["resource"]) for f in report["findings"]] == [("LG001", "Outer")]
+
+
+def test_a_change_of_local_code_names_the_folder_the_user_changed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = app(tmp_path, "old", source="print(1)\n", runtime="python3.12")
+    new = app(tmp_path, "new", source="print(2)\n", runtime="python3.13")
+    text = run_cli(capsys, "check", "-t", new, "-b", old)
+    assert text.code == 1, text.err
+    assert "      code side    Code (src/ changed)\n" in text.out
+    assert "S3Key" not in text.out and LOCAL_BUCKET not in text.out
+    run = run_cli(capsys, "check", "-t", new, "-b", old, "-f", "json")  # still report@1
+    (change,) = run.report["findings"][0]["changes"]["code"]
+    assert (change["property"], change["detail"]) == ("Code", "(src/ changed)")
+
+
+def test_code_moved_to_another_folder_and_changed_names_both(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = app(tmp_path, "old", source="print(1)\n", runtime="python3.12")
+    new = app(tmp_path, "new", source="print(2)\n", runtime="python3.13", code="./src")
+    run = run_cli(capsys, "check", "-t", new, "-b", old)
+    assert "      code side    Code (src/ → ./src)\n" in run.out

@@ -22,7 +22,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from github_server import OPENAPI_PATH, GitHubServer, GitHubState, Pull, PullFile
+from github_server import GitHubServer, GitHubState, Pull, PullFile, needs_openapi
 from support import run_cli, validate
 from test_github_action import REPOSITORY, Scenario
 
@@ -166,8 +166,7 @@ def test_no_canary_in_the_fix_or_the_precommit_hook(
     _assert_clean("the pre-commit output", hook.out + hook.err)
 
 
-@pytest.mark.skipif(not OPENAPI_PATH.is_file(),
-                    reason="GitHub's OpenAPI description is missing: run npm ci in tests/node")
+@needs_openapi
 def test_no_canary_in_any_request_to_github(tmp_path: Path) -> None:
     workspace = tmp_path / "repo"
     (workspace / "infra").mkdir(parents=True)

@@ -125,7 +125,7 @@ def rendered(report: Report) -> str:
         if findings else "(no finding)\n"
     )
     parts = {
-        "text report": text.render(report),
+        "text report": text.render(report, width=80),
         "inline comment": inline,
         "summary comment": markdown.render(report, commit=COMMIT, details_url=RUN),
         "check run": f"title: {title(report)}\n\n"

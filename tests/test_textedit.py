@@ -12,7 +12,7 @@ import difflib
 import re
 from itertools import pairwise
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reviewer.fixes.edit.textedit import TextEdits, apply_line_edits, unified_diff
@@ -99,9 +99,18 @@ def edited_texts(draw: st.DrawFn) -> TextEdits:
     return edits
 
 
+def _edited(text: str, *changes: tuple[int, int, str]) -> TextEdits:
+    edits = TextEdits(text)
+    for start, end, replacement in changes:
+        edits.replace(start, end, replacement)
+    return edits
+
+
 @settings(max_examples=400, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(edits=edited_texts())
+# The last line (without a newline) replaced by a line that has one: the newline stays.
+@example(edits=_edited("  Fn:\nlast line without newline", (1, 31, "\n")))
 def test_windowed_line_edits_and_patch_give_the_edited_text(edits: TextEdits) -> None:
     after = edits.result()
     line_edits = edits.line_edits("t.yaml")

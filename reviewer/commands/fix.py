@@ -191,6 +191,8 @@ def _apply(text: str, edits: tuple[Edit, ...], copy: Path) -> str:
 
 
 def _read(path: Path) -> str:
+    if not path.exists():
+        raise InputError(path, "no such file")
     if not path.is_file():
         raise InputError(path, "latest-guard fix edits a template file (SAM or plain "
                                "CloudFormation); for CDK and Serverless, `check` prints the fix")

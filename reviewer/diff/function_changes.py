@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -102,7 +102,10 @@ def _property_changes(
                 written = _plain(before.get(name, DEFAULTS.get(name))) and _plain(
                     after.get(name, DEFAULTS.get(name))
                 )
-                changes.append(_describe(name, old_value, new_value, show=written))
+                change = _describe(name, old_value, new_value, show=written)
+                if name == "Code":
+                    change = _local_code(diff, logical_id, change)
+                changes.append(change)
             continue
         causes = diff.causes(new_value)
         if causes:
@@ -193,6 +196,18 @@ def _describe(name: str, old: Any, new: Any, *, show: bool = True) -> PropertyCh
         keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         detail = f"({', '.join(keys)})" if keys else None
     return PropertyChange(name, side, ChangeHow.MODIFIED, detail)
+
+
+def _local_code(diff: StackDiff, logical_id: str, change: PropertyChange) -> PropertyChange:
+    """A change of code read from a local folder on both sides (SAM's ``CodeUri``), said as
+    what the user changed: the folder (``Code (src/ changed)``), not the hash standing in for
+    it in ``S3Key``."""
+    old = diff.old.code_folders.get(logical_id)
+    new = diff.new.code_folders.get(logical_id)
+    if old is None or new is None:
+        return change
+    detail = f"({new} changed)" if old == new else f"({old} → {new})"
+    return replace(change, detail=detail)
 
 
 def _plain(value: Any) -> bool:

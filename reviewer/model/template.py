@@ -88,6 +88,10 @@ class StackTemplate:
     #: it was not read from text (a deployed stack's template is). Fixes edit a file only when
     #: it still holds that text.
     source_digest: str | None = field(default=None, repr=False)
+    #: The local folder each function's code was read from, as the template writes it (SAM's
+    #: ``CodeUri: src/``), by logical id: its ``Code`` names only a hash of that folder, and a
+    #: report says which folder changed. Empty for code that is not local.
+    code_folders: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def resources(self) -> dict[str, Resource]:

@@ -1,8 +1,11 @@
-"""The terminal report: grouped by stack and function, names of properties, never values."""
+"""The terminal report: grouped by stack and function, names of properties, never values.
+
+Long lines (messages, notes, the fix) wrap to the terminal's width (``COLUMNS``, else 80 when
+the output is not a terminal: :mod:`reviewer.report.terminal`) with a hanging indent.
+"""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from itertools import groupby
 
@@ -10,6 +13,7 @@ from reviewer import __version__
 from reviewer.contract.enums import Severity, Side
 from reviewer.contract.findings import Finding
 from reviewer.contract.report import Report
+from reviewer.report.terminal import hanging, terminal_width
 
 _MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.NOTICE: "●"}
 _SIDES = (
@@ -21,17 +25,19 @@ _SIDES = (
 _INDENT = " " * 19
 
 
-def render(report: Report) -> str:
-    return "\n".join(_lines(report)) + "\n"
+def render(report: Report, width: int | None = None) -> str:
+    """The report for a terminal ``width`` columns wide (by default the one it is shown in)."""
+    return "\n".join(_lines(report, width or terminal_width())) + "\n"
 
 
-def _lines(report: Report) -> Iterator[str]:
+def _lines(report: Report, width: int) -> Iterator[str]:
     count = len(report.stacks)
-    yield (
+    header = (
         f"latest-guard {__version__} · {count} stack{'s' if count != 1 else ''}"
         f" · baseline: {report.baseline}"
         + (" (missing: nothing compared)" if report.nothing_compared else "")
     )
+    yield from hanging("", header, width, indent="  ")
     by_stack = {
         name: list(group) for name, group in groupby(report.findings, key=lambda f: f.stack)
     }
@@ -40,7 +46,7 @@ def _lines(report: Report) -> Iterator[str]:
         status = "" if stack.status == "compared" else f"  ({stack.status} stack)"
         yield f"{stack.name}{status}"
         for note in stack.notes:
-            yield f"  note: {note}"
+            yield from hanging("  note: ", note, width)
         findings = by_stack.get(stack.name, [])
         if not findings:
             changed = len(stack.changed_functions)
@@ -49,47 +55,40 @@ def _lines(report: Report) -> Iterator[str]:
                 f"{'s' if stack.functions != 1 else ''}, {changed} changed)"
             )
         for finding in findings:
-            yield from _finding(finding)
+            yield from _finding(finding, width)
         for function, why in stack.quiet:
-            yield from _wrapped("  · ", f"{function}: no finding, {why}")
+            yield from hanging("  · ", f"{function}: no finding, {why}", width)
     yield ""
     gap = _not_compared(report)
     if gap:
-        yield gap
+        yield from hanging("", gap, width, indent="  ")
     yield _totals(report)
 
 
-def _finding(finding: Finding) -> Iterator[str]:
+def _finding(finding: Finding, width: int) -> Iterator[str]:
     where = finding.location.path
     if finding.location.line is not None:
         where += f":{finding.location.line}"
     mark = "-" if finding.suppressed else _MARK[finding.severity]
     yield f"  {mark} {finding.rule} {finding.severity.value:<8}{finding.resource} ({where})"
     if finding.suppressed:
-        yield f"      suppressed   {finding.suppression_reason}"
+        yield from hanging("      suppressed   ", finding.suppression_reason or "", width)
         return
-    yield from _wrapped("      ", finding.message)
+    yield from hanging("      ", finding.message, width)
     for side, label in _SIDES:
         described = [c.describe() for c in finding.changes if c.side is side]
-        if described:
-            yield f"      {label:<12} {described[0]}"
-            for more in described[1:]:
-                yield f"{_INDENT}{more}"
+        for index, text in enumerate(described):
+            yield from hanging(f"      {label:<12} " if index == 0 else _INDENT, text, width)
     for index, consumer in enumerate(finding.consumers):
         label = finding.view.value
         head = f"      {label:<12} " if index == 0 else _INDENT
-        yield f"{head}{consumer.resource}  ({consumer.label}, {consumer.form})"
+        yield from hanging(
+            head, f"{consumer.resource}  ({consumer.label}, {consumer.form})", width
+        )
     if finding.why:
-        yield from _wrapped(f"      {'why':<12} ", finding.why)
+        yield from hanging(f"      {'why':<12} ", finding.why, width)
     if finding.fix is not None:
-        yield from _wrapped(f"      {'fix':<12} ", finding.fix.summary)
-
-
-def _wrapped(first: str, text: str, width: int = 100) -> Iterator[str]:
-    lines = textwrap.wrap(text, width=width - len(first)) or [""]
-    yield first + lines[0]
-    for line in lines[1:]:
-        yield " " * len(first) + line
+        yield from hanging(f"      {'fix':<12} ", finding.fix.summary, width)
 
 
 def _not_compared(report: Report) -> str:

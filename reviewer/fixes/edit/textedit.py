@@ -212,13 +212,17 @@ def _terminated(text: str) -> str:
 
 
 def apply_line_edits(text: str, edits: Sequence[Edit]) -> str:
-    """``text`` with line edits applied (made against it, not overlapping)."""
+    """``text`` with line edits applied (made against it, not overlapping).
+
+    A text without a final newline keeps it missing only while its last line is untouched: an
+    edit that replaces the last line ends the text with its replacement, whose own final
+    newline (every line edit ends with one) is kept, as a suggestion on GitHub keeps it.
+    """
     lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
+    strip_final = bool(lines) and not lines[-1].endswith("\n")
+    if strip_final:
         lines[-1] += "\n"
-        strip_final = True
-    else:
-        strip_final = False
+        strip_final = all(edit.end_line < len(lines) for edit in edits)
     for edit in sorted(edits, key=lambda e: e.start_line, reverse=True):
         replacement = edit.replacement.splitlines(keepends=True)
         lines[edit.start_line - 1 : edit.end_line] = replacement

@@ -122,7 +122,8 @@ def expand(stack: StackTemplate, *, region: str | None = None) -> StackTemplate:
     """
     document = plain_copy(stack.path, stack.body)
     includes = inline_includes(document, stack.path, stack.line_lookup)
-    unread = localise_artifacts(document, stack.path, stack.line_lookup, stack=stack.name)
+    local = localise_artifacts(document, stack.path, stack.line_lookup, stack=stack.name)
+    unread = local.unread
     region = region or configured_region() or DEFAULT_REGION
     try:
         translated = _translate(stack, document, region)
@@ -142,6 +143,7 @@ def expand(stack: StackTemplate, *, region: str | None = None) -> StackTemplate:
         framework=Framework.SAM,
         source_locator=sources.locate,
         notes=notes,
+        code_folders=local.folders,
     )
 
 

@@ -69,6 +69,8 @@ ARTIFACT_PROPERTIES: Mapping[str, tuple[str, ...]] = {
     "AWS::Serverless::StateMachine": ("DefinitionUri",),
 }
 _FUNCTION = "AWS::Serverless::Function"
+#: The properties that name a function's code folder (``DockerContext``: an image's).
+_CODE_FOLDERS = frozenset({"CodeUri", "DockerContext"})
 #: ``AWSTemplateFormatVersion`` as a key (YAML or JSON), or the SAM transform's name.
 _DECLARES_TEMPLATE = re.compile(
     rb"""AWSTemplateFormatVersion["']?\s*:|AWS::Serverless-2016-10-31"""
@@ -139,11 +141,21 @@ def record(unread: Sequence[UnreadCode]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class LocalCode:
+    """What :func:`localise_artifacts` found: the artifacts that could not be read, and the
+    folder (as written) each function's code was hashed from, by logical id."""
+
+    unread: list[UnreadCode]
+    folders: dict[str, str]
+
+
 def localise_artifacts(
     document: dict[str, Any], template: Path, line_of: LineOf, *, stack: str = ""
-) -> list[UnreadCode]:
+) -> LocalCode:
     """Replace local artifact paths in ``document`` (in place) by content-hash S3 URIs; the
-    ones that could not be read get the ``unread`` placeholder and are returned."""
+    ones that could not be read get the ``unread`` placeholder and are named in the result,
+    the functions' code folders that were hashed too."""
     resources = document.get("Resources")
     resources = resources if isinstance(resources, dict) else {}
     globals_section = document.get("Globals")
@@ -179,7 +191,7 @@ def localise_artifacts(
             local.replace(properties, name, where, (logical_id,))
         if resource.get("Type") == _FUNCTION:
             local.image_from_dockerfile(logical_id, resource, properties)
-    return local.unread
+    return LocalCode(local.unread, local.folders)
 
 
 def _local_paths(template: Path, values: list[Any]) -> frozenset[Path]:
@@ -228,6 +240,8 @@ class _Localiser:
         self.artifacts = artifacts
         self.hashes: dict[Path, tuple[str, dict[str, str]]] = {}
         self.unread: list[UnreadCode] = []
+        #: The code folder (as written) of each function whose code was hashed.
+        self.folders: dict[str, str] = {}
         self.forced = _FORCED.get()
 
     def replace(
@@ -281,6 +295,8 @@ class _Localiser:
             self.hashes[local] = _hash(local, template=self.template, nested=nested)
         digest, not_code = self.hashes[local]
         record_hash(HashedCode(self.stack, name, value, resources, digest, not_code))
+        if name in _CODE_FOLDERS:
+            self.folders.update(dict.fromkeys(resources, value))
         return digest
 
 

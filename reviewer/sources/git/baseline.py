@@ -102,6 +102,16 @@ def is_tracked(path: Path, repo_root: Path) -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
+def is_ignored(path: Path, repo_root: Path) -> bool:
+    """Whether ``.gitignore`` (or another exclude file) leaves ``path`` out of git: build
+    output usually is, a new template the user has not added yet is not. (``check-ignore``
+    takes no pathspec magic: the path is matched as a path.)"""
+    result = run_git(
+        repo_root, "check-ignore", "--quiet", "--", str(path.absolute()), where=path, check=False,
+    )
+    return result.returncode == 0
+
+
 def commit_of(root: Path, ref: str) -> str:
     """The commit ``ref`` names; ``--end-of-options`` keeps a ref like ``-x`` from being read
     as an option."""
@@ -111,14 +121,19 @@ def commit_of(root: Path, ref: str) -> str:
     )
     if result.returncode != 0 or not result.stdout.strip():
         shallow = run_git(root, "rev-parse", "--is-shallow-repository", where=root, check=False)
-        hint = (
-            " (this checkout is shallow: give actions/checkout 'fetch-depth: 0')"
-            if shallow.stdout.strip() == "true" else ""
-        )
+        hint = _shallow_hint() if shallow.stdout.strip() == "true" else ""
         raise InputError(
             root, f"unknown revision {ref}: no commit of that name in this repository{hint}"
         )
     return result.stdout.strip()
+
+
+def _shallow_hint() -> str:
+    """What fetches the history a shallow checkout lacks: in GitHub Actions the checkout
+    step's setting, elsewhere git itself."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return " (this checkout is shallow: give actions/checkout 'fetch-depth: 0')"
+    return " (this clone is shallow: run `git fetch --unshallow` to fetch its history)"
 
 
 def _remove(root: Path, target: Path, holder: Path) -> None:

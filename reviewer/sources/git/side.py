@@ -39,7 +39,8 @@ class GitRevision:
 
         A template that is not at the revision is a new stack when git tracks it on the new
         side (the change adds it). When git does not track it, it is build output (a cloud
-        assembly, a package) that nothing made at the revision: its baseline is missing, and
+        assembly, a package) that nothing made at the revision, or a new template not added
+        yet (a file that ``.gitignore`` does not leave out): its baseline is missing, and
         comparing it as "new" would give a silent green. A template that is there but cannot
         be loaded (malformed, refused by the SAM translator) is missing too, with the error
         named the git way (``base (REF):path:line``): the change may well repair it. Within an
@@ -56,7 +57,7 @@ class GitRevision:
 
     def _load(self, paths: Sequence[Path]) -> Side:
         from reviewer.sources import load_side
-        from reviewer.sources.git.baseline import is_tracked
+        from reviewer.sources.git.baseline import is_ignored, is_tracked
         from reviewer.sources.unreadable import tolerating
 
         stacks: list[StackTemplate] = []
@@ -93,14 +94,21 @@ class GitRevision:
                     )
                 continue
             if not tracked:
-                missing[template] = self._absent(inside)
+                built = not template.is_file() or is_ignored(template, self.root)
+                missing[template] = self._absent(inside, built)
         return Side(tuple(stacks), f"git {self.ref}", missing, unread)
 
-    def _absent(self, inside: str) -> str:
+    def _absent(self, inside: str, built: bool) -> str:
         if self.synthesized:
             return (
                 f"baseline missing: the synth command did not write {inside} at base "
                 f"({self.ref}); make it write the template path on both sides"
+            )
+        if not built:  # a file git does not leave out: most likely a new template, not added
+            return (
+                f"baseline missing: {inside} is not in git: if it is a new template, `git add` "
+                "it (a template the change adds is a new stack); if it is build output, give "
+                "synth-command (--synth) so that it is made on both sides"
             )
         return (
             f"baseline missing: {inside} does not exist at base ({self.ref}) and is not in git "
