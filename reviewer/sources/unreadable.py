@@ -10,13 +10,13 @@ with the other templates, and the caller names what was set aside.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.errors import InputError
+from reviewer.sources.collecting import collecting
 
 
 @dataclass(frozen=True)
@@ -31,15 +31,9 @@ class Unreadable:
 _TOLERATED: ContextVar[list[Unreadable] | None] = ContextVar("tolerated", default=None)
 
 
-@contextmanager
-def tolerating() -> Iterator[list[Unreadable]]:
+def tolerating() -> AbstractContextManager[list[Unreadable]]:
     """Collect the templates set aside by the loads in the block."""
-    found: list[Unreadable] = []
-    token = _TOLERATED.set(found)
-    try:
-        yield found
-    finally:
-        _TOLERATED.reset(token)
+    return collecting(_TOLERATED)
 
 
 def set_aside(error: InputError, path: Path, stack: str) -> None:

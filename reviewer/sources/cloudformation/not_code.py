@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from reviewer.model.template import StackTemplate
+from reviewer.sources.collecting import collecting
 
 #: Files that no runtime loads, by name, at any depth of a code folder (case does not matter).
 DEFAULT_NOT_CODE: tuple[str, ...] = (
@@ -109,15 +110,9 @@ _RECORDER: ContextVar[list[HashedCode] | None] = ContextVar(
 )
 
 
-@contextmanager
-def recording_hashes() -> Iterator[list[HashedCode]]:
+def recording_hashes() -> AbstractContextManager[list[HashedCode]]:
     """Collect the code folders hashed by every template loaded in the block."""
-    found: list[HashedCode] = []
-    token = _RECORDER.set(found)
-    try:
-        yield found
-    finally:
-        _RECORDER.reset(token)
+    return collecting(_RECORDER)
 
 
 def record_hash(hashed: HashedCode) -> None:

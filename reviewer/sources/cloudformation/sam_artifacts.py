@@ -48,13 +48,14 @@ import hashlib
 import re
 import subprocess
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reviewer.sources.cloudformation.not_code import HashedCode, is_not_code, record_hash
+from reviewer.sources.collecting import collecting
 from reviewer.sources.text.files import TEMPLATE_SUFFIXES
 
 LOCAL_BUCKET = "latest-guard-local-artifacts"
@@ -120,16 +121,10 @@ def unread_elsewhere(keys: Collection[ResourceKey]) -> Iterator[None]:
         _FORCED.reset(token)
 
 
-@contextmanager
-def recording() -> Iterator[list[UnreadCode]]:
+def recording() -> AbstractContextManager[list[UnreadCode]]:
     """Collect the unread artifacts of every template loaded in the block; templates then get
     no note of their own: whoever records writes the notes, knowing both sides."""
-    found: list[UnreadCode] = []
-    token = _RECORDER.set(found)
-    try:
-        yield found
-    finally:
-        _RECORDER.reset(token)
+    return collecting(_RECORDER)
 
 
 def record(unread: Sequence[UnreadCode]) -> bool:
