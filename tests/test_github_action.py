@@ -495,12 +495,70 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     patches = list(iter_requests(state, "PATCH", r"/check-runs/\d+$"))
     assert len(patches) == 1, "50 annotations with the creation, 20 in one update"
     assert len(check["output"]["summary"]) <= 65535
-    (review,) = state.reviews.values()
     comments = scenario.our_comments()
     assert len(comments) == 30
     assert {c["line"] for c in comments} == {8 + 14 * n for n in range(30)}, "Architectures lines"
-    assert review["body"].count(":finding:") == 40
-    assert len(review["body"]) <= 65536
+    reviews = [r["body"] for r in state.reviews.values()]
+    assert sum(body.count(":finding:") for body in reviews) == 40
+    assert all(len(body) <= 65536 for body in reviews)
+
+
+def test_every_one_of_100_findings_can_be_read_where_the_pull_request_says(
+    scenario: Scenario,
+) -> None:
+    from reviewer.report.json_v1 import read_report
+    from reviewer.report.markdown import DETAILS_FOLLOW, finding_body, headline
+    from reviewer.rules.registry import catalogue
+
+    many = "infra/many.yaml"
+    before, after = _many_functions(100, arm64=False), _many_functions(100, arm64=True)
+    scenario.state.pulls[2].files = [PullFile(many, _patch(before, after))]
+    artifact = scenario.tmp / "artifact"
+    artifact.mkdir()
+    name = _many_report(artifact, many, 100)
+    findings = read_report(artifact / name).with_rules(catalogue()).findings
+
+    def publish() -> int:
+        return scenario.run(
+            scenario.pull_request_event(), mode="publish", report_path=name,
+            workspace=artifact, fail_step="false",
+        )
+
+    assert publish() == 0, scenario.log
+    state = scenario.state
+    inline = [c["body"] for c in scenario.our_comments()]
+    reviews = [r["body"] for r in state.reviews.values()]
+    (summary,) = scenario.summaries()
+    details = [c["body"] for c in state.issue_comments.values()
+               if re.match(r"<!-- latest-guard(\[[^]]*\])?:summary-details:\d+ -->", c["body"])]
+    (check,) = state.check_runs.values()
+    bodies = [*inline, *reviews, summary["body"], *details, check["output"]["summary"]]
+    assert all(len(b) <= 65535 for b in bodies)
+    assert len(inline) == 30
+    for finding in findings:
+        text = finding_body(finding)
+        assert any(text in b for b in inline + reviews), f"{finding.resource}: text not posted"
+    # a review lists a finding as posted only where it shows that finding's text
+    for body in reviews:
+        listed = set(re.findall(r":finding:([0-9a-f]{16}) -->", body))
+        shown = [f for f in findings if finding_body(f) in body]
+        assert listed == {f.fingerprint for f in shown}
+        count = re.search(r"· (\d+) findings? in this review", body)
+        assert count is not None and int(count.group(1)) == len(shown), body[:400]
+    assert sum(b.count(":finding:") for b in reviews) == 70
+    # the summary has no room for the details: it says where they are, and they are there
+    assert DETAILS_FOLLOW in summary["body"]
+    assert "review comment" not in summary["body"]
+    assert details, "the details comments the summary points at"
+    for finding in findings:
+        assert any(f"`{finding.resource}`" in d and headline(finding) in d for d in details)
+    assert "70 in the review body" in scenario.log
+
+    # a re-run on the same commit posts nothing again and leaves the details as they are
+    writes = len(state.writes())
+    assert publish() == 0, scenario.log
+    assert len(state.reviews) == len(reviews) and len(scenario.our_comments()) == 30
+    assert [w for w in state.writes()[writes:] if "/check-runs" not in w.path] == []
 
 
 def test_comment_summary_posts_the_summary_and_no_review(scenario: Scenario) -> None:

@@ -492,7 +492,8 @@ def _publish(
 
     def render(shown: Report, notices: Sequence[str]) -> str:
         return markdown.render(
-            shown, commit=context.head_sha, details_url=context.run_url, notices=notices
+            shown, commit=context.head_sha, details_url=context.run_url, notices=notices,
+            details_follow=inputs.comment != "off",
         )
 
     outcome = publish(

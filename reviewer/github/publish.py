@@ -38,9 +38,9 @@ from reviewer.github.phase_one import (
     sync_phase_one,
 )
 from reviewer.github.review import ReviewOutcome, sync_review
-from reviewer.github.summary import SummaryAction, summary_body, sync_summary
+from reviewer.github.summary import SummaryAction, summary_body, sync_details, sync_summary
 from reviewer.github.workflow import log_line
-from reviewer.report.markdown import inert
+from reviewer.report.markdown import detail_parts, details_follow, inert
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -152,14 +152,10 @@ def publish(
     outcome.pull_number = number
     if number is None:
         return outcome
-    has_findings = any(not f.suppressed for f in report.findings)
-    body = summary_body(markdown, pointer, markers)
-    outcome.summary = attempt(
-        "update the summary comment",
-        lambda: sync_summary(repo, number, body, has_findings, markers),
+    outcome.summary = _summaries(
+        repo, report, markdown, attempt, number=number, markers=markers, log=log,
+        pointer=pointer,
     )
-    if outcome.summary is not None:
-        log_line(log, f"summary comment on #{number}: {outcome.summary}")
     if options.comment == "review":
         pull = repo.get_pull(number)
         outcome.review = attempt(
@@ -172,6 +168,37 @@ def publish(
         if outcome.review is not None:
             _log_review(log, number, outcome.review)
     return outcome
+
+
+def _summaries(
+    repo: Repository,
+    report: Report,
+    markdown: str,
+    attempt: Attempt,
+    *,
+    number: int,
+    markers: Markers,
+    log: TextIO,
+    pointer: str,
+) -> SummaryAction | None:
+    """The sticky summary, then the details comments it points at (when the details did not
+    fit in it; none otherwise, and earlier ones deleted)."""
+    has_findings = any(not f.suppressed for f in report.findings)
+    body = summary_body(markdown, pointer, markers)
+    action = attempt(
+        "update the summary comment",
+        lambda: sync_summary(repo, number, body, has_findings, markers),
+    )
+    if action is None:
+        return None
+    log_line(log, f"summary comment on #{number}: {action}")
+    parts = detail_parts(report) if details_follow(markdown) else []
+    written = attempt(
+        "post the findings' details", lambda: sync_details(repo, number, parts, markers)
+    )
+    if written:
+        log_line(log, f"details comments on #{number}: {len(parts)}")
+    return action
 
 
 def _phase_one(

@@ -9,10 +9,15 @@ comments (GitHub lists 30 a page by default; a busy pull request has hundreds). 
   notified twice;
 - a summary with another body: it is edited, also to the all-clear once the findings are
   fixed, so an old error never stays on the pull request.
+
+When the findings' details do not fit in the summary, they follow in details comments of
+their own (``sync_details``), each with a marker of its number; they are edited, created or
+deleted the same way, so their count follows the report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from github.Repository import Repository
@@ -46,3 +51,33 @@ def sync_summary(
         return "skipped"
     issue.create_comment(body)
     return "created"
+
+
+def sync_details(
+    repo: Repository, number: int, parts: Sequence[str], markers: Markers = DEFAULT
+) -> int:
+    """Make this instance's details comments on pull request ``number`` read ``parts``, in
+    order (none: delete them all); returns how many comments were created, edited or
+    deleted."""
+    issue = repo.get_issue(number)
+    bodies = [truncate(f"{markers.summary_part(n)}\n{part}", GITHUB_BODY_LIMIT, "")
+              for n, part in enumerate(parts, start=1)]
+    writes = 0
+    found: set[int] = set()
+    for item, data in listed(issue.get_comments()):
+        part = markers.part_number(data.get("body"))
+        if part is None:
+            continue
+        if part > len(bodies) or part in found:
+            item.delete()
+            writes += 1
+            continue
+        found.add(part)
+        if data.get("body") != bodies[part - 1]:
+            item.edit(bodies[part - 1])
+            writes += 1
+    for part, body in enumerate(bodies, start=1):
+        if part not in found:
+            issue.create_comment(body)
+            writes += 1
+    return writes
