@@ -371,21 +371,21 @@ def test_analyze_then_publish_from_workflow_run(scenario: Scenario, tmp_path: Pa
     artifact.mkdir()
     (artifact / "report.json").write_bytes((scenario.workspace / "out/report.json").read_bytes())
 
-    # Without a checkout the head commit cannot be analysed again: the uploaded report is
-    # published, and said to be the fork's own verdict.
+    # Without a checkout the head commit cannot be analysed again: an input error, and a
+    # failing check that names it; the uploaded report never stands in for the analysis.
     code = scenario.run(
         scenario.workflow_run_event(), "workflow_run", mode="publish",
         report_path="report.json", workspace=artifact,
     )
 
-    assert code == 1, scenario.log
-    assert "unverified: this verdict is the pull request's own workflow run's" in scenario.log
+    assert code == 2, scenario.log
+    assert "unverified" not in scenario.log
     state = scenario.state
-    assert list(iter_requests(state, "GET", rf"/commits/{scenario.head_sha}/pulls$"))
     (check,) = state.check_runs.values()
     assert (check["head_sha"], check["conclusion"]) == (scenario.head_sha, "failure")
-    assert len(scenario.our_comments()) == 2 and len(scenario.summaries()) == 1
-    assert scenario.outputs()["findings"] == "2"
+    assert check["output"]["title"].startswith("input error")
+    assert "git" in check["output"]["summary"], check["output"]["summary"]
+    assert not scenario.our_comments() and not scenario.summaries()
 
 
 def test_line_outside_githubs_diff_falls_back_to_a_file_comment(scenario: Scenario) -> None:

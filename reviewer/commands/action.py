@@ -485,6 +485,7 @@ def _publish(
         retry=RetrySettings.from_environment(env),
         instance=inputs.instance_name,
         verdict=verdict,
+        unverified=verdict is not None,  # only an unverified report has a verdict of its own
         phase_one=inputs.phase_one == "pull-request",
     )
     change, said = (phase_one.change, phase_one.said) if phase_one else (None, ())

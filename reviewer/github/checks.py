@@ -23,7 +23,7 @@ from reviewer.contract.findings import Finding
 from reviewer.contract.paths import repository_path
 from reviewer.contract.report import Report
 from reviewer.github.verdict import conclusion, title
-from reviewer.report.markdown import truncate
+from reviewer.report.markdown import inert, truncate
 
 CHECK_NAME = "latest-guard"
 SUMMARY_LIMIT = 65535
@@ -70,14 +70,15 @@ def publish_check(
     *,
     name: str = CHECK_NAME,
     verdict: str | None = None,
+    unverified: bool = False,
 ) -> CheckRun:
     """Create the completed check run, then append the remaining annotation batches.
 
     ``verdict`` overrides the report's own conclusion (an unverified report is at most
-    ``neutral``)."""
+    ``neutral``); ``unverified``: the report is a fork's own, and the title says so first."""
     notes = check_annotations(report.findings)
     summary = truncate(markdown, SUMMARY_LIMIT, pointer)
-    heading = title(report)
+    heading = ("unverified: " if unverified else "") + title(report)
     batches = [
         notes[n : n + ANNOTATIONS_PER_REQUEST]
         for n in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
@@ -92,3 +93,18 @@ def publish_check(
     for batch in batches[1:]:
         run.edit(output={"title": heading, "summary": summary, "annotations": batch})
     return run
+
+
+def publish_failure(repo: Repository, head_sha: str, reason: str, *, name: str) -> CheckRun:
+    """A completed ``failure`` check run for a run that could not analyse: its summary names
+    the input error (escaped: it may quote a file name of the pull request's)."""
+    return repo.create_check_run(
+        name=name,
+        head_sha=head_sha,
+        status="completed",
+        conclusion="failure",
+        output={
+            "title": "input error: the templates could not be analysed",
+            "summary": truncate(f"**Input error:** {inert(reason)}", SUMMARY_LIMIT, ""),
+        },
+    )

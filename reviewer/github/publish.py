@@ -72,6 +72,8 @@ class PublishOptions:
     instance: str = ""
     #: The check run's conclusion when it is not the report's own (see ``checks``).
     verdict: str | None = None
+    #: The report is a fork's own run's, not verified here: the check run's title says so.
+    unverified: bool = False
     #: ``phase-one: pull-request``: make (or keep up to date) the phase-one pull request.
     phase_one: bool = False
 
@@ -135,7 +137,7 @@ def publish(
         "create the check run",
         lambda: publish_check(
             repo, context.head_sha, report, markdown, pointer, name=name,
-            verdict=options.verdict,
+            verdict=options.verdict, unverified=options.unverified,
         ),
     )
     outcome.check_created = check is not None
