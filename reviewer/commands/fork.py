@@ -152,6 +152,7 @@ def follow_links(tree: Path) -> None:
     any file of the runner, whose content would then be published) or that never ends is an
     input error. A link to nothing is removed: there is nothing to read."""
     root = tree.resolve()
+    budget = [_LINK_BYTES]
     for _ in range(_LINK_ROUNDS):
         links = [
             Path(folder) / name
@@ -162,15 +163,27 @@ def follow_links(tree: Path) -> None:
         if not links:
             return
         for link in links:
-            _materialise(link, root)
+            _materialise(link, root, budget)
     raise InputError(root.name, "its symbolic links lead to more links without end")
 
 
 #: How many times links inside copied folders are followed before the tree counts as a loop.
 _LINK_ROUNDS = 8
+#: At most this much is copied for links (a link to ``.`` copies the whole repository).
+_LINK_BYTES = 200 * 1024 * 1024
 
 
-def _materialise(link: Path, root: Path) -> None:
+def _size(path: Path) -> int:
+    if not path.is_dir():
+        return path.stat().st_size
+    return sum(
+        (Path(folder) / name).lstat().st_size
+        for folder, _dirs, files in os.walk(path)
+        for name in files
+    )
+
+
+def _materialise(link: Path, root: Path, budget: list[int]) -> None:
     name = link.relative_to(root).as_posix()
     try:
         target = link.resolve(strict=True)
@@ -183,6 +196,9 @@ def _materialise(link: Path, root: Path) -> None:
         raise InputError(
             name, "is a symbolic link to a file outside the repository: it is not followed"
         )
+    budget[0] -= _size(target)
+    if budget[0] < 0:
+        raise InputError(name, "its symbolic links copy more than 200 MB: not followed")
     link.unlink()
     if target.is_dir():
         shutil.copytree(target, link, symlinks=True)
