@@ -9,7 +9,7 @@ set -euo pipefail
 lock="${GITHUB_ACTION_PATH:?}/requirements.lock"
 started=$(date +%s)
 if said=$("$LATEST_GUARD_BASE_PYTHON" -I "$GITHUB_ACTION_PATH/action/verify.py" \
-  "$LATEST_GUARD_VENV" "$lock" "$LATEST_GUARD_BASE_PYTHON" 2>&1); then
+  "$LATEST_GUARD_VENV" "$lock" 2>&1); then
   echo "latest-guard: the cached environment matches the lock: $said (checked in $(($(date +%s) - started)) s)"
   echo "trusted=true" >>"$GITHUB_OUTPUT"
 else

@@ -22,7 +22,7 @@ Exit status 0 when all holds; 1, with the first mismatch on one line, when it do
 caller rebuilds the environment). Standard library only: it runs before any dependency is
 trusted.
 
-Usage: ``python verify.py VENV LOCK BASE_PYTHON``
+Usage: ``python -I verify.py VENV LOCK``, run by the Python the environment was made from.
 """
 
 from __future__ import annotations
@@ -98,8 +98,10 @@ def _check_record(
         hashed.add(path)
 
 
-def _check_interpreter(venv: Path, base_python: Path) -> None:
-    base = base_python.resolve()
+def _check_interpreter(venv: Path) -> None:
+    # The interpreter running this check is the runner's Python (setup.sh's, run through any
+    # shim such as pyenv's): the environment's links must lead to it.
+    base = Path(sys.executable).resolve()
     config = {}
     for line in (venv / "pyvenv.cfg").read_text(encoding="utf-8").splitlines():
         key, _, value = line.partition("=")
@@ -107,17 +109,19 @@ def _check_interpreter(venv: Path, base_python: Path) -> None:
     if config.get("include-system-site-packages", "false").lower() != "false":
         raise Mismatch("pyvenv.cfg includes the system's site-packages")
     home = Path(config.get("home", "/nonexistent"))
-    if base.parent != home.resolve() and base != (home / base_python.name).resolve():
+    if base.parent != home.resolve() and base not in {
+        p.resolve() for p in home.glob("python3*") if p.exists()
+    }:
         raise Mismatch("pyvenv.cfg's home is not the runner's Python")
     for link in (venv / "bin").iterdir():
         if link.name.startswith("python") and link.resolve() != base:
             raise Mismatch(f"bin/{link.name} does not lead to the runner's Python")
 
 
-def verify(venv: Path, lock: Path, base_python: Path) -> int:
+def verify(venv: Path, lock: Path) -> int:
     """Check ``venv`` (module doc); returns the number of files checked."""
     venv = venv.resolve()
-    _check_interpreter(venv, base_python)
+    _check_interpreter(venv)
     site = _site_packages(venv)
     expected = locked(lock)
     recorded: set[Path] = set()
@@ -158,12 +162,13 @@ def verify(venv: Path, lock: Path, base_python: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print("usage: verify.py VENV LOCK BASE_PYTHON", file=sys.stderr)
+    if len(argv) != 2:
+        print("usage: verify.py VENV LOCK (run by the Python the environment was made from)",
+              file=sys.stderr)
         return 2
-    venv, lock, base = (Path(a) for a in argv)
+    venv, lock = (Path(a) for a in argv)
     try:
-        checked = verify(venv, lock, base)
+        checked = verify(venv, lock)
     except (Mismatch, OSError, ValueError, UnicodeDecodeError) as exc:
         print(exc)
         return 1

@@ -63,7 +63,7 @@ def _environment(tmp: Path) -> tuple[Path, Path]:
 
 def _verify(venv: Path, lock: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(BASE), "-I", str(VERIFY), str(venv), str(lock), str(BASE)],
+        [str(BASE), "-I", str(VERIFY), str(venv), str(lock)],
         capture_output=True, text=True, check=False, timeout=60,
     )
 
