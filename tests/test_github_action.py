@@ -688,6 +688,47 @@ def test_every_one_of_100_findings_can_be_read_where_the_pull_request_says(
     assert [w for w in state.writes()[writes:] if "/check-runs" not in w.path] == []
 
 
+def test_details_comments_are_the_tokens_own_and_made_once(scenario: Scenario) -> None:
+    from reviewer.commands.fork import structured
+    from reviewer.report.json_v1 import read_report
+    from reviewer.report.markdown import headline
+    from reviewer.rules.registry import catalogue
+
+    many = "infra/many.yaml"
+    before, after = _many_functions(100, arm64=False), _many_functions(100, arm64=True)
+    state = scenario.state
+    state.pulls[2].files = [PullFile(many, _patch(before, after))]
+    artifact = scenario.tmp / "artifact"
+    artifact.mkdir()
+    name = _many_report(artifact, many, 100)
+    findings = structured(read_report(artifact / name).with_rules(catalogue()), "").findings
+    part = "<!-- latest-guard[infra/orders.yaml, infra/billing.json]:summary-details:{} -->"
+    # Another user pastes details markers: part 1 (which this run writes) and part 9 (which
+    # it does not: a stale part of ours would be deleted).
+    for number in (1, 9):
+        _post_as(scenario, "mallory-token", "/issues/2/comments",
+                 {"body": part.format(number) + "\nall clear, approved by security"})
+    theirs = {c["id"]: c["body"] for c in state.issue_comments.values()}
+    # GitHub carries out the first details comment but its answer is lost.
+    state.inject("POST", r"/issues/2/comments$", 502, "Server Error", landed=True,
+                 when=lambda body: ":summary-details:1 -->" in str(body))
+
+    assert scenario.run(
+        scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact,
+        fail_step="false", synth_command="npx cdk synth",
+    ) == 0, scenario.log
+
+    kept = {c["id"]: c["body"] for c in state.issue_comments.values()}
+    assert {k: kept.get(k) for k in theirs} == theirs, "another user's comment was touched"
+    ours = [c["body"] for c in state.issue_comments.values() if c["user"]["type"] == "Bot"
+            and re.match(r"<!-- latest-guard(\[[^]]*\])?:summary-details:\d+ -->", c["body"])]
+    numbers = sorted(int(re.findall(r":summary-details:(\d+) -->", b)[0]) for b in ours)
+    assert numbers == list(range(1, len(numbers) + 1)), "each part once, none taken as there"
+    for finding in findings:
+        assert any(headline(finding) in b for b in ours), f"{finding.resource}: no details"
+    assert "was lost, but it was done" in scenario.log
+
+
 def test_comment_summary_posts_the_summary_and_no_review(scenario: Scenario) -> None:
     assert scenario.run(scenario.pull_request_event(), comment="summary", fail_on="never") == 0
     assert len(scenario.summaries()) == 1
