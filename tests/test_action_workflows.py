@@ -515,28 +515,75 @@ def publish_fork_report(runner: Runner, project: Project) -> JobRun:
     return published
 
 
-def test_a_forks_symbolic_link_is_not_followed_when_publishing(
-    runner: Runner, project: Project
-) -> None:
-    outside = project.tmp / "runner-secret.yaml"
-    outside.write_text(ARM64.replace("OrdersFn", "RunnerSecretFn"), encoding="utf-8")
+def _fork_links_template(project: Project, target: str) -> None:
+    """The fork's branch: ``template.yaml`` made a symbolic link to ``target``."""
     project.on("main", {"template.yaml": BASE})
     git(project.work, "checkout", "-q", "-b", "feature")
     (project.work / "template.yaml").unlink()
-    (project.work / "template.yaml").symlink_to(outside)
+    (project.work / "template.yaml").symlink_to(target)
     git(project.work, "add", "-A")
     git(project.work, "-c", "user.name=f", "-c", "user.email=f@example.com", "commit", "-qm",
         "link")
     project.publish(fork=True)
+
+
+def _forge(runner: Runner, note: str) -> None:
+    """The fork's uploaded report: no findings, and a note of its own on every stack."""
+    (uploaded,) = (runner.artifacts).rglob("report.json")
+    forged = json.loads(uploaded.read_text(encoding="utf-8"))
+    forged["findings"], forged["summary"]["errors"], forged["summary"]["exit_code"] = [], 0, 0
+    for stack in forged["stacks"]:
+        stack["notes"] = [note]
+    uploaded.write_text(json.dumps(forged), encoding="utf-8")
+
+
+def test_a_forks_link_inside_the_repository_is_followed_and_its_report_never_used(
+    runner: Runner, project: Project
+) -> None:
+    project.on("main", {"infra/stack.yaml": BASE})
+    _fork_links_template(project, "infra/stack.yaml")
+    git(project.work, "checkout", "-q", "feature")
+    (project.work / "infra" / "stack.yaml").write_text(ARM64, encoding="utf-8")
+    git(project.work, "add", "-A")
+    git(project.work, "-c", "user.name=f", "-c", "user.email=f@example.com", "commit", "-qm",
+        "the change, behind the link")
+    project.publish(fork=True)
     (analysed,) = run_job(runner, project, readme_workflow("name: latest-guard analyze"),
                           fork=True)
     assert analysed.status == "success", analysed.log
+    _forge(runner, "approved by security")
 
     published = publish_fork_report(runner, project)
 
-    assert "RunnerSecretFn" not in json.dumps([r.body for r in project.state.requests])
-    assert "RunnerSecretFn" not in published.log
-    assert "unverified" in published.log, "without the template, the verdict is not its own"
+    check = project.checks()["latest-guard (template.yaml)"]
+    assert check["conclusion"] == "failure", published.log
+    assert "LG001" in check["output"]["summary"] and "OrdersFn" in check["output"]["summary"]
+    assert "approved by security" not in json.dumps([r.body for r in project.state.requests])
+    assert "the uploaded report is not used" in published.log
+
+
+def test_a_forks_link_outside_the_repository_is_a_failure_naming_it(
+    runner: Runner, project: Project
+) -> None:
+    outside = project.tmp / "runner-secret.yaml"
+    outside.write_text(ARM64.replace("OrdersFn", "RunnerSecretFn"), encoding="utf-8")
+    _fork_links_template(project, str(outside))
+    (analysed,) = run_job(runner, project, readme_workflow("name: latest-guard analyze"),
+                          fork=True)
+    assert analysed.status == "success", analysed.log
+    _forge(runner, "approved by security")
+
+    published = publish_fork_report(runner, project)
+
+    requests = json.dumps([r.body for r in project.state.requests])
+    assert "RunnerSecretFn" not in requests and "RunnerSecretFn" not in published.log
+    assert "approved by security" not in requests
+    check = project.checks()["latest-guard (template.yaml)"]
+    assert check["conclusion"] == "failure"
+    assert check["output"]["title"].startswith("input error")
+    assert "template.yaml" in check["output"]["summary"]
+    assert "outside the repository" in check["output"]["summary"]
+    assert not project.comments()
 
 
 def test_a_fork_needing_a_synth_gets_an_unverified_verdict(tmp_path: Path) -> None:
@@ -562,6 +609,53 @@ def test_a_fork_needing_a_synth_gets_an_unverified_verdict(tmp_path: Path) -> No
     report, verdict = _unverified(read_report(tmp_path / "r.json"), reason, io.StringIO())
     assert verdict == "neutral"
     assert report.stacks[0].notes[0].startswith("unverified: ")
+
+
+def test_a_forks_report_is_published_by_its_structured_fields_only(tmp_path: Path) -> None:
+    """Where only the fork's report exists, none of its free text reaches the pull request:
+    the findings are re-rendered from rule, severity, stack, function, place and property
+    names, under an "unverified" title."""
+    import io
+
+    from reviewer.commands.check import CheckOptions, run_check
+    from reviewer.commands.fork import _unverified
+    from reviewer.github.checks import publish_check
+    from reviewer.report import json_v1, markdown
+    from reviewer.report.json_v1 import read_report
+    from reviewer.rules.registry import catalogue
+
+    folder = FIXTURES / "arm64-layer"
+    real = run_check(CheckOptions((folder / "template.yaml",), (folder / "baseline.yaml",)),
+                     io.StringIO())
+    document = json.loads(json_v1.render(real))
+    planted = "approved by security <img src=x> @org/team"
+    (finding,) = document["findings"]
+    finding["message"] = finding["why"] = planted
+    finding["fix"]["summary"] = planted
+    finding["fix"]["steps"] = [planted]
+    for stack in document["stacks"]:
+        stack["notes"] = [planted]
+    document["baseline"] = planted
+    (tmp_path / "r.json").write_text(json.dumps(document), encoding="utf-8")
+    uploaded = read_report(tmp_path / "r.json").with_rules(catalogue())
+
+    report, verdict = _unverified(uploaded, "a synth command is needed", io.StringIO())
+
+    assert verdict == "failure", "the fork's own findings still block"
+    for text in (markdown.render(report), markdown.render_full(report)):
+        assert "approved by security" not in text and "<img" not in text, text
+        assert "LG001" in text and "OrdersFn" in text
+
+    class Repo:
+        def create_check_run(self, **fields: Any) -> Any:
+            self.fields = fields
+            return type("Run", (), {"conclusion": fields["conclusion"]})()
+
+    repo = Repo()
+    publish_check(repo, "a" * 40, report, markdown.render(report), "", verdict=verdict,  # type: ignore[arg-type]
+                  unverified=True)
+    assert repo.fields["output"]["title"].startswith("unverified: 1 error")
+    assert "approved by security" not in json.dumps(repo.fields)
 
 
 @pytest.mark.slow
@@ -593,7 +687,47 @@ def test_a_second_hosted_run_restores_the_environment_from_the_cache(
     assert steps(second)["Restore the environment"] == "success"
     assert steps(second)["Install the locked dependencies"] == "skipped"
     assert steps(third)["Restore the environment"] == "skipped"
+    assert steps(third)["Check the environment against the lock"] == "success"
     assert steps(third)["Install the locked dependencies"] == "skipped"
+
+
+@pytest.mark.slow
+def test_a_tool_cache_edited_by_a_pull_request_is_rebuilt_before_it_runs(
+    tmp_path: Path, shared_tool_cache: Path
+) -> None:
+    tools = tmp_path / "tool-cache"
+    shutil.copytree(shared_tool_cache, tools, symlinks=True)
+    (planted,) = tools.glob("latest-guard/*/lib/python3*/site-packages/yaml/__init__.py")
+    proof = tmp_path / "ran"
+    planted.write_text(
+        planted.read_text(encoding="utf-8") + f"\nopen({str(proof)!r}, 'w').close()\n",
+        encoding="utf-8",
+    )
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    shutil.copy(FIXTURES / "arm64-layer" / "template.yaml", workspace / "t.yaml")
+
+    def run() -> tuple[dict[str, str], str]:
+        with Runner(tmp_path / "runner") as runner:
+            runner.tool_cache = tools
+            done = runner.run_action(
+                ROOT, {"template": "t.yaml", "baseline": "none", "mode": "analyze"},
+                workspace=workspace, github=GitHubContext(repository=REPOSITORY),
+            )
+        assert done.status == "success", done.log
+        return {s.name: s.outcome for s in done.steps}, done.log
+
+    steps, log = run()
+    assert steps["Check the environment against the lock"] == "success"
+    assert steps["Install the locked dependencies"] == "success"
+    assert re.search(r"yaml/__init__\.py \((?i:pyyaml)-[0-9.]+\.dist-info\) differs from its "
+                     r"recorded hash", log), log
+    assert "it is rebuilt from the lock" in log
+    assert not proof.exists(), "the edited file never ran"
+    # the rebuilt environment is trusted by the next run
+    steps, log = run()
+    assert steps["Install the locked dependencies"] == "skipped"
+    assert "the cached environment matches the lock" in log
 
 
 @pytest.mark.slow

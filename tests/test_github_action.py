@@ -374,21 +374,21 @@ def test_analyze_then_publish_from_workflow_run(scenario: Scenario, tmp_path: Pa
     artifact.mkdir()
     (artifact / "report.json").write_bytes((scenario.workspace / "out/report.json").read_bytes())
 
-    # Without a checkout the head commit cannot be analysed again: the uploaded report is
-    # published, and said to be the fork's own verdict.
+    # Without a checkout the head commit cannot be analysed again: an input error, and a
+    # failing check that names it; the uploaded report never stands in for the analysis.
     code = scenario.run(
         scenario.workflow_run_event(), "workflow_run", mode="publish",
         report_path="report.json", workspace=artifact,
     )
 
-    assert code == 1, scenario.log
-    assert "unverified: this verdict is the pull request's own workflow run's" in scenario.log
+    assert code == 2, scenario.log
+    assert "unverified" not in scenario.log
     state = scenario.state
-    assert list(iter_requests(state, "GET", rf"/commits/{scenario.head_sha}/pulls$"))
     (check,) = state.check_runs.values()
     assert (check["head_sha"], check["conclusion"]) == (scenario.head_sha, "failure")
-    assert len(scenario.our_comments()) == 2 and len(scenario.summaries()) == 1
-    assert scenario.outputs()["findings"] == "2"
+    assert check["output"]["title"].startswith("input error")
+    assert "git" in check["output"]["summary"], check["output"]["summary"]
+    assert not scenario.our_comments() and not scenario.summaries()
 
 
 def test_line_outside_githubs_diff_falls_back_to_a_file_comment(scenario: Scenario) -> None:
@@ -597,7 +597,7 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
 
     code = scenario.run(
         scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact,
-        fail_step="false",
+        fail_step="false", synth_command="npx cdk synth",  # so the uploaded report stands
     )
 
     assert code == 0, scenario.log
@@ -615,12 +615,115 @@ def test_many_findings_are_capped_batched_and_cut_with_a_pointer(scenario: Scena
     assert patches[0].status == 502 and "an annotation batch was lost, but it was done" in \
         scenario.log
     assert len(check["output"]["summary"]) <= 65535
-    (review,) = state.reviews.values()
     comments = scenario.our_comments()
     assert len(comments) == 30
     assert {c["line"] for c in comments} == {8 + 14 * n for n in range(30)}, "Architectures lines"
-    assert review["body"].count(":finding:") == 40
-    assert len(review["body"]) <= 65536
+    reviews = [r["body"] for r in state.reviews.values()]
+    assert sum(body.count(":finding:") for body in reviews) == 40
+    assert all(len(body) <= 65536 for body in reviews)
+
+
+def test_every_one_of_100_findings_can_be_read_where_the_pull_request_says(
+    scenario: Scenario,
+) -> None:
+    from reviewer.commands.fork import structured
+    from reviewer.report.json_v1 import read_report
+    from reviewer.report.markdown import DETAILS_FOLLOW, finding_body, headline
+    from reviewer.rules.registry import catalogue
+
+    many = "infra/many.yaml"
+    before, after = _many_functions(100, arm64=False), _many_functions(100, arm64=True)
+    scenario.state.pulls[2].files = [PullFile(many, _patch(before, after))]
+    artifact = scenario.tmp / "artifact"
+    artifact.mkdir()
+    name = _many_report(artifact, many, 100)
+    # a report that needed a synth stands, as its structured fields (see reviewer.commands.fork)
+    findings = structured(read_report(artifact / name).with_rules(catalogue()), "").findings
+
+    def publish() -> int:
+        return scenario.run(
+            scenario.pull_request_event(), mode="publish", report_path=name,
+            workspace=artifact, fail_step="false", synth_command="npx cdk synth",
+        )
+
+    assert publish() == 0, scenario.log
+    state = scenario.state
+    inline = [c["body"] for c in scenario.our_comments()]
+    reviews = [r["body"] for r in state.reviews.values()]
+    (summary,) = scenario.summaries()
+    details = [c["body"] for c in state.issue_comments.values()
+               if re.match(r"<!-- latest-guard(\[[^]]*\])?:summary-details:\d+ -->", c["body"])]
+    (check,) = state.check_runs.values()
+    bodies = [*inline, *reviews, summary["body"], *details, check["output"]["summary"]]
+    assert all(len(b) <= 65535 for b in bodies)
+    assert len(inline) == 30
+    for finding in findings:
+        text = finding_body(finding)
+        assert any(text in b for b in inline + reviews), f"{finding.resource}: text not posted"
+    # a review lists a finding as posted only where it shows that finding's text
+    for body in reviews:
+        listed = set(re.findall(r":finding:([0-9a-f]{16}) -->", body))
+        shown = [f for f in findings if finding_body(f) in body]
+        assert listed == {f.fingerprint for f in shown}
+        count = re.search(r"· (\d+) findings? in this review", body)
+        assert count is not None and int(count.group(1)) == len(shown), body[:400]
+    assert sum(b.count(":finding:") for b in reviews) == 70
+    # the summary has no room for the details: it says where they are, and they are there
+    assert DETAILS_FOLLOW in summary["body"]
+    assert "review comment" not in summary["body"]
+    assert details, "the details comments the summary points at"
+    for finding in findings:
+        # a <details> summary line is HTML: its code is a <code> element (reviewer/report/escape)
+        assert any(f"<code>{finding.resource}</code>" in d and headline(finding) in d
+                   for d in details)
+    assert "70 in the review body" in scenario.log
+
+    # a re-run on the same commit posts nothing again and leaves the details as they are
+    writes = len(state.writes())
+    assert publish() == 0, scenario.log
+    assert len(state.reviews) == len(reviews) and len(scenario.our_comments()) == 30
+    assert [w for w in state.writes()[writes:] if "/check-runs" not in w.path] == []
+
+
+def test_details_comments_are_the_tokens_own_and_made_once(scenario: Scenario) -> None:
+    from reviewer.commands.fork import structured
+    from reviewer.report.json_v1 import read_report
+    from reviewer.report.markdown import headline
+    from reviewer.rules.registry import catalogue
+
+    many = "infra/many.yaml"
+    before, after = _many_functions(100, arm64=False), _many_functions(100, arm64=True)
+    state = scenario.state
+    state.pulls[2].files = [PullFile(many, _patch(before, after))]
+    artifact = scenario.tmp / "artifact"
+    artifact.mkdir()
+    name = _many_report(artifact, many, 100)
+    findings = structured(read_report(artifact / name).with_rules(catalogue()), "").findings
+    part = "<!-- latest-guard[infra/orders.yaml, infra/billing.json]:summary-details:{} -->"
+    # Another user pastes details markers: part 1 (which this run writes) and part 9 (which
+    # it does not: a stale part of ours would be deleted).
+    for number in (1, 9):
+        _post_as(scenario, "mallory-token", "/issues/2/comments",
+                 {"body": part.format(number) + "\nall clear, approved by security"})
+    theirs = {c["id"]: c["body"] for c in state.issue_comments.values()}
+    # GitHub carries out the first details comment but its answer is lost.
+    state.inject("POST", r"/issues/2/comments$", 502, "Server Error", landed=True,
+                 when=lambda body: ":summary-details:1 -->" in str(body))
+
+    assert scenario.run(
+        scenario.pull_request_event(), mode="publish", report_path=name, workspace=artifact,
+        fail_step="false", synth_command="npx cdk synth",
+    ) == 0, scenario.log
+
+    kept = {c["id"]: c["body"] for c in state.issue_comments.values()}
+    assert {k: kept.get(k) for k in theirs} == theirs, "another user's comment was touched"
+    ours = [c["body"] for c in state.issue_comments.values() if c["user"]["type"] == "Bot"
+            and re.match(r"<!-- latest-guard(\[[^]]*\])?:summary-details:\d+ -->", c["body"])]
+    numbers = sorted(int(re.findall(r":summary-details:(\d+) -->", b)[0]) for b in ours)
+    assert numbers == list(range(1, len(numbers) + 1)), "each part once, none taken as there"
+    for finding in findings:
+        assert any(headline(finding) in b for b in ours), f"{finding.resource}: no details"
+    assert "was lost, but it was done" in scenario.log
 
 
 def test_comment_summary_posts_the_summary_and_no_review(scenario: Scenario) -> None:

@@ -485,6 +485,7 @@ def _publish(
         retry=RetrySettings.from_environment(env),
         instance=inputs.instance_name,
         verdict=verdict,
+        unverified=verdict is not None,  # only an unverified report has a verdict of its own
         phase_one=inputs.phase_one == "pull-request",
         workflow_token=env.get("LATEST_GUARD_WORKFLOW_TOKEN", "").lower() == "true",
     )
@@ -493,7 +494,8 @@ def _publish(
 
     def render(shown: Report, notices: Sequence[str]) -> str:
         return markdown.render(
-            shown, commit=context.head_sha, details_url=context.run_url, notices=notices
+            shown, commit=context.head_sha, details_url=context.run_url, notices=notices,
+            details_follow=inputs.comment != "off",
         )
 
     outcome = publish(

@@ -6,31 +6,37 @@ write. That report is untrusted: the fork controls the workflow that wrote it.
 
 - For plain CloudFormation and SAM templates this run does the analysis again itself: it
   fetches the pull request's head commit, checks it out into a temporary work tree (git only:
-  no hook, no filter download, no build, no code of the pull request runs; its symbolic links
-  are removed before anything is read), and compares its templates with the merge base of
-  that commit and the pull request's base (from the API), with this repository's own
-  configuration. The uploaded report is not used.
-- Where that cannot be done (a synth command is needed, or the templates are build output),
-  the uploaded report is published as it is, after validation, and the check says that its
-  verdict comes from the fork's own run; a clean result is then ``neutral``, never
-  ``success``.
+  no hook, no filter download, no build, no code of the pull request runs), and compares its
+  templates with the merge base of that commit and the pull request's base (from the API),
+  with this repository's own configuration. Its symbolic links are followed as ``sam deploy``
+  follows them, inside the repository only: each becomes a copy of what it points at, and one
+  that leads outside the repository is an input error. The uploaded report is never used:
+  an input error is a ``failure`` check run that names it.
+- Where that cannot be done (a synth command is needed, or the baseline is read elsewhere),
+  the uploaded report is published after validation, re-rendered from its structured fields
+  only (rule, severity, stack, function, file and line, the names of the changed properties,
+  the consumers' resources and types): none of its free text (messages, fixes, notes) is
+  published. The check run's title starts with "unverified", and a clean result is
+  ``neutral``, never ``success``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from reviewer.contract.enums import FailOn
+from reviewer.contract.report import Report
 from reviewer.errors import InputError
 from reviewer.github.workflow import log_line
 
 if TYPE_CHECKING:
     from reviewer.commands.action import Inputs
-    from reviewer.contract.report import Report
     from reviewer.github.context import RunContext
 
 _REANALYSED_BASELINES = ("git", "none")
@@ -51,14 +57,14 @@ def publish_report(
         try:
             report = reanalyse(inputs, env, workspace, context, log)
         except InputError as exc:
-            reason = f"the head commit's templates could not be analysed here ({exc})"
-        else:
-            log_line(
-                log,
-                f"verdict from this run's own analysis of {context.head_sha[:12]} "
-                "(the uploaded report is not used)",
-            )
-            return report, None
+            _fail_check(inputs, env, context, exc, log)
+            raise
+        log_line(
+            log,
+            f"verdict from this run's own analysis of {context.head_sha[:12]} "
+            "(the uploaded report is not used)",
+        )
+        return report, None
     from reviewer.rules.registry import catalogue
 
     uploaded = read_report(workspace / inputs.report_path).with_rules(catalogue())
@@ -98,7 +104,7 @@ def reanalyse(
     )
     log_line(log, f"analysing {context.head_sha[:12]} against git {found.commit[:12]} itself")
     with worktree(found.head, root) as tree:
-        _drop_links(tree)
+        follow_links(tree)
         local = replace(inputs, baseline="none", config="")
         options = replace(
             check_options(local, env, tree, context, log),
@@ -141,14 +147,94 @@ def _pull_base(
     return base if isinstance(base, str) and base else None
 
 
-def _drop_links(tree: Path) -> None:
-    """Remove every symbolic link of the pull request's work tree before anything is read: a
-    link could point at any file of the runner, whose content would then be published."""
-    for folder, directories, files in os.walk(tree):
-        for name in [*directories, *files]:
-            path = Path(folder) / name
-            if path.is_symlink():
-                path.unlink()
+def follow_links(tree: Path) -> None:
+    """Replace every symbolic link of the pull request's work tree by a copy of what it points
+    at, as ``sam deploy`` reads through it; a link that leads outside ``tree`` (it could name
+    any file of the runner, whose content would then be published) or that never ends is an
+    input error. A link to nothing is removed: there is nothing to read."""
+    root = tree.resolve()
+    budget = [_LINK_BYTES]
+    for _ in range(_LINK_ROUNDS):
+        links = [
+            Path(folder) / name
+            for folder, directories, files in os.walk(root)
+            for name in [*directories, *files]
+            if (Path(folder) / name).is_symlink()
+        ]
+        if not links:
+            return
+        for link in links:
+            _materialise(link, root, budget)
+    raise InputError(root.name, "its symbolic links lead to more links without end")
+
+
+#: How many times links inside copied folders are followed before the tree counts as a loop.
+_LINK_ROUNDS = 8
+#: At most this much is copied for links (a link to ``.`` copies the whole repository).
+_LINK_BYTES = 200 * 1024 * 1024
+
+
+def _size(path: Path) -> int:
+    if not path.is_dir():
+        return path.stat().st_size
+    return sum(
+        (Path(folder) / name).lstat().st_size
+        for folder, _dirs, files in os.walk(path)
+        for name in files
+    )
+
+
+def _materialise(link: Path, root: Path, budget: list[int]) -> None:
+    name = link.relative_to(root).as_posix()
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        link.unlink()
+        return
+    except (OSError, RuntimeError):
+        raise InputError(name, "is a symbolic link that never ends") from None
+    if not target.is_relative_to(root):
+        raise InputError(
+            name, "is a symbolic link to a file outside the repository: it is not followed"
+        )
+    budget[0] -= _size(target)
+    if budget[0] < 0:
+        raise InputError(name, "its symbolic links copy more than 200 MB: not followed")
+    link.unlink()
+    if target.is_dir():
+        shutil.copytree(target, link, symlinks=True)
+    else:
+        shutil.copyfile(target, link)
+
+
+def _fail_check(
+    inputs: Inputs, env: Mapping[str, str], context: RunContext, error: InputError,
+    log: TextIO,
+) -> None:
+    """A ``failure`` check run that names why the head commit could not be analysed: the
+    uploaded report never stands in for this run's own analysis."""
+    if not inputs.github_token:
+        return
+    from github.GithubException import GithubException
+
+    from reviewer.github.checks import check_name, publish_failure
+    from reviewer.github.client import RetrySettings, connect
+    from reviewer.github.writes import Writer
+
+    name = check_name(inputs.instance_name)
+    retry = RetrySettings.from_environment(env)
+    try:
+        repo = connect(inputs.github_token, env.get("GITHUB_API_URL"), retry).get_repo(
+            context.repository
+        )
+        publish_failure(
+            repo, context.head_sha, str(error), name=name,
+            run_key=f"latest-guard:{uuid.uuid4().hex}", writer=Writer(log, wait=retry.backoff),
+        )
+    except (GithubException, OSError) as exc:
+        log_line(log, f"could not create the check run {name}: {exc}")
+        return
+    log_line(log, f"check run {name} on {context.head_sha[:7]}: failure (input error)")
 
 
 def _config_path(workspace: Path, inputs: Inputs) -> Path | None:
@@ -166,11 +252,44 @@ def _unverified(report: Report, reason: str, log: TextIO) -> tuple[Report, str]:
 
     note = (
         f"unverified: this verdict is the pull request's own workflow run's ({reason}); "
-        "a fork can change that workflow, so a clean result is neutral, not success"
+        "a fork can change that workflow, so a clean result is neutral, not success, and "
+        "only the report's structured fields are shown, none of its text"
     )
     log_line(log, note)
-    # The names of changed functions without a finding are the fork run's to invent (or to
-    # read from wherever its templates point): not published on its word.
-    stacks = tuple(replace(s, notes=(note, *s.notes), quiet=()) for s in report.stacks)
-    verdict = conclusion(report)
-    return replace(report, stacks=stacks), ("neutral" if verdict == "success" else verdict)
+    shown = structured(report, note)
+    verdict = conclusion(shown)
+    return shown, ("neutral" if verdict == "success" else verdict)
+
+
+def structured(report: Report, note: str) -> Report:
+    """The fork's report with its structured fields only: every text it wrote (messages,
+    reasons, fixes, notes, property details, consumer labels, the names of quiet functions,
+    the baseline's description) is replaced by text of this run's, made from those fields;
+    the renderers escape the fields themselves as they escape any template's."""
+    from reviewer.contract.wording import joined
+
+    by_id = {rule.id: rule for rule in report.rules}
+    findings = []
+    for f in report.findings:
+        rule = by_id.get(f.rule)
+        changes = tuple(replace(c, detail=None, cause=None) for c in f.changes)
+        names = joined(list(dict.fromkeys(c.name for c in changes))) or "no property named"
+        findings.append(replace(
+            f,
+            name=rule.name if rule is not None else "unknown-rule",
+            message=(
+                f"unverified: the pull request's own run reports {f.rule} for {f.resource} "
+                f"(changes: {names})"
+            ),
+            changes=changes,
+            consumers=tuple(
+                replace(c, label=c.type, form="as the pull request's run reports")
+                for c in f.consumers
+            ),
+            why="", fix=None, suppression_reason=None, suppression_source=None, when=None,
+        ))
+    stacks = tuple(replace(s, notes=(note,), quiet=()) for s in report.stacks)
+    return replace(
+        report, findings=tuple(findings), stacks=stacks,
+        baseline="as the pull request's own run read it (unverified)",
+    )

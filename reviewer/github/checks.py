@@ -31,7 +31,7 @@ from reviewer.github.api import raw
 from reviewer.github.verdict import conclusion, title
 from reviewer.github.writes import Writer
 from reviewer.report.escape import plain_text
-from reviewer.report.markdown import truncate
+from reviewer.report.markdown import inert, truncate
 
 CHECK_NAME = "latest-guard"
 SUMMARY_LIMIT = 65535
@@ -79,17 +79,19 @@ def publish_check(
     *,
     name: str = CHECK_NAME,
     verdict: str | None = None,
+    unverified: bool = False,
     run_key: str,
     writer: Writer | None = None,
 ) -> CheckRun:
     """Create the completed check run, then append the remaining annotation batches.
 
     ``verdict`` overrides the report's own conclusion (an unverified report is at most
-    ``neutral``); ``run_key`` (unique to this run) is its ``external_id``."""
+    ``neutral``); ``unverified``: the report is a fork's own, and the title says so first;
+    ``run_key`` (unique to this run) is its ``external_id``."""
     writer = writer or Writer()
     notes = check_annotations(report.findings)
     summary = truncate(markdown, SUMMARY_LIMIT, pointer)
-    heading = title(report)
+    heading = ("unverified: " if unverified else "") + title(report)
     batches = [
         notes[n : n + ANNOTATIONS_PER_REQUEST]
         for n in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
@@ -111,6 +113,37 @@ def publish_check(
         sent += len(batch)
         _append(writer, repo, run, {"title": heading, "summary": summary, "annotations": batch},
                 sent)
+    return run
+
+
+def publish_failure(
+    repo: Repository,
+    head_sha: str,
+    reason: str,
+    *,
+    name: str,
+    run_key: str,
+    writer: Writer | None = None,
+) -> CheckRun:
+    """A completed ``failure`` check run for a run that could not analyse: its summary names
+    the input error (escaped: it may quote a file name of the pull request's). Made once,
+    like ``publish_check``: ``run_key`` is its ``external_id``."""
+    writer = writer or Writer()
+    run: CheckRun = writer.once(
+        "the failure check run",
+        lambda: repo.create_check_run(
+            name=name,
+            head_sha=head_sha,
+            status="completed",
+            conclusion="failure",
+            output={
+                "title": "input error: the templates could not be analysed",
+                "summary": truncate(f"**Input error:** {inert(reason)}", SUMMARY_LIMIT, ""),
+            },
+            external_id=run_key,
+        ),
+        lambda: _made(repo, head_sha, name, run_key),
+    )
     return run
 
 

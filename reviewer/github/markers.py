@@ -65,6 +65,19 @@ class Markers:
         """First line of the body of a review we post; the finding markers follow."""
         return f"{self._prefix}:review -->"
 
+    def summary_part(self, number: int) -> str:
+        """First line of the summary's details comment ``number`` (from 1)."""
+        return f"{self._prefix}:summary-details:{number} -->"
+
+    def part_number(self, body: str | None) -> int | None:
+        """The number of one of this instance's details comments, or None for any other."""
+        match = self._part.match(body or "")
+        return int(match.group(1)) if match else None
+
+    @cached_property
+    def _part(self) -> re.Pattern[str]:
+        return re.compile(re.escape(self._prefix) + r":summary-details:([0-9]{1,4}) -->")
+
     def finding(self, fingerprint: str) -> str:
         return f"{self._prefix}:finding:{fingerprint} -->"
 

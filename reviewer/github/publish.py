@@ -47,11 +47,11 @@ from reviewer.github.phase_one import (
     sync_phase_one,
 )
 from reviewer.github.review import ReviewOutcome, sync_review
-from reviewer.github.summary import SummaryAction, summary_body, sync_summary
+from reviewer.github.summary import SummaryAction, summary_body, sync_details, sync_summary
 from reviewer.github.workflow import log_line
 from reviewer.github.writes import Writer
 from reviewer.report.escape import markdown_inline
-from reviewer.report.markdown import inert
+from reviewer.report.markdown import detail_parts, details_follow, inert
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -83,6 +83,8 @@ class PublishOptions:
     instance: str = ""
     #: The check run's conclusion when it is not the report's own (see ``checks``).
     verdict: str | None = None
+    #: The report is a fork's own run's, not verified here: the check run's title says so.
+    unverified: bool = False
     #: ``phase-one: pull-request``: make (or keep up to date) the phase-one pull request.
     phase_one: bool = False
     #: The token is the workflow's ``GITHUB_TOKEN`` (it acts as ``github-actions[bot]``).
@@ -149,7 +151,8 @@ def publish(
         "create the check run",
         lambda: publish_check(
             repo, context.head_sha, report, markdown, pointer, name=name,
-            verdict=options.verdict, run_key=f"latest-guard:{uuid.uuid4().hex}", writer=writer,
+            verdict=options.verdict, unverified=options.unverified,
+            run_key=f"latest-guard:{uuid.uuid4().hex}", writer=writer,
         ),
     )
     outcome.check_created = check is not None
@@ -172,16 +175,10 @@ def publish(
     )
     if login is None:
         return outcome
-    has_findings = any(not f.suppressed for f in report.findings)
-    body = summary_body(markdown, pointer, markers)
-    outcome.summary = attempt(
-        "update the summary comment",
-        lambda: sync_summary(
-            repo, number, body, has_findings, markers, login=login, writer=writer
-        ),
+    outcome.summary = _summaries(
+        repo, report, markdown, attempt, number=number, markers=markers, log=log,
+        pointer=pointer, login=login, writer=writer,
     )
-    if outcome.summary is not None:
-        log_line(log, f"summary comment on #{number}: {outcome.summary}")
     if options.comment == "review":
         pull = repo.get_pull(number)
         outcome.review = attempt(
@@ -194,6 +191,44 @@ def publish(
         if outcome.review is not None:
             _log_review(log, number, outcome.review)
     return outcome
+
+
+def _summaries(
+    repo: Repository,
+    report: Report,
+    markdown: str,
+    attempt: Attempt,
+    *,
+    number: int,
+    markers: Markers,
+    log: TextIO,
+    pointer: str,
+    login: str,
+    writer: Writer,
+) -> SummaryAction | None:
+    """The sticky summary, then the details comments it points at (when the details did not
+    fit in it; none otherwise, and earlier ones deleted). Only comments ``login`` wrote are
+    edited or deleted; each write is made once through ``writer``."""
+    has_findings = any(not f.suppressed for f in report.findings)
+    body = summary_body(markdown, pointer, markers)
+    action = attempt(
+        "update the summary comment",
+        lambda: sync_summary(
+            repo, number, body, has_findings, markers, login=login, writer=writer
+        ),
+    )
+    if action is None:
+        return None
+    log_line(log, f"summary comment on #{number}: {action}")
+    parts = detail_parts(report) if details_follow(markdown) else []
+    written = attempt(
+        "post the findings' details", lambda: sync_details(
+            repo, number, parts, markers, login=login, writer=writer
+        ),
+    )
+    if written:
+        log_line(log, f"details comments on #{number}: {len(parts)}")
+    return action
 
 
 def _phase_one(

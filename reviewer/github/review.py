@@ -12,7 +12,9 @@ One run does, in order:
 3. plan where each finding not yet posted goes (``plan.plan_review``);
 4. post file-level comments (``subject_type: file``) one by one, then ONE review with the
    line comments and, in its body, the findings beyond the comment limit or outside the
-   pull request's files.
+   pull request's files; when their text does not fit in one body (65,536 characters),
+   further reviews carry the rest (``review_bodies``). A body lists a finding's marker only
+   where it holds the finding's text, so nothing is taken as posted that cannot be read.
 
 A 422 for the review (GitHub rejects the whole review when one line is not in the diff) makes
 the line comments go one by one, each falling back to a comment on its file and then to the
@@ -42,7 +44,14 @@ from reviewer.github.markers import DEFAULT, Markers
 from reviewer.github.plan import PlannedComment, ReviewPlan, plan_review
 from reviewer.github.workflow import log_line
 from reviewer.github.writes import Writer
-from reviewer.report.markdown import GITHUB_BODY_LIMIT, fenced, finding_body, todo, truncate
+from reviewer.report.markdown import (
+    GITHUB_BODY_LIMIT,
+    fenced,
+    finding_body,
+    finding_brief,
+    todo,
+    truncate,
+)
 
 
 @dataclass
@@ -55,6 +64,8 @@ class ReviewOutcome:
     kept_with_replies: int = 0
     refreshed: int = 0
     review_created: bool = False
+    #: Findings that fit in no review body this run (not marked: the next run posts them).
+    not_posted: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -182,7 +193,7 @@ def _refreshed(body: str, finding: Finding) -> str | None:
 
 @dataclass(frozen=True)
 class _Post:
-    """Posts the planned comments and the review of one run, each once (``writes``)."""
+    """Posts the planned comments and the reviews of one run, each once (``writes``)."""
 
     repo: Repository
     pull: PullRequest
@@ -203,47 +214,67 @@ class _Post:
         lines = list(plan.line_comments)
         if not lines and not leftovers:
             return
+        bodies, dropped = review_bodies(lines, leftovers, self.pointer, self.markers)
         try:
-            self.review(lines, leftovers)
+            self.review(bodies[0][0], bodies[0][1], lines)
         except GithubException as exc:
             if not (is_unprocessable(exc) and lines):
                 raise
             log_line(self.log,
                      f"GitHub refused the review ({message_of(exc)}): posting one by one")
-            placed = 0
-            for comment in lines:
-                if self.comment(comment):
-                    placed += 1
-                    continue
-                file_level = PlannedComment(comment.fingerprint, comment.finding, comment.path)
-                if self.comment(file_level):
-                    outcome.file_comments += 1
-                else:
-                    leftovers.append(comment.finding)
-            outcome.line_comments += placed
-            if leftovers:
-                self.review([], leftovers)
-                outcome.review_created = True
-            outcome.in_body = len(leftovers)
-            return
-        outcome.review_created = True
-        outcome.line_comments += len(lines)
-        outcome.in_body = len(leftovers)
+            self.one_by_one(lines, leftovers, outcome)
+            bodies, dropped = review_bodies([], leftovers, self.pointer, self.markers)
+            if not leftovers:
+                bodies = []
+        else:
+            outcome.review_created = True
+            outcome.line_comments += len(lines)
+            bodies = bodies[1:]
+        for body, carried in bodies:
+            self.review(body, carried, [])
+            outcome.review_created = True
+        outcome.in_body = len(leftovers) - len(dropped)
+        outcome.not_posted = len(dropped)
+        if dropped:
+            log_line(self.log, (
+                f"{len(dropped)} finding(s) did not fit in {MAX_REVIEW_BODIES} reviews: not "
+                "posted this time (they are in the summary's table and the job summary; the "
+                "next run posts them)"
+            ))
 
-    def review(self, lines: Sequence[PlannedComment], rest: Sequence[Finding]) -> None:
-        """One review with ``lines`` as line comments and ``rest`` in its body; when
-        GitHub's answer is lost, it landed if any of its findings is on the pull request."""
+    def one_by_one(
+        self, lines: Sequence[PlannedComment], leftovers: list[Finding], outcome: ReviewOutcome
+    ) -> None:
+        """Post line comments one at a time, each falling back to its file, then to
+        ``leftovers`` (the review bodies)."""
+        for comment in lines:
+            if self.comment(comment):
+                outcome.line_comments += 1
+                continue
+            file_level = PlannedComment(comment.fingerprint, comment.finding, comment.path)
+            if self.comment(file_level):
+                outcome.file_comments += 1
+            else:
+                leftovers.append(comment.finding)
+
+    def review(
+        self, body: str, rest: Sequence[Finding], lines: Sequence[PlannedComment]
+    ) -> None:
+        """One review with ``body`` (which holds ``rest``) and ``lines`` as line comments;
+        when GitHub's answer is lost, it landed if any of its findings is on the pull
+        request."""
         commit = self.repo.get_commit(self.head_sha)
         carried = {c.fingerprint for c in lines} | {f.fingerprint for f in rest}
-        body = review_body(lines, rest, self.pointer, self.markers)
         payload: Any = [_line_payload(c, self.pointer, self.markers) for c in lines]
-        self.writer.once(
-            "the review",
-            lambda: self.pull.create_review(
-                commit=commit, body=body, event="COMMENT", comments=payload
-            ),
-            lambda: self._landed(carried),
-        )
+
+        def send() -> object:
+            if payload:
+                return self.pull.create_review(
+                    commit=commit, body=body, event="COMMENT", comments=payload
+                )
+            return self.pull.create_review(commit=commit, body=body, event="COMMENT")
+
+        self.writer.once("a review", send, lambda: self._landed(carried))
 
     def comment(self, comment: PlannedComment) -> bool:
         """Post one comment on a line or a file; False when GitHub refuses its place (422)."""
@@ -306,24 +337,84 @@ def suggestion_block(edit: Edit) -> str:
     return fenced(edit.replacement, "suggestion") + "\n"
 
 
+def review_bodies(
+    lines: Sequence[PlannedComment],
+    rest: Sequence[Finding],
+    pointer: str,
+    markers: Markers = DEFAULT,
+) -> tuple[list[tuple[str, tuple[Finding, ...]]], tuple[Finding, ...]]:
+    """The bodies of the reviews that carry ``rest`` (the first one also carries ``lines``),
+    each with the findings whose text it holds; and the findings that fit in none.
+
+    A body lists the marker of a finding only when it holds that finding's text, so a
+    finding is never taken as posted that nobody can read. Findings go in whole, in order,
+    until a body is full; the next one opens another review, up to ``MAX_REVIEW_BODIES``.
+    A finding whose text alone is longer than a body goes in short (its diagram and the
+    change to apply are in the job summary, which the body says).
+    """
+    budget = GITHUB_BODY_LIMIT - _HEAD_ROOM
+    texts = [(f, _body_text(f, budget)) for f in rest]
+    groups: list[list[tuple[Finding, str]]] = [[]]
+    used = 0
+    for finding, text in texts:
+        size = len(text) + len(markers.finding(finding.fingerprint)) + 2
+        if groups[-1] and used + size > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append((finding, text))
+        used += size
+    kept, dropped = groups[:MAX_REVIEW_BODIES], groups[MAX_REVIEW_BODIES:]
+    bodies = [
+        (_review_text(lines if n == 0 else (), group, n, len(kept), markers),
+         tuple(f for f, _ in group))
+        for n, group in enumerate(kept)
+    ]
+    return bodies, tuple(f for group in dropped for f, _ in group)
+
+
 def review_body(
     lines: Sequence[PlannedComment],
     rest: Sequence[Finding],
     pointer: str,
     markers: Markers = DEFAULT,
 ) -> str:
-    """The review's body: markers of the findings it carries, then those findings in full."""
+    """The first review's body (see ``review_bodies``)."""
+    return review_bodies(lines, rest, pointer, markers)[0][0][0]
+
+
+#: At most this many reviews carry the findings that are not on a line or a file.
+MAX_REVIEW_BODIES = 10
+#: Room kept in a body for its markers' line, its heading and its lead-in sentence.
+_HEAD_ROOM = 1200
+
+
+def _body_text(finding: Finding, budget: int) -> str:
+    text = finding_body(finding)
+    if len(text) <= budget:
+        return text
+    return truncate(finding_brief(finding), budget, "")
+
+
+def _review_text(
+    lines: Sequence[PlannedComment],
+    group: Sequence[tuple[Finding, str]],
+    index: int,
+    total: int,
+    markers: Markers,
+) -> str:
     parts = [markers.review]
-    parts.extend(markers.finding(f.fingerprint) for f in rest)
-    count = len(lines) + len(rest)
-    head = f"**latest-guard** · {count} new finding{'s' if count != 1 else ''}"
+    parts.extend(markers.finding(f.fingerprint) for f, _ in group)
+    here = len(group)
+    head = f"**latest-guard** · {here} finding{'s' if here != 1 else ''} in this review"
     if lines:
-        head += f": {len(lines)} on the lines below"
+        head += f", {len(lines)} on the lines below"
+    if total > 1:
+        head += f" (review {index + 1} of {total} of this run)"
     parts.append(head + ".")
-    if rest:
+    if group:
         parts.append(
             "\nThese could not go on a line of this pull request (beyond the "
             "comment limit, or in a file it does not change):\n"
         )
-        parts.extend(finding_body(f) for f in rest)
-    return truncate("\n".join(parts) + "\n", GITHUB_BODY_LIMIT, pointer)
+        parts.extend(text for _, text in group)
+    return "\n".join(parts) + "\n"

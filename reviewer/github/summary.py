@@ -12,17 +12,23 @@ request has hundreds). Then:
   notified twice;
 - a summary with another body: it is edited, also to the all-clear once the findings are
   fixed, so an old error never stays on the pull request.
+
+When the findings' details do not fit in the summary, they follow in details comments of
+their own (``sync_details``), each with a marker of its number; they are edited, created or
+deleted the same way, so their count follows the report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
+from github.GithubException import GithubException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
-from reviewer.github.api import listed
+from reviewer.github.api import listed, status_of
 from reviewer.github.identity import authored_by
 from reviewer.github.markers import DEFAULT, Markers
 from reviewer.github.writes import Writer
@@ -65,6 +71,73 @@ def sync_summary(
         lambda: _ours(issue, markers, login),
     )
     return "created"
+
+
+def sync_details(
+    repo: Repository,
+    number: int,
+    parts: Sequence[str],
+    markers: Markers = DEFAULT,
+    *,
+    login: str,
+    writer: Writer | None = None,
+) -> int:
+    """Make this instance's details comments on pull request ``number`` read ``parts``, in
+    order (none: delete them all); returns how many comments were created, edited or
+    deleted. Only comments ``login`` wrote with a details marker are ours: another user's
+    comment carrying one is never edited or deleted, nor taken for a part already there."""
+    writer = writer or Writer()
+    issue = repo.get_issue(number)
+    bodies = [truncate(f"{markers.summary_part(n)}\n{part}", GITHUB_BODY_LIMIT, "")
+              for n, part in enumerate(parts, start=1)]
+    writes = 0
+    found: set[int] = set()
+    for item, data in listed(issue.get_comments()):
+        part = markers.part_number(data.get("body"))
+        if part is None or not authored_by(data, login):
+            continue
+        if part > len(bodies) or part in found:
+            _delete(item)
+            writes += 1
+            continue
+        found.add(part)
+        if data.get("body") != bodies[part - 1]:
+            _edit(writer, item, bodies[part - 1])
+            writes += 1
+    for part, body in enumerate(bodies, start=1):
+        if part not in found:
+            _create(writer, issue, body, part, markers=markers, login=login)
+            writes += 1
+    return writes
+
+
+def _edit(writer: Writer, item: IssueComment, body: str) -> None:
+    writer.edit("a details comment's edit", lambda: item.edit(body))
+
+
+def _create(
+    writer: Writer, issue: Issue, body: str, part: int, *, markers: Markers, login: str
+) -> None:
+    """Post details comment ``part``, once: when GitHub's answer is lost, it landed if our
+    comment with that part's marker is on the pull request now."""
+
+    def landed() -> bool | None:
+        for _, data in listed(issue.get_comments()):
+            if markers.part_number(data.get("body")) == part and authored_by(data, login):
+                return True
+        return None
+
+    writer.once(f"details comment {part}", lambda: issue.create_comment(body), landed)
+
+
+def _delete(item: IssueComment) -> None:
+    """Delete one of our comments; one already gone (a retried DELETE that had landed) is
+    deleted as well as it can be."""
+    try:
+        item.delete()
+    except GithubException as exc:
+        if status_of(exc) != 404:
+            raise
 
 
 def _ours(

@@ -59,13 +59,18 @@ def render(
     commit: str | None = None,
     details_url: str | None = None,
     notices: Sequence[str] = (),
+    details_follow: bool = False,
 ) -> str:
     """The sticky summary comment (and the check run's summary): counts, one table row per
     finding, each finding's details collapsed below. It fits GitHub's limit without cutting a
     finding: the details get shorter, then go, before any row would. ``notices`` are lines
-    of the publisher's own (Markdown it wrote), shown under the table."""
+    of the publisher's own (Markdown it wrote), shown under the table. ``details_follow``:
+    when the details go, the publisher posts them in comments of their own
+    (``detail_parts``), and the summary says so; else it points at the job summary only."""
     for level in _DETAIL_LEVELS:
-        body = _summary(report, commit, details_url, level, notices)
+        body = _summary(
+            report, commit, details_url, level, notices, details_follow=details_follow
+        )
         if len(body) <= GITHUB_BODY_LIMIT:
             return body
     return truncate(body)
@@ -88,6 +93,8 @@ def _summary(
     details_url: str | None,
     level: str,
     notices: Sequence[str] = (),
+    *,
+    details_follow: bool = False,
 ) -> str:
     active = [f for f in report.findings if not f.suppressed]
     blocks: list[str] = [_heading(report)]
@@ -110,8 +117,7 @@ def _summary(
     elif level != "none":
         blocks.extend(_collapsed(f, short=level == "short") for f in active)
     elif active:
-        blocks.append(
-            "<sub>Details of each finding: its review comment, and the job summary.</sub>")
+        blocks.append(DETAILS_FOLLOW if details_follow else DETAILS_IN_JOB_SUMMARY)
     suppressed = [f for f in report.findings if f.suppressed]
     if suppressed:
         blocks.append(_suppressed(suppressed))
@@ -120,6 +126,44 @@ def _summary(
         blocks.append(quiet)
     blocks.append(_footer(report, commit, details_url))
     return "\n\n".join(blocks) + "\n"
+
+
+#: Where the details are when the summary comment has no room for them.
+DETAILS_FOLLOW = (
+    "<sub>Details of each finding: in latest-guard's comments on this pull request headed "
+    "\"details\", and in the job summary.</sub>"
+)
+DETAILS_IN_JOB_SUMMARY = "<sub>Details of each finding: in the job summary.</sub>"
+
+
+def details_follow(summary: str) -> bool:
+    """Whether ``summary`` (from ``render``) sends its reader to the details comments."""
+    return DETAILS_FOLLOW in summary
+
+
+def detail_parts(report: Report, limit: int = GITHUB_BODY_LIMIT - 200) -> list[str]:
+    """Every active finding's details, collapsed as the summary shows them, packed into as
+    few bodies of at most ``limit`` characters as they fill; each headed ``details, part I
+    of N``. A finding too long for one body goes in short."""
+    budget = limit - 200
+    blocks = []
+    for finding in (f for f in report.findings if not f.suppressed):
+        block = _collapsed(finding, short=False)
+        if len(block) > budget:
+            block = truncate(_collapsed(finding, short=True), budget, "")
+        blocks.append(block)
+    groups: list[list[str]] = []
+    used = budget
+    for block in blocks:
+        if used + len(block) + 2 > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(block)
+        used += len(block) + 2
+    return [
+        "\n\n".join([f"#### latest-guard · details, part {n} of {len(groups)}", *group]) + "\n"
+        for n, group in enumerate(groups, start=1)
+    ]
 
 
 def headline(finding: Finding) -> str:
@@ -178,6 +222,20 @@ def finding_body(finding: Finding) -> str:
     details = _details(finding, diagram=True)
     if details:
         lines.extend(["", _collapse("Details", details)])
+    if finding.suppressed:
+        lines.append(f"\nSuppressed: {_text(finding.suppression_reason or '')}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def finding_brief(finding: Finding) -> str:
+    """A finding too long for one comment: what is wrong, what to do and the facts; the rest
+    is in the job summary, which it says."""
+    lines = [headline(finding)]
+    action = todo(finding)
+    if action:
+        lines.append(action)
+    lines.extend(["", _details(finding, diagram=False, short=True), "",
+                  "The race drawn, the steps and the change to apply: in the job summary."])
     if finding.suppressed:
         lines.append(f"\nSuppressed: {_text(finding.suppression_reason or '')}")
     return "\n".join(lines).rstrip() + "\n"
