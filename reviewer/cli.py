@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from reviewer.config import Config
 
 EXIT_INPUT = 2
+#: The reader of the output went away: 128 + SIGPIPE, as a shell reports it.
+EXIT_BROKEN_PIPE = 141
 
 #: What ``--fail-on`` takes: the values of :class:`FailOn`, as the command line spells them.
 FAIL_ON_CHOICES = tuple(level.value for level in FailOn)
@@ -289,11 +292,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:  # named by the command's own parser, with its own usage
         command = _subcommand(parser, args.command)
         command.error(_unrecognized(extra, command))
-    if args.command == "rules":
-        return _rules()
-    if args.command == "explain":
-        return _explain(args.rule)
-    return _run(args)
+    try:
+        if args.command == "rules":
+            return _rules()
+        if args.command == "explain":
+            return _explain(args.rule)
+        return _run(args)
+    except BrokenPipeError:
+        # The reader went away (``latest-guard rules | head -1``): nothing more to say, and
+        # the interpreter's last flush must not fail on the closed pipe either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -314,6 +323,8 @@ def _run(args: argparse.Namespace) -> int:
     except Stopped as stopped:
         print(f"latest-guard: stopped by {stopped}", file=sys.stderr)
         return stopped.exit_status
+    except BrokenPipeError:
+        raise  # not a bug: the reader of the output went away (see main)
     except Exception as exc:
         if args.debug:
             raise

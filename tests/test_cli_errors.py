@@ -60,3 +60,24 @@ def test_the_usage_of_an_error_names_what_the_command_needs(
         "usage: latest-guard rules",
         "latest-guard rules: error: unrecognized arguments: LG001",
     ]
+
+
+@pytest.mark.parametrize("argv", [["rules"], ["explain", "LG001"]])
+def test_a_reader_that_goes_away_ends_the_output_quietly(argv: list[str]) -> None:
+    """``latest-guard rules | head -1``: when the reader of the output has gone, the command
+    stops with the shell's status for it, and no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "reviewer.cli", *argv], stdout=write,
+            stderr=subprocess.PIPE, text=True, check=False, timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 141
+    assert done.stderr == ""
