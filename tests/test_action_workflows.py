@@ -653,7 +653,7 @@ def test_a_forks_report_is_published_by_its_structured_fields_only(tmp_path: Pat
 
     repo = Repo()
     publish_check(repo, "a" * 40, report, markdown.render(report), "", verdict=verdict,  # type: ignore[arg-type]
-                  unverified=True)
+                  unverified=True, run_key="latest-guard:this-run")
     assert repo.fields["output"]["title"].startswith("unverified: 1 error")
     assert "approved by security" not in json.dumps(repo.fields)
 
