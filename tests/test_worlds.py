@@ -59,6 +59,12 @@ def test_code_and_layers_on_opposite_branches_never_change_together() -> None:
     (summary,) = report.stacks
     assert "Forwarder" in summary.changed_functions
     assert any("UseZipCopier" in note and "AWS::Partition" in note for note in summary.notes)
+    # Quiet, and said so deployment by deployment: never a bare "code only".
+    assert dict(summary.quiet)["Forwarder"] == (
+        "no one deployment changes both sides: when UseZipCopier is true, code only (Code): "
+        "one call, nothing to race with; when UseZipCopier is false, configuration only "
+        "(Layers): no code change to race with"
+    )
 
 
 def test_the_branch_where_both_change_is_named() -> None:

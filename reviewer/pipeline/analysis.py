@@ -130,6 +130,33 @@ def _symbolic(
     return symbolic
 
 
+def _quiet(
+    stack: str,
+    runs: Sequence[_Run],
+    plan: StackWorlds | None,
+    flagged: set[tuple[str, str]],
+) -> tuple[tuple[str, str], ...]:
+    """Why each changed function of ``stack`` has no finding in any world. When the reason
+    differs between worlds (code only in some, configuration only in others), each is said
+    with the worlds it holds in: no one deployment changes both sides."""
+    reasons: dict[str, dict[str, list[int]]] = {}
+    for index, run in enumerate(runs):
+        for summary in run.stacks:
+            if summary.name != stack:
+                continue
+            for name, why in summary.quiet:
+                if (stack, name) not in flagged:
+                    reasons.setdefault(name, {}).setdefault(why, []).append(index)
+    out: list[tuple[str, str]] = []
+    for name, by_reason in reasons.items():
+        if len(by_reason) == 1 or plan is None:
+            out.append((name, next(iter(by_reason))))
+            continue
+        parts = [f"{plan.describe(held) or 'otherwise'}, {why}" for why, held in by_reason.items()]
+        out.append((name, "no one deployment changes both sides: " + "; ".join(parts)))
+    return tuple(out)
+
+
 def _entries(section: object) -> Mapping[str, object]:
     return {str(k): v for k, v in section.items()} if isinstance(section, Mapping) else {}
 
@@ -172,12 +199,8 @@ def _merged(
     for summary in runs[0].stacks:
         versions = [s for run in runs for s in run.stacks if s.name == summary.name]
         changed = tuple(dict.fromkeys(n for s in versions for n in s.changed_functions))
-        quiet: dict[str, str] = {}
-        for version in versions:
-            for name, why in version.quiet:
-                if (summary.name, name) not in flagged:
-                    quiet.setdefault(name, why)
         plan = plans.get(summary.name)
+        quiet = _quiet(summary.name, runs, plan, flagged)
         note = plan.note() if plan is not None else None
         notes = [n for s in versions for n in s.notes]
         if note is not None:
@@ -185,7 +208,7 @@ def _merged(
         stacks.append(
             replace(
                 summary, changed_functions=changed, notes=tuple(dict.fromkeys(notes)),
-                quiet=tuple(quiet.items()),
+                quiet=quiet,
             )
         )
     return findings, stacks
