@@ -261,3 +261,29 @@ def test_stacks_pair_by_name_and_nested_stacks_are_left_to_their_parent() -> Non
         "a-deployed", "from-parent", "b-deployed"
     ]
     assert settled[1] is child
+
+
+def test_an_override_for_a_parameter_the_change_adds_is_named_on_the_baseline_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The new template declares ``Subnets``, the deployed one does not: the override is used
+    on the new side, and the note says it is the baseline that has no such parameter."""
+    from reviewer.cli import main
+
+    def body(with_parameter: bool) -> dict[str, object]:
+        out: dict[str, object] = {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}
+        if with_parameter:
+            out["Parameters"] = {"Subnets": {"Type": "String", "Default": ""}}
+        return out
+
+    (tmp_path / "new.json").write_text(json.dumps(body(True)), encoding="utf-8")
+    (tmp_path / "old.json").write_text(json.dumps(body(False)), encoding="utf-8")
+    code = main(["check", "-t", str(tmp_path / "new.json"), "-b", str(tmp_path / "old.json"),
+                 "--parameter-overrides", "Subnets=subnet-secret-1", "-f", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    (stack,) = report["stacks"]
+    assert stack["notes"] == [
+        "override(s) for Subnets: no such parameter in the baseline template (so not used there)"
+    ]
+    assert "subnet-secret-1" not in json.dumps(report)

@@ -423,7 +423,9 @@ def _settle_parameters(
     if overrides or options.baseline_stacks:
         new = apply_parameter_values(new, overrides, old or ())
     if old_overrides and old and not options.baseline_stacks:
-        old = apply_parameter_values(old, old_overrides)
+        old = apply_parameter_values(
+            old, old_overrides, which="the baseline template (so not used there)"
+        )
     return overrides, new, old
 
 

@@ -260,6 +260,8 @@ def apply_parameter_values(
     stacks: Sequence[StackTemplate],
     values: Mapping[str, str],
     previous: Sequence[StackTemplate] = (),
+    *,
+    which: str = "the template",
 ) -> list[StackTemplate]:
     """The stacks with each parameter's value settled as a deployment would settle it.
 
@@ -268,7 +270,9 @@ def apply_parameter_values(
     parameter of a top-level stack: the override; else the value the deployed stack holds;
     else whatever the source already knew, or the ``Default`` (left to ``parameter_value``).
     Nested stacks are returned as they are: their parent passes their values. Each stack gets
-    a note for every parameter whose value cannot be known, naming the parameter only.
+    a note for every parameter whose value cannot be known, naming the parameter only, and
+    the first top-level stack a note for overrides no stack declares (``which`` names the
+    side: an override for a parameter the change adds is used on the new side only).
     """
     tops = [s for s in stacks if s.parent is None]
     before = _pair_with(tops, [s for s in previous if s.parent is None])
@@ -282,7 +286,7 @@ def apply_parameter_values(
         resolved, notes = _settle(stack, values, before.get(stack.name))
         if unused and stack is tops[0]:
             notes.append(
-                f"override(s) for {', '.join(unused)}: no such parameter in the template"
+                f"override(s) for {', '.join(unused)}: no such parameter in {which}"
             )
         out.append(replace(stack, parameter_values=resolved, notes=(*stack.notes, *notes)))
     return out
