@@ -97,7 +97,7 @@ def test_plan_caps_inline_comments_and_sends_the_rest_to_the_body() -> None:
     plan = plan_review(findings, diff, set(), limit=30)
     assert len(plan.line_comments) + len(plan.file_comments) == 30
     assert len(plan.in_body) == 5
-    body = review_body(plan.line_comments, plan.in_body, "pointer")
+    body = review_body(plan.line_comments, plan.in_body)
     assert DEFAULT.body_fingerprints(body) == {f.fingerprint for f in plan.in_body}
     assert "30 on the lines below" in body
 

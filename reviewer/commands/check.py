@@ -94,7 +94,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
     """The report for ``options`` (see the module doc)."""
     from reviewer.pipeline.analysis import analyze
     from reviewer.sources.cloudformation.not_code import (
-        not_code_patterns,
+        configured_not_code,
         recording_hashes,
         with_not_code_notes,
     )
@@ -104,7 +104,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
     config = _config(options)
     with ExitStack() as stack:
         stack.enter_context(
-            not_code_patterns(config.code_ignore, defaults=config.code_ignore_defaults)
+            configured_not_code(config)
         )
         tree = _baseline_tree(options, stack)
         started = time.time()

@@ -109,10 +109,10 @@ def fix_files(
     temporary work tree, so that its local code is there too); its phase-one change is then
     the template's path at that revision.
     """
-    from reviewer.sources.cloudformation.not_code import not_code_patterns
+    from reviewer.sources.cloudformation.not_code import configured_not_code
 
     config = config or Config()
-    with not_code_patterns(config.code_ignore, defaults=config.code_ignore_defaults):
+    with configured_not_code(config):
         return _fix_files(template, baseline, config, baseline_ref)
 
 

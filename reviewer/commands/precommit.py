@@ -142,12 +142,12 @@ class _RevisionTree:
 def check_files(paths: Sequence[Path], revision: str, config: Config) -> HookResult:
     """One report per template among ``paths``, compared with ``revision`` (see the module
     doc)."""
-    from reviewer.sources.cloudformation.not_code import not_code_patterns
+    from reviewer.sources.cloudformation.not_code import configured_not_code
 
     result = HookResult()
     with ExitStack() as stack:
         stack.enter_context(
-            not_code_patterns(config.code_ignore, defaults=config.code_ignore_defaults)
+            configured_not_code(config)
         )
         base = _RevisionTree(revision, stack)
         for path in paths:

@@ -33,15 +33,13 @@ from typing import Any
 
 from reviewer.contract.enums import Side
 from reviewer.diff.properties import side_of
-from reviewer.diff.stack_diff import StackDiff
+from reviewer.diff.stack_diff import OUTPUTS, StackDiff
 from reviewer.model.intrinsics import find_hits
-from reviewer.model.resolve import Resolver
-from reviewer.model.template import StackTemplate
-from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY
+from reviewer.model.resolve import SSM_TYPE, Resolver
+from reviewer.model.template import NESTED_STACK, StackTemplate
+from reviewer.sources.cloudformation.sam_artifacts import is_unread
 
-NESTED_STACK = "AWS::CloudFormation::Stack"
 INCLUDE = "AWS::Include"
-_SSM_TYPE = "AWS::SSM::Parameter::Value<"
 _LAYER = "AWS::Lambda::LayerVersion"
 #: ``Fn::Transform`` written at the level of the properties themselves.
 _WHOLE = "Fn::Transform"
@@ -123,7 +121,7 @@ def _sources(
     for name in sorted(values.unknown_names(values.value(value))):
         if name in diff.unknown_parameters:
             yield f"parameter {name}", "not known"
-        elif str(stack.parameters.get(name, {}).get("Type", "")).startswith(_SSM_TYPE):
+        elif str(stack.parameters.get(name, {}).get("Type", "")).startswith(SSM_TYPE):
             yield f"SSM parameter {name}", "read when the stack deploys"
     for target in _unread_layers(stack, value):
         yield f"layer {target}", "whose content could not be read (see the note)"
@@ -145,20 +143,15 @@ def _unread_layers(stack: StackTemplate, value: Any) -> Iterator[str]:
         resource = stack.resources.get(hit.target)
         if resource is None or resource.type != _LAYER:
             continue
-        content = resource.properties.get("Content")
-        if (
-            isinstance(content, Mapping)
-            and content.get("S3Bucket") == LOCAL_BUCKET
-            and content.get("S3Key") == UNREAD_KEY
-        ):
+        if is_unread(resource.properties.get("Content")):
             yield hit.target
 
 
 def _nested_outputs(value: Any) -> Iterator[tuple[str, str]]:
     """``(logical id, output)`` of every ``Fn::GetAtt X.Outputs.Y`` (or ``${X.Outputs.Y}``)."""
     for hit in find_hits(value):
-        if hit.attribute is not None and hit.attribute.startswith("Outputs."):
-            yield hit.target, hit.attribute.removeprefix("Outputs.")
+        if hit.attribute is not None and hit.attribute.startswith(OUTPUTS):
+            yield hit.target, hit.attribute.removeprefix(OUTPUTS)
 
 
 def _transforms(value: Any) -> Iterator[str]:

@@ -32,6 +32,16 @@ def status_of(exc: BaseException) -> int | None:
     return exc.status if isinstance(exc, GithubException) else None
 
 
+def delete_if_present(item: Any) -> None:
+    """Delete one of our comments; one already gone (a retried DELETE that had landed) is
+    deleted as well as it can be."""
+    try:
+        item.delete()
+    except GithubException as exc:
+        if status_of(exc) != 404:
+            raise
+
+
 def message_of(exc: BaseException) -> str:
     """GitHub's message for a failed request, on one line (no request data, no headers)."""
     if isinstance(exc, GithubException):

@@ -96,17 +96,10 @@ def publish_check(
         notes[n : n + ANNOTATIONS_PER_REQUEST]
         for n in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
-    run: CheckRun = writer.once(
-        "the check run",
-        lambda: repo.create_check_run(
-            name=name,
-            head_sha=head_sha,
-            status="completed",
-            conclusion=verdict or conclusion(report),
-            output={"title": heading, "summary": summary, "annotations": batches[0]},
-            external_id=run_key,
-        ),
-        lambda: _made(repo, head_sha, name, run_key),
+    output = {"title": heading, "summary": summary, "annotations": batches[0]}
+    run = _completed(
+        writer, repo, head_sha, name=name, run_key=run_key,
+        conclusion=verdict or conclusion(report), output=output, what="the check run",
     )
     sent = len(batches[0])
     for batch in batches[1:]:
@@ -128,19 +121,34 @@ def publish_failure(
     """A completed ``failure`` check run for a run that could not analyse: its summary names
     the input error (escaped: it may quote a file name of the pull request's). Made once,
     like ``publish_check``: ``run_key`` is its ``external_id``."""
-    writer = writer or Writer()
+    output = {
+        "title": "input error: the templates could not be analysed",
+        "summary": truncate(f"**Input error:** {inert(reason)}", SUMMARY_LIMIT, ""),
+    }
+    return _completed(
+        writer or Writer(), repo, head_sha, name=name, run_key=run_key,
+        conclusion="failure", output=output, what="the failure check run",
+    )
+
+
+def _completed(
+    writer: Writer,
+    repo: Repository,
+    head_sha: str,
+    *,
+    name: str,
+    run_key: str,
+    conclusion: str,
+    output: dict[str, Any],
+    what: str,
+) -> CheckRun:
+    """Create a completed check run once (``run_key`` is its ``external_id``: a run whose
+    answer was lost is found by it instead of being made twice)."""
     run: CheckRun = writer.once(
-        "the failure check run",
+        what,
         lambda: repo.create_check_run(
-            name=name,
-            head_sha=head_sha,
-            status="completed",
-            conclusion="failure",
-            output={
-                "title": "input error: the templates could not be analysed",
-                "summary": truncate(f"**Input error:** {inert(reason)}", SUMMARY_LIMIT, ""),
-            },
-            external_id=run_key,
+            name=name, head_sha=head_sha, status="completed", conclusion=conclusion,
+            output=output, external_id=run_key,
         ),
         lambda: _made(repo, head_sha, name, run_key),
     )

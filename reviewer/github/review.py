@@ -37,7 +37,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from reviewer.contract.findings import Edit, Finding
-from reviewer.github.api import is_unprocessable, listed, message_of, status_of
+from reviewer.github.api import delete_if_present, is_unprocessable, listed, message_of
 from reviewer.github.diff_lines import PullRequestDiff, parse_files
 from reviewer.github.identity import authored_by
 from reviewer.github.markers import DEFAULT, Markers
@@ -65,7 +65,6 @@ class ReviewOutcome:
     refreshed: int = 0
     review_created: bool = False
     #: Findings that fit in no review body this run (not marked: the next run posts them).
-    not_posted: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -113,7 +112,7 @@ def sync_review(
                                           log, writer):
                 outcome.refreshed += 1
             continue
-        _delete(comment)
+        delete_if_present(comment.item)
         outcome.deleted += 1
     plan = plan_review(findings, diff, posted)
     outcome.already_posted = len(plan.already_posted)
@@ -157,16 +156,6 @@ def _posted(pull: PullRequest, markers: Markers, login: str) -> set[str]:
     """Every finding our comments and review bodies on ``pull`` carry now."""
     ours, in_bodies = _earlier(pull, markers, login)
     return in_bodies | {comment.fingerprint for comment in ours}
-
-
-def _delete(comment: _Ours) -> None:
-    """Delete one of our comments; one already gone (a retried DELETE that had landed) is
-    deleted as well as it can be."""
-    try:
-        comment.item.delete()
-    except GithubException as exc:
-        if status_of(exc) != 404:
-            raise
 
 
 def _edit(comment: _Ours, body: str, log: TextIO, writer: Writer) -> bool:
@@ -214,7 +203,7 @@ class _Post:
         lines = list(plan.line_comments)
         if not lines and not leftovers:
             return
-        bodies, dropped = review_bodies(lines, leftovers, self.pointer, self.markers)
+        bodies, dropped = review_bodies(lines, leftovers, self.markers)
         try:
             self.review(bodies[0][0], bodies[0][1], lines)
         except GithubException as exc:
@@ -223,7 +212,7 @@ class _Post:
             log_line(self.log,
                      f"GitHub refused the review ({message_of(exc)}): posting one by one")
             self.one_by_one(lines, leftovers, outcome)
-            bodies, dropped = review_bodies([], leftovers, self.pointer, self.markers)
+            bodies, dropped = review_bodies([], leftovers, self.markers)
             if not leftovers:
                 bodies = []
         else:
@@ -234,7 +223,6 @@ class _Post:
             self.review(body, carried, [])
             outcome.review_created = True
         outcome.in_body = len(leftovers) - len(dropped)
-        outcome.not_posted = len(dropped)
         if dropped:
             log_line(self.log, (
                 f"{len(dropped)} finding(s) did not fit in {MAX_REVIEW_BODIES} reviews: not "
@@ -340,7 +328,6 @@ def suggestion_block(edit: Edit) -> str:
 def review_bodies(
     lines: Sequence[PlannedComment],
     rest: Sequence[Finding],
-    pointer: str,
     markers: Markers = DEFAULT,
 ) -> tuple[list[tuple[str, tuple[Finding, ...]]], tuple[Finding, ...]]:
     """The bodies of the reviews that carry ``rest`` (the first one also carries ``lines``),
@@ -375,11 +362,10 @@ def review_bodies(
 def review_body(
     lines: Sequence[PlannedComment],
     rest: Sequence[Finding],
-    pointer: str,
     markers: Markers = DEFAULT,
 ) -> str:
     """The first review's body (see ``review_bodies``)."""
-    return review_bodies(lines, rest, pointer, markers)[0][0][0]
+    return review_bodies(lines, rest, markers)[0][0][0]
 
 
 #: At most this many reviews carry the findings that are not on a line or a file.

@@ -23,12 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from github.GithubException import GithubException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
-from reviewer.github.api import listed, status_of
+from reviewer.github.api import delete_if_present, listed
 from reviewer.github.identity import authored_by
 from reviewer.github.markers import DEFAULT, Markers
 from reviewer.github.writes import Writer
@@ -97,7 +96,7 @@ def sync_details(
         if part is None or not authored_by(data, login):
             continue
         if part > len(bodies) or part in found:
-            _delete(item)
+            delete_if_present(item)
             writes += 1
             continue
         found.add(part)
@@ -128,16 +127,6 @@ def _create(
         return None
 
     writer.once(f"details comment {part}", lambda: issue.create_comment(body), landed)
-
-
-def _delete(item: IssueComment) -> None:
-    """Delete one of our comments; one already gone (a retried DELETE that had landed) is
-    deleted as well as it can be."""
-    try:
-        item.delete()
-    except GithubException as exc:
-        if status_of(exc) != 404:
-            raise
 
 
 def _ours(

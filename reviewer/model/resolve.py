@@ -50,7 +50,8 @@ PSEUDO: Final = frozenset(
     }
 )
 _LIST_TYPES = ("CommaDelimitedList", "List<")
-_SSM_TYPE = "AWS::SSM::Parameter::Value<"
+#: The parameter types whose value is read from SSM when the stack deploys.
+SSM_TYPE = "AWS::SSM::Parameter::Value<"
 _SUB_TOKEN = re.compile(r"\$\{([^}]*)\}")
 _INDEX = re.compile(r"[0-9]+")
 
@@ -160,7 +161,7 @@ class Resolver:
         else:
             value = self._stack.parameter_values.get(name)
         kind = str(self._stack.parameters[name].get("Type", ""))
-        if value is None or kind.startswith(_SSM_TYPE):
+        if value is None or kind.startswith(SSM_TYPE):
             return None  # an SSM parameter's value is read at deploy time: not known here
         if kind.startswith(_LIST_TYPES):
             if isinstance(value, list):

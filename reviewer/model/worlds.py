@@ -191,7 +191,8 @@ def stack_worlds(
         World(w.values, w.facts, tuple(c for c in w.conditions if c[0] in open_conditions))
         for w in worlds
     ]
-    worlds.sort(key=lambda w: -_likeness(w, sides, symbolic))
+    former = [Resolver(stack, symbolic) for stack in sides]
+    worlds.sort(key=lambda w: -_likeness(w, former))
     reads = tuple(sorted(name for name, _ in worlds[0].values))
     return StackWorlds(tuple(worlds), open_conditions, reads)
 
@@ -414,12 +415,11 @@ def _decide(
     return tuple(signature), tuple((name, named[name]) for name in used if name in named)
 
 
-def _likeness(world: World, sides: Sequence[StackTemplate], symbolic: Collection[str]) -> int:
-    """How many conditions a world decides as the parameters' defaults would: the world
-    the former judgement saw is listed first."""
-    score = 0
-    for stack in sides:
-        former = Resolver(stack, symbolic)
-        for name, value in world.conditions:
-            score += former.condition(name) is value
-    return score
+def _likeness(world: World, former: Sequence[Resolver]) -> int:
+    """How many conditions a world decides as the parameters' defaults would (``former``:
+    each side's resolver without a world): the world the former judgement saw comes first."""
+    return sum(
+        resolver.condition(name) is value
+        for resolver in former
+        for name, value in world.conditions
+    )

@@ -71,7 +71,7 @@ def _analyze(
 ) -> Report:
     """Each stack judged once in each of its worlds (:mod:`reviewer.model.worlds`); a
     finding that holds in some of its stack's worlds only says in which."""
-    plans = _plan_worlds(new, old)
+    plans, open_on = _plan_worlds(new, old)
     rounds = max((len(plan.worlds) for plan in plans.values()), default=1)
     runs: list[_Run] = []
     for index in range(rounds):
@@ -79,7 +79,7 @@ def _analyze(
         judged = {stack.name for stack in new if len(plans[id(stack)].worlds) > index}
         runs.append(
             _analyze_world(new, old, config, change_set, missing=missing, worlds=worlds,
-                           judged=judged)
+                           judged=judged, open_on=open_on)
         )
     by_name = {stack.name: plans[id(stack)] for stack in new}
     read = {
@@ -103,16 +103,18 @@ class _Run:
 
 def _plan_worlds(
     new: Sequence[StackTemplate], old: Sequence[StackTemplate] | None
-) -> dict[int, StackWorlds]:
-    """The worlds of each new-side stack, shared with its baseline (by object id)."""
+) -> tuple[dict[int, StackWorlds], dict[int, set[str]]]:
+    """The worlds of each new-side stack, shared with its baseline, and the parameters left
+    open on both sides of its pair (both by object id)."""
     plans: dict[int, StackWorlds] = {}
+    open_on: dict[int, set[str]] = {}
     for stack, baseline in pair_stacks(new, old or []):
         symbolic = _symbolic(stack, baseline, new, old)
         plan = stack_worlds(stack, baseline, symbolic)
-        plans[id(stack)] = plan
-        if baseline is not None:
-            plans[id(baseline)] = plan
-    return plans
+        for side in (stack, baseline):
+            if side is not None:
+                plans[id(side)], open_on[id(side)] = plan, symbolic
+    return plans, open_on
 
 
 def _symbolic(
@@ -223,13 +225,14 @@ def _analyze_world(
     missing: Mapping[str, str],
     worlds: Mapping[int, World | None],
     judged: set[str],
+    open_on: Mapping[int, set[str]],
 ) -> _Run:
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     change_rules = [rule for rule in rules if isinstance(rule, ChangeRule)]
     template_rules = [rule for rule in rules if isinstance(rule, TemplateRule)]
     races_checked = any(isinstance(rule, LatestRace) for rule in rules)
     world_of = {stack.name: worlds.get(id(stack)) for stack in new}
-    new, old = _deployed_views(new, old, worlds)
+    new, old = _deployed_views(new, old, worlds, open_on)
     new_app = AppGraph(new)
     resolvers = _Resolvers(new, world_of)
     old_app = AppGraph(old or [])
@@ -268,6 +271,7 @@ def _deployed_views(
     new: Sequence[StackTemplate],
     old: Sequence[StackTemplate] | None,
     worlds: Mapping[int, World | None],
+    open_on: Mapping[int, set[str]],
 ) -> tuple[list[StackTemplate], list[StackTemplate] | None]:
     """Each stack as it deploys in its world: resources, outputs and ``Fn::If`` branches
     whose condition is false are left out. A parameter unknown on either side of a pair, or
@@ -276,7 +280,7 @@ def _deployed_views(
     pairs = pair_stacks(new, old or [])
     views: dict[int, StackTemplate] = {}
     for stack, baseline in pairs:
-        undecided = _symbolic(stack, baseline, new, old)
+        undecided = open_on[id(stack)]
         world = worlds.get(id(stack))
         if baseline is not None:
             views[id(baseline)] = deployed_view(baseline, Resolver(baseline, undecided, world))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -14,7 +14,7 @@ from reviewer.diff.properties import RUNTIME_CRITICAL
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
-from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY
+from reviewer.sources.cloudformation.sam_artifacts import is_unread
 
 
 class LatestRace(ChangeRule):
@@ -179,16 +179,8 @@ class LatestRace(ChangeRule):
             "cannot be known here; if it does, $LATEST runs the new code with the old "
             "settings or the reverse until both finish."
         )
-        return self.finding(
-            severity=Severity.NOTICE,
-            stack=change.stack,
-            resource=fn,
-            message=message,
-            location=context.new.locate(fn),
-            changes=change.changes,
-            consumers=exposed,
-            why=why,
-            fix=_fix(context, fn, wiring),
+        return self._reported(
+            context, change, wiring, exposed, severity=Severity.NOTICE, message=message, why=why
         )
 
     def _finding(
@@ -220,6 +212,23 @@ class LatestRace(ChangeRule):
             f"CloudFormation applies UpdateFunctionCode and {call} one after the other; until "
             f"both finish, $LATEST runs the new code with the old settings or the reverse."
         )
+        return self._reported(
+            context, change, wiring, exposed, severity=severity, message=message, why=why
+        )
+
+    def _reported(
+        self,
+        context: StackContext,
+        change: FunctionChange,
+        wiring: FunctionWiring,
+        exposed: tuple[Consumer, ...],
+        *,
+        severity: Severity,
+        message: str,
+        why: str,
+    ) -> Finding:
+        """The finding about ``change``'s function, its fix and its exposed callers."""
+        fn = change.function
         return self.finding(
             severity=severity,
             stack=change.stack,
@@ -338,12 +347,7 @@ def _target(fn: str, wiring: FunctionWiring, exposed: tuple[Consumer, ...]) -> s
 def _code_unread(context: StackContext, function: str) -> bool:
     """Whether the function's local code could not be read (``sam_artifacts``' placeholder)."""
     resource = context.new.resources.get(function)
-    code = resource.properties.get("Code") if resource is not None else None
-    return (
-        isinstance(code, Mapping)
-        and code.get("S3Bucket") == LOCAL_BUCKET
-        and code.get("S3Key") == UNREAD_KEY
-    )
+    return resource is not None and is_unread(resource.properties.get("Code"))
 
 
 _STATUS_WORDS = {

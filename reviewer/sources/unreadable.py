@@ -13,7 +13,6 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
 
 from reviewer.errors import InputError
 from reviewer.sources.collecting import collecting
@@ -24,8 +23,7 @@ class Unreadable:
     """A template that could not be read: the stack it would have been, and why."""
 
     stack: str
-    path: Path
-    error: InputError
+    error: InputError  # it names the file
 
 
 _TOLERATED: ContextVar[list[Unreadable] | None] = ContextVar("tolerated", default=None)
@@ -36,10 +34,10 @@ def tolerating() -> AbstractContextManager[list[Unreadable]]:
     return collecting(_TOLERATED)
 
 
-def set_aside(error: InputError, path: Path, stack: str) -> None:
-    """Record ``error`` of the template ``path`` (stack ``stack``) with the active
+def set_aside(error: InputError, stack: str) -> None:
+    """Record ``error`` of the template of stack ``stack`` with the active
     :func:`tolerating`; without one, raise it."""
     found = _TOLERATED.get()
     if found is None:
         raise error
-    found.append(Unreadable(stack, path, error))
+    found.append(Unreadable(stack, error))

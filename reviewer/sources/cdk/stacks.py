@@ -82,7 +82,7 @@ def _stack_and_nested(artifact: StackArtifact, app: AppSource | None) -> Iterato
     try:
         stack = _load(artifact.template_file, artifact.stack_name)
     except InputError as exc:
-        set_aside(exc, artifact.template_file, artifact.stack_name)
+        set_aside(exc, artifact.stack_name)
         return
     _attach_locator(stack, artifact, top_path, stack_paths, app)
     yield stack
@@ -114,7 +114,7 @@ def _nested(
                 )
             child = _load(template, name)
         except InputError as exc:
-            set_aside(exc, template, name)
+            set_aside(exc, name)
             continue
         raw = resource.properties.get("Parameters")
         passed: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}

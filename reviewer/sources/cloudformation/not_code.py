@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from reviewer.config import Config
 from reviewer.model.template import StackTemplate
 from reviewer.sources.collecting import collecting
 
@@ -70,6 +71,11 @@ def not_code_patterns(extra: Sequence[str] = (), *, defaults: bool = True) -> It
         yield
     finally:
         _PATTERNS.reset(token)
+
+
+def configured_not_code(config: Config) -> AbstractContextManager[None]:
+    """:func:`not_code_patterns` as the project's configuration sets them."""
+    return not_code_patterns(config.code_ignore, defaults=config.code_ignore_defaults)
 
 
 def _normal(pattern: str) -> str:

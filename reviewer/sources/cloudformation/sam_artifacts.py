@@ -62,6 +62,15 @@ LOCAL_BUCKET = "latest-guard-local-artifacts"
 #: The S3 key, and the image tag, of code that could not be read: the same on every side, so
 #: unknown code never shows as a change.
 UNREAD_KEY = "unread"
+
+
+def is_unread(location: object) -> bool:
+    """Whether a ``Code`` or ``Content`` value is the placeholder of local files not read."""
+    return (
+        isinstance(location, Mapping)
+        and location.get("S3Bucket") == LOCAL_BUCKET
+        and location.get("S3Key") == UNREAD_KEY
+    )
 ARTIFACT_PROPERTIES: Mapping[str, tuple[str, ...]] = {
     "AWS::Serverless::Function": ("CodeUri",),
     "AWS::Serverless::LayerVersion": ("ContentUri",),

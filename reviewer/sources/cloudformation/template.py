@@ -94,7 +94,7 @@ def load_directory(path: Path, stack_name: str | None) -> list[StackTemplate]:
         stacks.extend(loaded)
     for file, error in unread:  # raises the first one unless the side is read tolerantly
         if file.resolve() not in nested:
-            set_aside(error, file, stack_name_of(file))
+            set_aside(error, stack_name_of(file))
     top = {id(s) for s in stacks if s.parent is None and s.path.resolve() in nested}
     stacks = [s for s in stacks if id(s) not in top]
     if not stacks and not unread:
@@ -123,7 +123,7 @@ def _load(
             try:
                 stacks.extend(_load(child, name, (stack.name, logical_id), depth + 1))
             except InputError as exc:
-                set_aside(exc, child, name)
+                set_aside(exc, name)
     return stacks
 
 

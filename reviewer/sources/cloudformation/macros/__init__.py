@@ -44,7 +44,6 @@ from typing import Any
 
 from reviewer.model.template import StackTemplate
 
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 #: Transforms whose output is what the template writes, as far as functions go.
 _AS_WRITTEN = frozenset({LANGUAGE_EXTENSIONS})
@@ -93,7 +92,7 @@ def apply_transforms(stack: StackTemplate) -> StackTemplate:
     """``stack`` as its transforms make it, in their order; macros that cannot be expanded
     are named in ``unexpanded_macros`` and in the notes."""
     from reviewer.sources.cloudformation.macros.registry import expander_for
-    from reviewer.sources.cloudformation.template import is_sam
+    from reviewer.sources.cloudformation.template import SAM_TRANSFORM, is_sam
 
     transforms = transforms_of(stack.body)
     if is_sam(stack.body) and all(t.name != SAM_TRANSFORM for t in transforms):
