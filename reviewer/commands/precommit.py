@@ -30,7 +30,8 @@ from reviewer.model.template import StackTemplate
 from reviewer.pipeline.analysis import analyze
 from reviewer.pipeline.sides import load_text
 from reviewer.sources.git.blob import read_at_revision
-from reviewer.sources.text.files import TEMPLATE_SUFFIXES, read_text
+from reviewer.sources.naming import TEMPLATE_SUFFIXES
+from reviewer.sources.text.files import read_text
 
 NOT_A_TEMPLATE = "not a CloudFormation template"
 

@@ -26,11 +26,11 @@ the rest property by property) and the note says so.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from reviewer.model.intrinsics import referenced_ids
 from reviewer.model.resolve import PSEUDO, Resolver, comparison_key
 from reviewer.model.template import FUNCTION, StackTemplate
 
@@ -38,7 +38,6 @@ from reviewer.model.template import FUNCTION, StackTemplate
 OTHER: Final = "\x00another value"
 MAX_ASSIGNMENTS: Final = 4096
 MAX_WORLDS: Final = 32
-_SUB: Final = re.compile(r"\$\{([^}!][^}]*)\}")
 #: Conditions named in a finding's "when ...", at most.
 _NAMED: Final = 3
 
@@ -269,34 +268,21 @@ def _changes(
 
 
 def _names_read(value: Any) -> set[str]:
-    """The names a value reads: ``Ref`` and ``Fn::GetAtt`` targets, ``Fn::Sub`` tokens,
-    ``Fn::FindInMap`` maps and the conditions of ``Fn::If`` and ``Condition``."""
+    """The names a value reads: what it references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``),
+    the maps of its ``Fn::FindInMap`` and the conditions it names."""
+    return referenced_ids(value) | _maps_read(value) | conditions_read(value)
+
+
+def _maps_read(value: Any) -> set[str]:
     found: set[str] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-            continue
-        if not isinstance(item, Mapping):
-            continue
-        for key, arg in item.items():
-            if key in ("Ref", "Condition") and isinstance(arg, str):
-                found.add(arg)
-            elif key == "Fn::GetAtt":
-                target = arg[0] if isinstance(arg, list) and arg else arg
-                if isinstance(target, str):
-                    found.add(target.split(".", 1)[0])
-            elif key in ("Fn::FindInMap", "Fn::If") and isinstance(arg, list) and arg:
-                if isinstance(arg[0], str):
-                    found.add(arg[0])
-            elif key == "Fn::Sub":
-                text = arg[0] if isinstance(arg, list) and arg else arg
-                if isinstance(text, str):
-                    found.update(
-                        token.split(".", 1)[0].strip() for token in _SUB.findall(text)
-                    )
-            stack.append(arg)
+    if isinstance(value, list):
+        for item in value:
+            found |= _maps_read(item)
+    elif isinstance(value, Mapping):
+        for key, arg in value.items():
+            if key == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+                found.add(arg[0])
+            found |= _maps_read(arg)
     return found
 
 

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from reviewer.model.template import StackTemplate
 from reviewer.pipeline.collector import collector_paused
-from reviewer.sources.sides import Side, SideSource
+from reviewer.sources.sides import Side, SideSource, load_named
 
 
 def load_source(source: SideSource, progress: TextIO) -> Side:
@@ -25,15 +25,8 @@ def load_paths(paths: Sequence[Path], stack_name: str | None) -> list[StackTempl
     """Every stack at ``paths``: files, directories, cloud assemblies, Serverless packages;
     the stacks of template files named by their paths (:mod:`reviewer.sources.naming`), and
     an input error when two stacks cannot be told apart."""
-    from reviewer.sources import load_side
-    from reviewer.sources.naming import named, require_distinct, side_names
-
-    stacks: list[StackTemplate] = []
-    with collector_paused(), named(paths, side_names(paths)):
-        for path in paths:
-            stacks.extend(load_side(path, stack_name))
-    require_distinct(stacks)
-    return stacks
+    with collector_paused():
+        return load_named(paths, stack_name)
 
 
 def load_text(path: Path, text: str) -> StackTemplate:

@@ -32,8 +32,8 @@ from pathlib import Path, PurePosixPath
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 
-#: The suffixes a template file can have (``sources.text.files.TEMPLATE_SUFFIXES``).
-_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+#: The suffixes a template file can have.
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 #: Each path the side was given (resolved) with the name it stands for ("" for a directory
 #: that is the folder every template of the side is in).
@@ -73,7 +73,7 @@ def by_order(paths: Sequence[Path], new_paths: Sequence[Path]) -> list[str] | No
 
 def _without_suffix(name: str) -> str:
     path = PurePosixPath(name)
-    return path.with_suffix("").as_posix() if path.suffix.lower() in _SUFFIXES else name
+    return path.with_suffix("").as_posix() if path.suffix.lower() in TEMPLATE_SUFFIXES else name
 
 
 @contextmanager
@@ -108,7 +108,7 @@ def _has_twin(path: Path) -> bool:
     """Whether another template file of ``path``'s folder differs from it by suffix only."""
     return any(
         other.stem == path.stem and other.name != path.name
-        and other.suffix.lower() in _SUFFIXES and not other.name.startswith(".")
+        and other.suffix.lower() in TEMPLATE_SUFFIXES and not other.name.startswith(".")
         for other in path.parent.iterdir()
     )
 

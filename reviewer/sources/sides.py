@@ -47,15 +47,24 @@ class TemplatePaths:
     names: tuple[str, ...] | None = None
 
     def load(self, progress: TextIO) -> Side:
-        from reviewer.sources import load_side
-        from reviewer.sources.naming import named, require_distinct, side_names
-
-        names = self.names if self.names is not None else side_names(self.paths)
-        with named(self.paths, names):
-            stacks = [stack for path in self.paths for stack in load_side(path, self.stack_name)]
-        require_distinct(stacks)
+        stacks = load_named(self.paths, self.stack_name, self.names)
         label = ", ".join(f"{_kind(p)} {p}" for p in self.paths)
         return Side(tuple(stacks), label)
+
+
+def load_named(
+    paths: Sequence[Path], stack_name: str | None, names: Sequence[str] | None = None
+) -> list[StackTemplate]:
+    """Every stack at ``paths`` (files, directories, cloud assemblies, Serverless packages),
+    the stacks of template files named by ``names`` or else by their paths
+    (:mod:`reviewer.sources.naming`); an input error when two stacks cannot be told apart."""
+    from reviewer.sources import load_side
+    from reviewer.sources.naming import named, require_distinct, side_names
+
+    with named(paths, names if names is not None else side_names(paths)):
+        stacks = [stack for path in paths for stack in load_side(path, stack_name)]
+    require_distinct(stacks)
+    return stacks
 
 
 @dataclass(frozen=True)

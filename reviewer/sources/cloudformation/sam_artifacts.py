@@ -56,7 +56,7 @@ from typing import Any
 
 from reviewer.sources.cloudformation.not_code import HashedCode, is_not_code, record_hash
 from reviewer.sources.collecting import collecting
-from reviewer.sources.text.files import TEMPLATE_SUFFIXES
+from reviewer.sources.naming import TEMPLATE_SUFFIXES
 
 LOCAL_BUCKET = "latest-guard-local-artifacts"
 #: The S3 key, and the image tag, of code that could not be read: the same on every side, so

@@ -19,8 +19,8 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.naming import stack_name_of
-from reviewer.sources.text.files import TEMPLATE_SUFFIXES, load_template_file, load_template_text
+from reviewer.sources.naming import TEMPLATE_SUFFIXES, stack_name_of
+from reviewer.sources.text.files import load_template_file, load_template_text
 from reviewer.sources.unreadable import set_aside
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"

@@ -17,8 +17,6 @@ from reviewer.sources.naming import stack_name_of
 from reviewer.sources.text.json_lines import JsonLines, duplicate_key_line, first_token_line
 from reviewer.sources.text.yaml_loader import LineDict, LineList, load_yaml
 
-TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-
 
 def read_text(path: Path) -> str:
     """The text of a file, or an InputError that says why it cannot be read."""
