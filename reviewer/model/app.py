@@ -43,6 +43,11 @@ class AppGraph:
     def graph(self, stack_name: str) -> ReferenceGraph:
         return self.graphs[stack_name]
 
+    def child(self, stack_name: str, logical_id: str) -> str | None:
+        """The name of the nested stack that ``stack_name``'s ``logical_id`` creates, when its
+        template is here."""
+        return self._children.get((stack_name, logical_id))
+
     def nested_read(self, stack_name: str) -> frozenset[str]:
         """The logical ids of the nested stacks of ``stack_name`` whose templates are here."""
         return frozenset(lid for parent, lid in self._children if parent == stack_name)

@@ -353,7 +353,7 @@ def _compare(
     for _ in range(len(ordered) + 1):
         settled = True
         for stack, baseline in ordered:
-            outputs = _nested_outputs(contexts, stack, side)
+            outputs = _nested_outputs(contexts, stack, new_app)
             given = (_passed_parameter_changes(contexts, stack), _outputs_read(stack, outputs))
             if inputs.get(stack.name) == given:
                 continue
@@ -426,16 +426,13 @@ def _with_descendants(name: str, children: Mapping[str, Sequence[str]]) -> list[
 
 
 def _nested_outputs(
-    contexts: Mapping[str, StackContext], stack: StackTemplate, side: Sequence[StackTemplate]
+    contexts: Mapping[str, StackContext], stack: StackTemplate, app: AppGraph
 ) -> NestedOutputs:
     """How ``stack`` learns whether an output of one of its nested stacks changes: from that
     nested stack's diff, looked up when asked (it may be compared later than ``stack``)."""
-    children = {
-        s.parent[1]: s.name for s in side if s.parent is not None and s.parent[0] == stack.name
-    }
 
     def output(logical_id: str, name: str) -> Handed:
-        child = children.get(logical_id)
+        child = app.child(stack.name, logical_id)
         if child is None:
             why = f"the output {name} of nested stack {logical_id}, whose template was not read"
             return Handed(None, why)
