@@ -46,8 +46,8 @@ from reviewer.sources.sides import DeployedStacks, SideSource, TemplatePaths
 if TYPE_CHECKING:
     from reviewer.config import Config
     from reviewer.contract.report import Report
+    from reviewer.model.change_set import ChangeSetFacts
     from reviewer.model.template import StackTemplate
-    from reviewer.sources.aws.change_set import ChangeSetFacts
 
 T = TypeVar("T")
 

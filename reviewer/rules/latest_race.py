@@ -9,12 +9,12 @@ from typing import ClassVar
 from reviewer.contract.enums import ConsumerView, FixNeed, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, Fix, PropertyChange
 from reviewer.contract.wording import invokers, joined, kinds_phrase
+from reviewer.diff.context import StackContext
 from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.properties import RUNTIME_CRITICAL
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
-from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
-from reviewer.sources.cloudformation.sam_artifacts import is_unread
+from reviewer.rules.base import ChangeRule, consumers_of, names
 
 
 class LatestRace(ChangeRule):
@@ -157,6 +157,10 @@ class LatestRace(ChangeRule):
             exposed = _exposed(wiring) if uncertain is not None else None
             if uncertain is not None and exposed is not None:
                 yield self._may_race(context, change, uncertain, wiring, exposed)
+
+    def why_quiet(self, context: StackContext, change: FunctionChange) -> str:
+        """Every changed function this rule does not flag gets a reason (:func:`why_quiet`)."""
+        return why_quiet(context, change)
 
     def _may_race(
         self,
@@ -345,9 +349,9 @@ def _target(fn: str, wiring: FunctionWiring, exposed: tuple[Consumer, ...]) -> s
 
 
 def _code_unread(context: StackContext, function: str) -> bool:
-    """Whether the function's local code could not be read (``sam_artifacts``' placeholder)."""
+    """Whether a source could not read the function's local code (a model fact)."""
     resource = context.new.resources.get(function)
-    return resource is not None and is_unread(resource.properties.get("Code"))
+    return resource is not None and resource.code_unread
 
 
 _STATUS_WORDS = {

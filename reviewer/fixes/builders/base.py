@@ -9,6 +9,7 @@ from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Edit, Finding, Fix
 from reviewer.contract.findings import FileChange as Change
 from reviewer.contract.wording import joined
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.wired import Wired
 from reviewer.fixes.edit.document import Document
 from reviewer.fixes.edit.hidden import hidden_lines
@@ -17,7 +18,6 @@ from reviewer.fixes.edit.source import display_path, source_document
 from reviewer.fixes.edit.textedit import EditConflict, TextEdits
 from reviewer.model.references import FunctionWiring, ReferenceGraph
 from reviewer.model.template import StackTemplate
-from reviewer.rules.base import StackContext
 
 #: ``build(context, function, findings)``: one fix for every finding about one function.
 Builder = Callable[[StackContext, str, Sequence[Finding]], Fix | None]

@@ -17,9 +17,9 @@ from typing import Any
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Finding, Fix, Snippet
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import listing, needs, two_phase
 from reviewer.model.consumers import Role
-from reviewer.rules.base import StackContext
 
 CDK_PATH = "aws:cdk:path"
 #: Construct ids CDK gives its own children: never the user's name for the function.

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Finding, Fix
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
     FileChange,
@@ -24,7 +25,6 @@ from reviewer.fixes.builders.base import (
 from reviewer.fixes.builders.wired import Wired
 from reviewer.fixes.builders.wiring import wire
 from reviewer.fixes.edit.source import display_path
-from reviewer.rules.base import StackContext
 
 
 def build(context: StackContext, function: str, findings: Sequence[Finding]) -> Fix | None:

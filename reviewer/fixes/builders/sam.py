@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from reviewer.contract.enums import ChangeHow, FixNeed, Framework, Side
 from reviewer.contract.findings import Finding, Fix, PropertyChange
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
     FileChange,
@@ -54,7 +55,6 @@ from reviewer.fixes.edit.textedit import TextEdits
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.model.template import StackTemplate
-from reviewer.rules.base import StackContext
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"

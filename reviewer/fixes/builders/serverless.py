@@ -17,13 +17,13 @@ from typing import Any
 from reviewer.contract.enums import Framework
 from reviewer.contract.findings import FileChange as Change
 from reviewer.contract.findings import Finding, Fix, Snippet
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import FileChange, two_phase
 from reviewer.fixes.edit.document import Document, DocumentError, Node
 from reviewer.fixes.edit.operations import OperationError, append_item, insert_entry
 from reviewer.fixes.edit.render import Style
 from reviewer.fixes.edit.source import read_file
 from reviewer.fixes.edit.textedit import EditConflict, TextEdits
-from reviewer.rules.base import StackContext
 from reviewer.sources.serverless.config import CONFIG_NAMES, PARSED_SUFFIXES
 
 PLUGIN = "serverless-plugin-canary-deployments"
