@@ -75,7 +75,7 @@ class CheckOptions:
     config: Path | None = None
     #: Whether a missing ``config`` is looked for from the working directory up.
     config_search: bool = True
-    fail_on: str | None = None
+    fail_on: FailOn | None = None
     region: str | None = None
     parameter_overrides: tuple[str, ...] = ()
     profile: str | None = None

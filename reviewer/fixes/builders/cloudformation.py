@@ -15,7 +15,7 @@ from reviewer.contract.findings import Finding, Fix
 from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
-    FileChange,
+    EditedFile,
     file_fix,
     listing,
     needs,
@@ -38,7 +38,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         return None
     change, new = wired_new
     staged = two_phase(findings)
-    first: FileChange | None = None
+    first: EditedFile | None = None
     first_wired: Wired | None = None
     if staged:
         # Phase one on the baseline file: the same alias, a version of the function as
@@ -111,7 +111,7 @@ def _steps(  # noqa: PLR0917
     function: str,
     new: Wired,
     staged: bool,
-    first: FileChange | None,
+    first: EditedFile | None,
     first_wired: Wired | None,
     template: str,
 ) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ from reviewer.contract.findings import Finding, Fix, PropertyChange
 from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
-    FileChange,
+    EditedFile,
     file_fix,
     listing,
     needs,
@@ -100,7 +100,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         return None
     change, new = wired_new
     staged = two_phase(findings)
-    first: FileChange | None = None
+    first: EditedFile | None = None
     first_wired: Wired | None = None
     if staged:
         phase_options = SamOptions(options.all_properties, language_extensions=False)
@@ -344,7 +344,7 @@ def _summary(
 def _steps(  # noqa: PLR0917
     function: str,
     new: Wired,
-    first: FileChange | None,
+    first: EditedFile | None,
     first_wired: Wired | None,
     staged: bool,
     template: str,
