@@ -398,6 +398,7 @@ def _pre_commit(args: argparse.Namespace) -> int:
 
 def _fix(args: argparse.Namespace) -> int:
     from reviewer.commands.fix import fix_files, write
+    from reviewer.contract.wording import NOT_SAFE_ALONE
 
     if args.phase_one and args.baseline is None:
         raise InputError(args.template, "--phase-one needs --baseline: the deployed template "
@@ -425,7 +426,7 @@ def _fix(args: argparse.Namespace) -> int:
                  "there: without a baseline it adds the wiring alone"
         )
         print(
-            "latest-guard: this change cannot be made safe on its own: deploy the alias wiring "
+            f"latest-guard: {NOT_SAFE_ALONE}: deploy the alias wiring "
             f"first, without the code and configuration change ({first})",
             file=sys.stderr,
         )

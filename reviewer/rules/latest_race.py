@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from reviewer.contract.enums import ConsumerView, FixNeed, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, Fix, PropertyChange
-from reviewer.contract.wording import invokers, joined, kinds_phrase
+from reviewer.contract.wording import NOT_SAFE_ALONE, invokers, joined, kinds_phrase
 from reviewer.diff.context import StackContext
 from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.properties import RUNTIME_CRITICAL
@@ -405,27 +405,25 @@ def _fix(context: StackContext, fn: str, deployed: FunctionWiring) -> Fix:
     elif any(not alias.on_latest for alias in deployed.aliases.values()):
         summary = (
             "point the remaining unqualified consumers at the existing alias and deploy that "
-            "first; this change cannot be made safe on its own"
+            f"first; {NOT_SAFE_ALONE}"
         )
     elif deployed.versions and not deployed.aliases:
         summary = (
             "versions are published, but consumers invoke the function unqualified: add an "
             "alias on the published version, point the consumers at it and deploy that first; "
-            "this change cannot be made safe on its own"
+            f"{NOT_SAFE_ALONE}"
         )
     elif deployed.aliases:
         summary = (
-            "point the alias at a published version and deploy that first; this change cannot "
-            "be made safe on its own"
+            f"point the alias at a published version and deploy that first; {NOT_SAFE_ALONE}"
         )
     elif deployed.invoking:
         summary = (
-            "route the consumers through an alias and deploy that wiring first; this change "
-            "cannot be made safe on its own"
+            f"route the consumers through an alias and deploy that wiring first; {NOT_SAFE_ALONE}"
         )
     else:
         summary = (
             "publish a version with an alias, have callers invoke the alias, and deploy that "
-            "first; this change cannot be made safe on its own"
+            f"first; {NOT_SAFE_ALONE}"
         )
     return Fix(summary=summary, two_phase=True, steps=tuple(steps))

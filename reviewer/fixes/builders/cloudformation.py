@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Finding, Fix
+from reviewer.contract.wording import NOT_SAFE_ALONE
 from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
@@ -93,7 +94,7 @@ def _summary(
         return (
             f"route the callers of {function} through alias {new.alias_name} on a version named "
             "after its code and configuration, and deploy that wiring first, without the code "
-            f"and configuration change: this change cannot be made safe on its own {command}"
+            f"and configuration change: {NOT_SAFE_ALONE} {command}"
         )
     if FixNeed.REPUBLISH in needs(findings) and new.renamed:
         old, renamed = new.renamed[0]

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from reviewer.contract.enums import ChangeHow, FixNeed, Framework, Side
 from reviewer.contract.findings import Finding, Fix, PropertyChange
+from reviewer.contract.wording import NOT_SAFE_ALONE
 from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
@@ -327,7 +328,7 @@ def _summary(
         return (
             f"give {function} {settings} (SAM then points its events at alias "
             f"{new.alias_name}) and deploy that first, without the code and configuration "
-            f"change: this change cannot be made safe on its own {command}"
+            f"change: {NOT_SAFE_ALONE} {command}"
         )
     if options.language_extensions:
         return (

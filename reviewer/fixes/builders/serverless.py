@@ -16,6 +16,7 @@ from typing import Any
 
 from reviewer.contract.enums import Framework
 from reviewer.contract.findings import FileChange, Finding, Fix, Snippet
+from reviewer.contract.wording import NOT_SAFE_ALONE
 from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import EditedFile, two_phase
 from reviewer.fixes.edit.document import Document, DocumentError, Node
@@ -63,8 +64,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
     )
     if staged:
         summary += (
-            ", deployed first without the code and configuration change: this change cannot be "
-            "made safe on its own"
+            f", deployed first without the code and configuration change: {NOT_SAFE_ALONE}"
         )
     notes.append(
         "direct callers (SDK, other services outside serverless.yml events) must invoke the "

@@ -15,7 +15,7 @@ Only names are kept: property names, change sources, causing entities (logical i
 parameter names), paths of changed keys. ``BeforeValue``/``AfterValue`` and the before/after
 contexts may hold secrets and are never read.
 
-boto3 is imported here and nowhere else, and only when a change set is actually created.
+boto3 is imported only when a change set is actually created (ARCHITECTURE.md lists where else).
 """
 
 from __future__ import annotations
