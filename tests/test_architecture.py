@@ -162,7 +162,7 @@ _HAND_PLURAL = re.compile(r"""['"]s['"] if [^'"]+ != 1 else ['"]{2}""")
 
 
 def test_counts_are_worded_in_one_place() -> None:
-    found = []
+    found: list[str] = []
     for module, path in _modules():
         if path == WORDING:
             continue
