@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from reviewer import __version__
 from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
+from reviewer.report import REPORTERS
 
 if TYPE_CHECKING:
     from reviewer.config import Config
@@ -99,8 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--stack-name", metavar="NAME",
                        help="name of the stack of one template in the report (default: "
                             "its file name)")
-    check.add_argument("--format", "-f", default="text",
-                       choices=("text", "json", "markdown", "sarif"),
+    check.add_argument("--format", "-f", default="text", choices=tuple(REPORTERS),
                        help="output format (default: text)")
     check.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
@@ -346,7 +346,6 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _check(args: argparse.Namespace) -> int:
     from reviewer.commands.check import CheckOptions, run_check
-    from reviewer.report import REPORTERS
 
     if args.change_set and not args.baseline_stack:
         raise InputError("--change-set", "needs --baseline-stack: the deployed stack to compare")
@@ -360,7 +359,7 @@ def _check(args: argparse.Namespace) -> int:
         synth_timeout=args.synth_timeout,
         stack_name=args.stack_name,
         config=args.config,
-        fail_on=args.fail_on,
+        fail_on=FailOn(args.fail_on) if args.fail_on else None,
         region=args.region,
         parameter_overrides=tuple(args.parameter_overrides or ()),
         profile=args.profile,
@@ -382,7 +381,6 @@ def _check(args: argparse.Namespace) -> int:
 
 def _pre_commit(args: argparse.Namespace) -> int:
     from reviewer.commands.precommit import check_files
-    from reviewer.report import REPORTERS
 
     if not args.files:
         # pre-commit passes the changed files; by hand, name them (it never looks for them).
@@ -400,6 +398,7 @@ def _pre_commit(args: argparse.Namespace) -> int:
 
 def _fix(args: argparse.Namespace) -> int:
     from reviewer.commands.fix import fix_files, write
+    from reviewer.contract.wording import NOT_SAFE_ALONE
 
     if args.phase_one and args.baseline is None:
         raise InputError(args.template, "--phase-one needs --baseline: the deployed template "
@@ -427,7 +426,7 @@ def _fix(args: argparse.Namespace) -> int:
                  "there: without a baseline it adds the wiring alone"
         )
         print(
-            "latest-guard: this change cannot be made safe on its own: deploy the alias wiring "
+            f"latest-guard: {NOT_SAFE_ALONE}: deploy the alias wiring "
             f"first, without the code and configuration change ({first})",
             file=sys.stderr,
         )
