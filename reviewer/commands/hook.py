@@ -173,7 +173,9 @@ def _with_parameters(
     elif options.read_parameters:
         from reviewer.sources.aws.stack_parameters import current_parameters
 
-        current = current_parameters(request.stack_id or request.stack_name, request.region)
+        # By name: the live stack (its ARN names the same one, but a replayed request's ARN
+        # may belong to another account's copy of it).
+        current = current_parameters(request.stack_name or request.stack_id, request.region)
         if current.reason is None:
             values = current.values
             notes.append("parameter values: the stack's current ones (DescribeStacks), on "

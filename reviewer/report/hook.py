@@ -200,9 +200,11 @@ def _consumers(finding: Finding) -> str:
 
 
 def _short_name(finding: Finding, findings: Sequence[Finding]) -> str:
+    """How the overflow line names a finding: its function, with its stack when there are
+    several, and its rule when the findings are of more than one."""
     several = len({f.stack for f in findings}) > 1
     name = f"{finding.stack}/{finding.resource}" if several else finding.resource
-    return f"{name} ({finding.rule})"
+    return f"{name} ({finding.rule})" if len({f.rule for f in findings}) > 1 else name
 
 
 def _annotation(finding: Finding, report: Report) -> dict[str, Any]:
