@@ -294,6 +294,32 @@ def test_numbers_and_booleans_given_as_strings_are_not_changes(
     assert "no finding" in run.message
 
 
+def test_a_change_set_sees_a_replaced_layer_through_the_templates_reference(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: PayloadServer
+) -> None:
+    # The contexts may hold values where the template holds Ref: the function's context says
+    # the layer's ARN, the template !Ref DepsLayer; the layer version itself changes content.
+    layer = {"Type": "AWS::Lambda::LayerVersion",
+             "Properties": {"Content": {"S3Bucket": "artifacts", "S3Key": "deps-2.zip"},
+                            "CompatibleRuntimes": ["python3.12"]}}
+    new = template({"Orders": {"Code": CODE_V2, "Layers": [{"Ref": "DepsLayer"}]}},
+                   resources={"DepsLayer": layer})
+    function_before = {**new["Resources"]["Orders"]["Properties"], "Code": CODE_V1,
+                       "Layers": [LAYER_V1]}
+    layer_before = {**layer["Properties"], "Content": {"S3Bucket": "artifacts",
+                                                       "S3Key": "deps-1.zip"}}
+    payload = _change_set_payload(new, function_before)
+    payload["changedResources"].append({
+        "action": "UPDATE", "logicalResourceId": "DepsLayer",
+        "resourceType": "AWS::Lambda::LayerVersion", "lineNumber": 9,
+        "beforeContext": json.dumps({"Properties": layer_before}),
+        "afterContext": json.dumps({"Properties": layer["Properties"]}),
+    })
+    run = replay(capsys, tmp_path, change_set_request(server.serve(payload)))
+    assert run.response["errorCode"] == "NonCompliant"
+    assert "config side: Layers (through replaced DepsLayer)" in run.message
+
+
 def test_a_function_the_change_set_creates_has_nothing_to_race_with(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, server: PayloadServer
 ) -> None:
