@@ -482,6 +482,20 @@ def test_fail_on_comes_from_the_functions_environment(
     assert "parameter values: not known (no AWS credentials" in response["message"]
 
 
+def test_a_setting_the_function_does_not_take_is_said_and_the_default_used(
+    server: PayloadServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LATEST_GUARD_FAIL_ON", "sometimes")
+    monkeypatch.setenv("LATEST_GUARD_TIME_BUDGET", "soon")
+    old, new = racing_pair()
+    url = server.serve({"template": json.dumps(new), "previousTemplate": json.dumps(old)})
+    response = handler(stack_request(url), None)
+    assert response["errorCode"] == "NonCompliant"  # judged, at fail-on error
+    err = capsys.readouterr().err
+    assert "LATEST_GUARD_FAIL_ON is not error, warning or notice: error used" in err
+    assert "LATEST_GUARD_TIME_BUDGET is not a positive number of seconds: 20 used" in err
+
+
 def test_the_entry_point_imports_without_the_engine() -> None:
     import subprocess
     import sys

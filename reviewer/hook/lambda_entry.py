@@ -52,8 +52,14 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def _fail_on() -> str:
+    """``LATEST_GUARD_FAIL_ON``; a value it does not take is said in the log, and ``error``
+    used."""
     value = os.environ.get("LATEST_GUARD_FAIL_ON", "error").strip().lower()
-    return value if value in _FAIL_ON else "error"
+    if value in _FAIL_ON:
+        return value
+    print("latest-guard: LATEST_GUARD_FAIL_ON is not error, warning or notice: error used",
+          file=sys.stderr)
+    return "error"
 
 
 def _budget(context: Any) -> float:
@@ -62,8 +68,10 @@ def _budget(context: Any) -> float:
     try:
         budget = float(os.environ.get("LATEST_GUARD_TIME_BUDGET", "20"))
     except ValueError:
-        budget = 20.0
-    if budget <= 0:
+        budget = 0.0
+    if not budget > 0:  # also NaN
+        print("latest-guard: LATEST_GUARD_TIME_BUDGET is not a positive number of seconds: "
+              "20 used", file=sys.stderr)
         budget = 20.0
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(remaining):
