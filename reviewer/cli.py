@@ -154,12 +154,12 @@ def _parser() -> argparse.ArgumentParser:
         "hook", help="replay a CloudFormation Lambda Hook request: the response on stdout"
     )
     replay.add_argument("request", type=Path, metavar="REQUEST.json",
-                      help="the hook's request (the Lambda event), saved as JSON")
+                        help="the hook's request (the Lambda event), saved as JSON")
     replay.add_argument("--payload", type=Path, metavar="FILE",
-                      help="the payload the request's URL pointed at, saved (once the "
-                           "presigned URL has expired)")
+                        help="the payload the request's URL pointed at, saved (once the "
+                             "presigned URL has expired)")
     replay.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="error",
-                      help="lowest severity that answers FAILED (default: error)")
+                        help="lowest severity that answers FAILED (default: error)")
     replay.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     commands.add_parser("rules", help="list the rules")
