@@ -150,6 +150,18 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     fix.set_defaults(fail_on=None)
 
+    replay = commands.add_parser(
+        "hook", help="replay a CloudFormation Lambda Hook request: the response on stdout"
+    )
+    replay.add_argument("request", type=Path, metavar="REQUEST.json",
+                        help="the hook's request (the Lambda event), saved as JSON")
+    replay.add_argument("--payload", type=Path, metavar="FILE",
+                        help="the payload the request's URL pointed at, saved (once the "
+                             "presigned URL has expired)")
+    replay.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="error",
+                        help="lowest severity that answers FAILED (default: error)")
+    replay.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
     commands.add_parser("rules", help="list the rules")
     explain = commands.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", metavar="RULE", help="a rule id (LG001) or name (latest-race)")
@@ -311,7 +323,7 @@ def _run(args: argparse.Namespace) -> int:
     from reviewer.commands.signals import Stopped, stoppable
 
     try:
-        run = {"check": _check, "fix": _fix}.get(args.command, _pre_commit)
+        run = {"check": _check, "fix": _fix, "hook": _hook}.get(args.command, _pre_commit)
         with stoppable():
             return run(args)
     except InputError as exc:
@@ -377,6 +389,12 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     return report.exit_code
+
+
+def _hook(args: argparse.Namespace) -> int:
+    from reviewer.commands.hook import replay
+
+    return replay(args.request, args.payload, FailOn(args.fail_on), sys.stdout, sys.stderr)
 
 
 def _pre_commit(args: argparse.Namespace) -> int:

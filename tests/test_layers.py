@@ -49,7 +49,7 @@ FLOORS = (
     ("report",),
     ("github",),
     ("commands",),
-    ("cli", "__main__"),
+    ("cli", "__main__", "hook"),
 )
 #: What reporters and publishers may import besides themselves: the contract only.
 CONTRACT_ONLY = {"report": {"contract", "errors", "report"}, "github": {"contract", "errors",
