@@ -102,6 +102,45 @@ def test_template_passes_latest_guard_at_every_severity(tmp_path: Path) -> None:
     assert document["summary"]["exit_code"] == 0
 
 
+def hook_update(tmp_path: Path, *, alias: bool) -> list[str]:
+    """``check`` of an update of the hook's own stack that changes its code and its
+    configuration together; with ``alias=False`` the hook invokes the function unqualified.
+    Returns the findings as ``RULE resource``, exposed consumers' names appended."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert "CodeUri: build/latest-guard-hook.zip" in text
+    assert 'LATEST_GUARD_TIME_BUDGET: "20"' in text
+    if not alias:
+        assert text.count("!Ref GuardFunction.Alias") == 3
+        text = text.replace("      AutoPublishAlias: live\n", "")
+        text = text.replace("!Ref GuardFunction.Alias", "!GetAtt GuardFunction.Arn")
+    sides: dict[str, Path] = {}
+    for side, key, budget in (("old", "v1", "20"), ("new", "v2", "15")):
+        folder = tmp_path / side
+        folder.mkdir(parents=True)
+        sides[side] = folder / "template.yaml"
+        sides[side].write_text(
+            text.replace("CodeUri: build/latest-guard-hook.zip", f"CodeUri: s3://code/{key}.zip")
+            .replace('LATEST_GUARD_TIME_BUDGET: "20"', f'LATEST_GUARD_TIME_BUDGET: "{budget}"'),
+            encoding="utf-8",
+        )
+    report = tmp_path / "report.json"
+    main(["check", "--template", str(sides["new"]), "--baseline", str(sides["old"]),
+          "--fail-on", "notice", "--format", "json", "--output", str(report)])
+    findings = json.loads(report.read_text(encoding="utf-8"))["findings"]
+    return [
+        " ".join([finding["rule"], finding["resource"],
+                  *(c["resource"] for c in finding["consumers"])])
+        for finding in findings
+    ]
+
+
+def test_an_update_of_the_hook_itself_cannot_race(tmp_path: Path) -> None:
+    """The stack follows the project's advice: its hook invokes the alias, so new code and a
+    new setting in one deploy are no finding, where the same stack without the alias is."""
+    assert hook_update(tmp_path / "alias", alias=True) == []
+    assert hook_update(tmp_path / "latest", alias=False) == ["LG001 GuardFunction GuardHook"]
+
+
 def test_template_deploys_what_the_build_makes() -> None:
     build = build_module()
     resources = hook_template()["Resources"]
