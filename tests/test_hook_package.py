@@ -3,6 +3,8 @@
 - The template passes cfn-lint (every check, as its users run it) and latest-guard itself, and
   deploys what the build makes: the runtime and architecture the wheels are built for, the
   zip's path, the handler's name, a timeout inside the hook's 30 s, the hook on the alias.
+  An update of the hook's own stack cannot race; its StackSet form (``hook/stackset.py``) is
+  plain CloudFormation, lint-clean, with the code in each region's bucket.
 - The package, built as the README says: every compiled module is for the function's
   platform, no test or lint tool and no compiled Python file is in it, two builds give the
   same bytes, and it is far under Lambda's 50 MB.
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -37,6 +40,7 @@ from reviewer.cli import main
 REPO = Path(__file__).parents[1]
 TEMPLATE = REPO / "hook" / "template.yaml"
 BUILD = REPO / "hook" / "build.py"
+STACKSET = REPO / "hook" / "stackset.py"
 #: Lambda's limit for a zip uploaded directly; the package must stay far under it.
 LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024
 #: Distributions that belong to the tests or the GitHub publisher, never to the hook.
@@ -46,12 +50,17 @@ NOT_IN_PACKAGE = ("pytest", "cfnlint", "moto", "ruff", "mypy", "hypothesis", "gi
 CFN_LINT = "import sys; from cfnlint.runner import main; sys.exit(main())"
 
 
-def build_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("hook_build", BUILD)
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script of ``hook/`` (not a package) as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def build_module() -> ModuleType:
+    return load_script(BUILD, "hook_build")
 
 
 class _Loader(yaml.SafeLoader):
@@ -193,6 +202,49 @@ def test_function_role_writes_logs_and_reads_stacks_only() -> None:
     assert actions == ["cloudformation:DescribeStacks", "logs:CreateLogStream",
                        "logs:PutLogEvents"]
     assert "ManagedPolicyArns" not in role
+
+
+def test_stackset_template_is_plain_cloudformation_with_regional_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``hook/stackset.py PREFIX`` as the README says, on a built zip (any bytes stand in)."""
+    archive = tmp_path / "latest-guard-hook.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip
+    stackset = load_script(STACKSET, "hook_stackset")
+    assert stackset.main(["acme-code", "--output", str(tmp_path)]) == 0
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    key = f"latest-guard-hook/{digest}.zip"
+    assert f"s3://acme-code-REGION/{key}" in capsys.readouterr().out
+    written = tmp_path / "stackset.json"
+    body = json.loads(written.read_text(encoding="utf-8"))
+    assert "Transform" not in body
+    resources = body["Resources"]
+    function = resources["GuardFunction"]
+    assert function["Type"] == "AWS::Lambda::Function"
+    assert function["Properties"]["Code"] == {
+        "S3Bucket": {"Fn::Sub": "acme-code-${AWS::Region}"}, "S3Key": key,
+    }
+    aliases = [name for name, r in resources.items() if r["Type"] == "AWS::Lambda::Alias"]
+    assert len(aliases) == 1
+    assert resources["GuardHook"]["Properties"]["LambdaFunction"] == {"Ref": aliases[0]}
+    linted = subprocess.run(
+        [sys.executable, "-c", CFN_LINT, "--", str(written)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert (linted.returncode, linted.stdout) == (0, "")
+    assert main(["check", "--template", str(written), "--fail-on", "notice"]) == 0
+
+
+def test_stackset_template_refuses_a_prefix_no_bucket_can_have(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "latest-guard-hook.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    stackset = load_script(STACKSET, "hook_stackset")
+    with pytest.raises(SystemExit) as stopped:
+        stackset.main(["Acme_Code", "--output", str(tmp_path)])
+    assert stopped.value.code == 2
+    assert "'Acme_Code' cannot start an S3 bucket name" in capsys.readouterr().err
+    assert not (tmp_path / "stackset.json").exists()
 
 
 # -- the package ----------------------------------------------------------------------------
