@@ -11,7 +11,7 @@ and ``reviewer/``) and ``hook/build/latest-guard-hook.zip`` (that folder zipped,
   PyGithub need (read from the lock's ``# via`` lines). PyGithub and what only it needs
   (requests, PyJWT, PyNaCl, cryptography, cffi, ...) publish to GitHub, which a hook never does.
 - boto3 and botocore are bundled at the locked versions rather than taken from the Lambda
-  runtime: the runtime's SDK is older than the lock and changes without notice, and the
+  runtime: the runtime's SDK is whatever version AWS ships and changes without notice, and the
   package stays far under Lambda's limits with it (the README gives the sizes).
 - ``reviewer/`` is copied without ``__pycache__`` and compiled files; dependencies are
   installed without them too (``--no-compile``), and the scripts pip writes into ``bin/``
