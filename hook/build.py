@@ -16,8 +16,8 @@ and ``reviewer/``) and ``hook/build/latest-guard-hook.zip`` (that folder zipped,
 - ``reviewer/`` is copied without ``__pycache__`` and compiled files; dependencies are
   installed without them too (``--no-compile``), and the scripts pip writes into ``bin/``
   (whose first line names the building interpreter) are left out.
-- The zip is reproducible: entries sorted, every timestamp 1980-01-01 00:00, modes 0644
-  (files) and 0755 (folders), deflate at level 9. The same lock and sources give the same bytes.
+- The zip is reproducible: file entries only, sorted, every timestamp 1980-01-01 00:00, mode
+  0644, deflate at level 9. The same lock and sources give the same bytes.
 """
 
 from __future__ import annotations
@@ -127,7 +127,9 @@ def install(
         "-r",
         str(requirement_file),
     ]
-    subprocess.run(command, check=True)
+    status = subprocess.run(command, check=False).returncode
+    if status != 0:
+        raise SystemExit(f"hook/build.py: pip install exited {status} (its output is above)")
     drop_scripts(target)
 
 

@@ -257,6 +257,19 @@ def run_build(out: Path, *options: str) -> Path:
     return out / "latest-guard-hook.zip"
 
 
+def test_build_that_pip_fails_ends_in_one_line_and_no_zip(tmp_path: Path) -> None:
+    false = Path("/bin/false")
+    if not false.is_file():
+        pytest.skip("needs /bin/false to stand in for a failing pip")
+    result = subprocess.run(
+        [sys.executable, str(BUILD), "--output", str(tmp_path), "--pip", str(false)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "hook/build.py: pip install exited 1 (its output is above)\n"
+    assert not (tmp_path / "latest-guard-hook.zip").exists()
+
+
 @pytest.fixture(scope="module")
 def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_build(tmp_path_factory.mktemp("lambda"))
