@@ -12,10 +12,10 @@ from typing import TextIO
 
 from reviewer.model.template import StackTemplate
 from reviewer.pipeline.collector import collector_paused
-from reviewer.sources.sides import Side, SideSource, load_named
+from reviewer.sources.sides import LoadedSide, SideSource, load_named
 
 
-def load_source(source: SideSource, progress: TextIO) -> Side:
+def load_source(source: SideSource, progress: TextIO) -> LoadedSide:
     """The side ``source`` gives (template paths, deployed stacks, a git revision)."""
     with collector_paused():
         return source.load(progress)

@@ -18,7 +18,7 @@ from reviewer.model.template import StackTemplate
 
 
 @dataclass(frozen=True)
-class Side:
+class LoadedSide:
     """The stacks of one side, as the report names it."""
 
     stacks: tuple[StackTemplate, ...]
@@ -33,7 +33,7 @@ class Side:
 class SideSource(Protocol):
     """Anything a side can be read from."""
 
-    def load(self, progress: TextIO) -> Side: ...
+    def load(self, progress: TextIO) -> LoadedSide: ...
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,10 @@ class TemplatePaths:
     #: folder that holds all of ``paths``.
     names: tuple[str, ...] | None = None
 
-    def load(self, progress: TextIO) -> Side:
+    def load(self, progress: TextIO) -> LoadedSide:
         stacks = load_named(self.paths, self.stack_name, self.names)
         label = ", ".join(f"{_kind(p)} {p}" for p in self.paths)
-        return Side(tuple(stacks), label)
+        return LoadedSide(tuple(stacks), label)
 
 
 def load_named(
@@ -76,7 +76,7 @@ class DeployedStacks:
     profile: str | None = None
     endpoint_url: str | None = None
 
-    def load(self, progress: TextIO) -> Side:
+    def load(self, progress: TextIO) -> LoadedSide:
         from reviewer.sources.aws.deployed import fetch_deployed
 
         deployed = fetch_deployed(
@@ -86,7 +86,7 @@ class DeployedStacks:
             progress=progress,
             endpoint_url=self.endpoint_url,
         )
-        return Side(tuple(deployed.stacks), deployed.label)
+        return LoadedSide(tuple(deployed.stacks), deployed.label)
 
 
 def _kind(path: Path) -> str:
