@@ -2,9 +2,14 @@
 
 ``run_check`` does what ``latest-guard check`` does, in order: run the synth command, find the
 project when no template is named, load the new side, load the baseline (files, the same
-files at a git revision, or deployed stacks), settle parameter values, and analyse. It prints
-progress to ``progress`` and raises ``InputError`` for anything the user has to fix; it never
-prints a parameter value.
+files at a git revision, or deployed stacks), settle parameter values, and analyse the pair
+of sides (with ``--change-set``, the pair as CloudFormation's change set gives it,
+``sources.aws.change_set.ChangeSetPair``). It prints progress to ``progress`` and raises
+``InputError`` for anything the user has to fix; it never prints a parameter value.
+
+Everything about a git baseline (its work tree, its synth, its samconfig, how its files and
+errors are named) is the room of the revision,
+:class:`~reviewer.sources.git.revision.BaseRevision`, made here once from ``baseline_ref``.
 
 Two things of the baseline side are not the user's to fix in this change, and never end the
 run with an input error:

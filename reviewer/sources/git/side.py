@@ -1,7 +1,8 @@
 """The templates of the new side as they are at a git revision: a side of the comparison.
 
-The revision is checked out in a temporary work tree (``baseline.worktree``) by the caller,
-which also runs the synth command there; this reads the templates at the same paths.
+The revision is checked out in a temporary work tree (``baseline.worktree``) by the room of
+the revision (``revision.BaseRevision``), which also runs the synth command there and hands
+this side out; this reads the templates at the same paths.
 """
 
 from __future__ import annotations
