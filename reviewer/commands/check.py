@@ -195,9 +195,8 @@ def _templates(options: CheckOptions, progress: TextIO, started: float) -> list[
 def _revision(options: CheckOptions) -> BaseRevision | None:
     """With ``baseline_ref``: the room of that revision, from the working directory's
     repository (its work tree made when first needed)."""
-    if not options.baseline_ref:
-        return None
-    return BaseRevision(options.baseline_ref, options.working_directory.resolve())
+    ref = options.baseline_ref
+    return BaseRevision(ref, options.working_directory.resolve()) if ref else None
 
 
 def _synthesize(options: CheckOptions, revision: BaseRevision | None, progress: TextIO) -> None:
