@@ -47,10 +47,11 @@ class BaseRevision:
     folder; the synth command runs in the same folder on both sides). Use it as a context
     manager: leaving the block removes the work tree, if one was made."""
 
-    def __init__(self, ref: str, where: Path) -> None:
+    def __init__(self, ref: str, where: Path, *, label: str | None = None) -> None:
         self.ref = ref
-        #: How the revision is named in the report and in progress lines.
-        self.label = short_ref(ref)
+        #: How the revision is named in the report and in progress lines: ``label`` when
+        #: given, else the ref (a commit id cut short, :func:`short_ref`).
+        self.label = label if label is not None else short_ref(ref)
         self._where = where
         self._root: Path | None = None
         self._tree: Path | None = None
