@@ -146,7 +146,7 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
                 new = load_paths(templates, new_name)
             sides.new = new_unread
         if old is not None:
-            new = sides.with_notes(new, *_code_advice(options, revision))
+            new = sides.with_notes(new, *_code_advice(revision))
             new = with_not_code_notes(new, new_hashed, old_hashed, any_stack=revision is None)
         overrides, new, old = _settle_parameters(options, templates, revision, new, old)
         if options.baseline_stacks:
@@ -215,9 +215,9 @@ def _synthesize(options: CheckOptions, revision: BaseRevision | None, progress: 
     run_synth(options.synth, options.working_directory, options.synth_timeout, progress)
 
 
-def _code_advice(options: CheckOptions, revision: BaseRevision | None) -> tuple[str, str]:
-    """How the baseline side is named in a note on unread code, and the advice that fits the
-    options in use."""
+def _code_advice(revision: BaseRevision | None) -> tuple[str, str]:
+    """How the baseline side is named in a note on unread code, and the advice that fits it
+    (a git baseline's room knows whether a synth command built its code)."""
     if revision is not None:
         return revision.code_advice()
     return "in the baseline", (
