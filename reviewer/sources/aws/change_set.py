@@ -27,6 +27,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -38,6 +39,7 @@ from reviewer.model.change_set import (
     ResourceChangeFacts,
     StackChangeFacts,
 )
+from reviewer.sources.sides import SidePair
 
 #: The largest template CloudFormation accepts inline (``TemplateBody``), in bytes.
 MAX_TEMPLATE_BODY = 51_200
@@ -185,6 +187,55 @@ def make_client_factory(
         return sessions[0].client(service, config=config, endpoint_url=endpoint_url)
 
     return factory
+
+
+@dataclass(frozen=True)
+class ChangeSetPair:
+    """The update of one deployed stack as CloudFormation's change set sees it: a source of
+    a pair of sides (``sources.sides.ChangeSource``).
+
+    ``sides`` are the templates about to be deployed and the deployed stacks, each with the
+    parameter values it deploys with; ``parameters`` are the new side's explicit values (the
+    deployed value is kept, ``UsePreviousValue``, for every other parameter both have).
+    ``load_pair`` creates the change set of ``stack_name`` from the new side's template, reads
+    it and deletes it (:func:`change_set_facts`), and gives the pair with what it says; a
+    stack that is not deployed gives the pair as it is (nothing to update), said on
+    ``progress``.
+    """
+
+    sides: SidePair
+    stack_name: str
+    parameters: Mapping[str, str]
+    template_bucket: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+    def load_pair(self, progress: TextIO) -> SidePair:
+        from reviewer.sources.text.files import read_text
+
+        name = self.stack_name
+        old = self.sides.old.stacks if self.sides.old is not None else ()
+        target = next((s for s in self.sides.new.stacks if s.name == name and s.parent is None),
+                      None)
+        deployed = next((s for s in old if s.name == name and s.parent is None), None)
+        if target is None or deployed is None:
+            progress.write(f"latest-guard: no change set: stack {name} is not deployed\n")
+            return self.sides
+        keep = [p for p in target.parameters if p not in self.parameters
+                and p in deployed.parameters]
+        facts = change_set_facts(
+            name,
+            read_text(target.path),
+            parameters=self.parameters,
+            previous_parameters=keep,
+            template_bucket=self.template_bucket,
+            client_factory=make_client_factory(
+                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+            ),
+            progress=progress,
+        )
+        return replace(self.sides, change_set=facts)
 
 
 def _untyped(module: str) -> Any:
