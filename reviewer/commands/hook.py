@@ -19,6 +19,7 @@ one-line reason (a bug is named by its type only: its text may hold a template's
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import time
@@ -35,8 +36,7 @@ from reviewer.sources.hook.request import Action, HookRequest, Target, parse_req
 
 if TYPE_CHECKING:
     from reviewer.contract.report import Report
-    from reviewer.model.template import StackTemplate
-    from reviewer.sources.hook.sides import HookSides
+    from reviewer.sources.sides import SidePair
 
 #: Seconds of work (fetch, load, analysis) before the hook gives up; CloudFormation waits 30.
 DEFAULT_BUDGET = 20.0
@@ -129,10 +129,9 @@ def _guarded(
 def _judge(
     request: HookRequest, origin: str, options: HookOptions, started: float
 ) -> HookResult:
-    from reviewer.pipeline.analysis import analyze
-    from reviewer.pipeline.collector import collector_paused
+    from reviewer.pipeline.sides import analyze_change, load_change
     from reviewer.report.hook import answer
-    from reviewer.sources.hook.sides import load_sides
+    from reviewer.sources.hook.sides import HookChange
 
     if options.payload is not None:
         where = options.payload_origin or "payload"
@@ -143,26 +142,23 @@ def _judge(
         text = fetch_payload(request.payload_url or "", where,
                              timeout=max(min(FETCH_TIMEOUT, left), 0.5))
     payload = parse_payload(text, where)
-    with collector_paused():
-        sides = load_sides(request, payload, where)
-    sides, notes = _with_parameters(sides, request, payload.parameters, options)
-    config = Config(fail_on=options.fail_on)
-    report = analyze([sides.new], [sides.old] if sides.old is not None else None, config,
-                     sides.label)
+    pair = load_change(HookChange(request, payload, where), io.StringIO())
+    pair, notes = _with_parameters(pair, request, payload.parameters, options)
+    report = analyze_change(pair, Config(fail_on=options.fail_on))
     shaped = answer(report, notes)
     return HookResult(shaped.response(request.token), report, notes=tuple(notes))
 
 
 def _with_parameters(
-    sides: HookSides, request: HookRequest, given: Mapping[str, str], options: HookOptions
-) -> tuple[HookSides, list[str]]:
+    pair: SidePair, request: HookRequest, given: Mapping[str, str], options: HookOptions
+) -> tuple[SidePair, list[str]]:
     """Both sides with the parameter values they deploy with, and what the message says of
     where they came from (names and counts only)."""
     from reviewer.sources.cloudformation.parameters import apply_parameter_values
 
-    declared = set(sides.new.parameters) | set(sides.old.parameters if sides.old else ())
-    if not declared:
-        return sides, []
+    stacks = [*pair.new.stacks, *(pair.old.stacks if pair.old is not None else ())]
+    if not any(stack.parameters for stack in stacks):
+        return pair, []
     notes: list[str] = []
     values = dict(given)
     if values:
@@ -186,14 +182,11 @@ def _with_parameters(
     else:
         notes.append("parameter values: not known; defaults used, parameters without one "
                      "are unknown")
-    new = _settled(sides.new, values, apply_parameter_values)
-    old = _settled(sides.old, values, apply_parameter_values) if sides.old else None
-    return replace(sides, new=new, old=old), notes
-
-
-def _settled(stack: StackTemplate, values: Mapping[str, str], apply: Any) -> StackTemplate:
-    settled: list[StackTemplate] = apply([stack], values)
-    return settled[0]
+    new = replace(pair.new, stacks=tuple(apply_parameter_values(pair.new.stacks, values)))
+    old = pair.old and replace(
+        pair.old, stacks=tuple(apply_parameter_values(pair.old.stacks, values))
+    )
+    return replace(pair, new=new, old=old), notes
 
 
 def _plain(token: str, message: str) -> dict[str, Any]:

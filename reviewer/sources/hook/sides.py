@@ -12,40 +12,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TextIO
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.hook.change_set import rebuilt_baseline
 from reviewer.sources.hook.payload import HookPayload
 from reviewer.sources.hook.request import Action, HookRequest, Target
+from reviewer.sources.sides import LoadedSide, SidePair
 
 
 @dataclass(frozen=True)
-class HookSides:
-    """The new side, the baseline (None: compared with nothing) and how the baseline is
-    named in the report."""
+class HookChange:
+    """A hook request and its payload (read from ``origin``) as a source of both sides of a
+    change (:class:`~reviewer.sources.sides.ChangeSource`)."""
 
-    new: StackTemplate
-    old: StackTemplate | None
-    label: str
+    request: HookRequest
+    payload: HookPayload
+    origin: str
 
-
-def load_sides(request: HookRequest, payload: HookPayload, origin: str) -> HookSides:
-    """The sides of ``request`` from its ``payload`` (read from ``origin``); an
-    ``InputError`` naming the template (``STACK (new template)``, ``STACK (previous
-    template)``) that cannot be read."""
-    if payload.template is None:
-        raise InputError(origin, "the payload holds no template")
-    name = request.stack_name
-    new = _load(Path(f"{name} (new template)"), payload.template, name)
-    if request.target is Target.CHANGE_SET:
-        if payload.changed is None:
-            raise InputError(origin, "a change-set payload without changedResources")
-        return HookSides(new, rebuilt_baseline(new, payload.changed), "the change set's before")
-    if request.action is Action.CREATE or payload.previous_template is None:
-        return HookSides(new, None, "none (a new stack)")
-    old = _load(Path(f"{name} (previous template)"), payload.previous_template, name)
-    return HookSides(new, old, "the previous template")
+    def load_pair(self, progress: TextIO) -> SidePair:
+        """The new side and its baseline (none on a create: the rules that judge a template
+        alone run); an ``InputError`` naming the template (``STACK (new template)``,
+        ``STACK (previous template)``) that cannot be read."""
+        request, payload, origin = self.request, self.payload, self.origin
+        if payload.template is None:
+            raise InputError(origin, "the payload holds no template")
+        name = request.stack_name
+        new = _load(Path(f"{name} (new template)"), payload.template, name)
+        new_side = LoadedSide((new,), "the new template")
+        if request.target is Target.CHANGE_SET:
+            if payload.changed is None:
+                raise InputError(origin, "a change-set payload without changedResources")
+            before = rebuilt_baseline(new, payload.changed)
+            return SidePair(new_side, LoadedSide((before,), "the change set's before"))
+        if request.action is Action.CREATE or payload.previous_template is None:
+            return SidePair(new_side)
+        old = _load(Path(f"{name} (previous template)"), payload.previous_template, name)
+        return SidePair(new_side, LoadedSide((old,), "the previous template"))
 
 
 def _load(path: Path, text: str, name: str) -> StackTemplate:
