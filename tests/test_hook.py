@@ -492,7 +492,7 @@ def test_a_setting_the_function_does_not_take_is_said_and_the_default_used(
     response = handler(stack_request(url), None)
     assert response["errorCode"] == "NonCompliant"  # judged, at fail-on error
     err = capsys.readouterr().err
-    assert "LATEST_GUARD_FAIL_ON is not error, warning or notice: error used" in err
+    assert "LATEST_GUARD_FAIL_ON is not one of error, warning, notice, never: error used" in err
     assert "LATEST_GUARD_TIME_BUDGET is not a positive number of seconds: 20 used" in err
 
 

@@ -9,7 +9,7 @@ with ``NonCompliant`` when a finding reaches the configured level (the hook's
 Configuration, through the function's environment variables:
 
 - ``LATEST_GUARD_FAIL_ON``: the lowest severity that fails the deployment: ``error``
-  (default), ``warning`` or ``notice``.
+  (default), ``warning`` or ``notice``; ``never`` judges and logs without failing.
 - ``LATEST_GUARD_TIME_BUDGET``: seconds of work (fetching the payload, loading, analysis)
   before giving up with ``InternalFailure`` (default 20; CloudFormation waits 30 s for the
   function). The function's own remaining time lowers it when that is shorter.
@@ -23,20 +23,21 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reviewer.contract.enums import FailOn
 
 #: Kept for the answer after the budget: serialising it and returning takes this long, at most.
 _MARGIN_SECONDS = 1.5
-_FAIL_ON = ("error", "warning", "notice")
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The hook's response to ``event`` (see the module doc)."""
     try:
         from reviewer.commands.hook import HookOptions, evaluate, log_result
-        from reviewer.contract.enums import FailOn
 
-        options = HookOptions(fail_on=FailOn(_fail_on()), budget=_budget(context))
+        options = HookOptions(fail_on=_fail_on(), budget=_budget(context))
         result = evaluate(event, "hook request", options)
         log_result(result, sys.stderr)
         return result.response
@@ -51,15 +52,18 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         }
 
 
-def _fail_on() -> str:
+def _fail_on() -> FailOn:
     """``LATEST_GUARD_FAIL_ON``; a value it does not take is said in the log, and ``error``
     used."""
+    from reviewer.contract.enums import FailOn
+
     value = os.environ.get("LATEST_GUARD_FAIL_ON", "error").strip().lower()
-    if value in _FAIL_ON:
-        return value
-    print("latest-guard: LATEST_GUARD_FAIL_ON is not error, warning or notice: error used",
+    if value in {level.value for level in FailOn}:
+        return FailOn(value)
+    levels = ", ".join(level.value for level in FailOn)
+    print(f"latest-guard: LATEST_GUARD_FAIL_ON is not one of {levels}: error used",
           file=sys.stderr)
-    return "error"
+    return FailOn.ERROR
 
 
 def _budget(context: Any) -> float:
