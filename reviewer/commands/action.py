@@ -393,7 +393,6 @@ def _deliver(
 ) -> int:
     """Write everything local first, then publish (unless analysing only)."""
     from reviewer.github.checks import check_name
-    from reviewer.github.verdict import conclusion
     from reviewer.github.workflow import (
         log_annotations,
         log_line,
@@ -401,6 +400,7 @@ def _deliver(
         write_step_summary,
     )
     from reviewer.report import json_v1, markdown, sarif
+    from reviewer.review.verdict import conclusion
 
     head = context.head_sha if context is not None else None
     run_url = context.run_url if context is not None else None
@@ -447,7 +447,7 @@ def _deliver(
 
 
 def _verdict_line(report: Report) -> str:
-    from reviewer.github.verdict import title
+    from reviewer.review.verdict import title
 
     return (
         f"{title(report)}: a finding reaches fail-on {report.fail_on} "
@@ -476,6 +476,7 @@ def _publish(
             "job summary" + (" and its exit status" if inputs.fails_step else "")
         )
     from reviewer.github.client import RetrySettings
+    from reviewer.github.limits import GITHUB_BODY_LIMIT
     from reviewer.github.publish import PublishOptions, publish
 
     options = PublishOptions(
@@ -492,10 +493,10 @@ def _publish(
     change, said = (phase_one.change, phase_one.said) if phase_one else (None, ())
     pointer = _pointer(context.run_url)
 
-    def render(shown: Report, notices: Sequence[str]) -> str:
-        return markdown.render(
+    def render(shown: Report, notices: Sequence[str]) -> markdown.Summary:
+        return markdown.summary(
             shown, commit=context.head_sha, details_url=context.run_url, notices=notices,
-            details_follow=inputs.comment != "off",
+            details_follow=inputs.comment != "off", limit=GITHUB_BODY_LIMIT,
         )
 
     outcome = publish(

@@ -37,8 +37,8 @@ from github.InputGitTreeElement import InputGitTreeElement
 from reviewer.contract.findings import Finding, PullLink
 from reviewer.contract.wording import joined
 from reviewer.github.api import listed, status_of
-from reviewer.github.markers import Markers
 from reviewer.report.markdown import headline
+from reviewer.review.markers import Markers
 
 if TYPE_CHECKING:
     from github.GitRef import GitRef

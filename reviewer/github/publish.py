@@ -38,7 +38,7 @@ from reviewer.github.checks import check_name, publish_check
 from reviewer.github.client import RetrySettings, connect
 from reviewer.github.context import PullRequestLookup, RunContext
 from reviewer.github.identity import acting_login
-from reviewer.github.markers import Markers
+from reviewer.github.limits import GITHUB_BODY_LIMIT
 from reviewer.github.phase_one import (
     PhaseOneChange,
     PhaseOneOutcome,
@@ -51,7 +51,8 @@ from reviewer.github.summary import SummaryAction, summary_body, sync_details, s
 from reviewer.github.workflow import log_line
 from reviewer.github.writes import Writer
 from reviewer.report.escape import markdown_inline
-from reviewer.report.markdown import detail_parts, details_follow, inert
+from reviewer.report.markdown import Summary, detail_parts, inert
+from reviewer.review.markers import Markers
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -65,8 +66,10 @@ class Attempt(Protocol):
     def __call__(self, what: str, action: Callable[[], T]) -> T | None: ...
 
 
-#: The summary's Markdown for a report, with the publisher's own lines under its table.
-Render = Callable[[Report, Sequence[str]], str]
+#: The summary for a report, with the publisher's own lines under its table: as rendered
+#: (``markdown.summary``: it says whether the findings' details were left out for want of
+#: room, and then they follow in comments of their own), or its text alone (they do not).
+Render = Callable[[Report, Sequence[str]], Summary | str]
 
 COMMENT_MODES = ("review", "summary", "off")
 #: The states of a phase-one pull request whose findings link it ("merge and deploy it first").
@@ -145,7 +148,9 @@ def publish(
                 report = _linked(report, phase_one, outcome.phase_one.pull)
             notices.extend(_notice(outcome.phase_one, phase_one))
     outcome.report = report
-    markdown = render(report, notices)
+    rendered = render(report, notices)
+    summary = rendered if isinstance(rendered, Summary) else Summary(rendered, False)
+    markdown = summary.text
     name = check_name(options.instance)
     check = attempt(
         "create the check run",
@@ -176,7 +181,7 @@ def publish(
     if login is None:
         return outcome
     outcome.summary = _summaries(
-        repo, report, markdown, attempt, number=number, markers=markers, log=log,
+        repo, report, summary, attempt, number=number, markers=markers, log=log,
         pointer=pointer, login=login, writer=writer,
     )
     if options.comment == "review":
@@ -196,7 +201,7 @@ def publish(
 def _summaries(
     repo: Repository,
     report: Report,
-    markdown: str,
+    summary: Summary,
     attempt: Attempt,
     *,
     number: int,
@@ -210,7 +215,7 @@ def _summaries(
     fit in it; none otherwise, and earlier ones deleted). Only comments ``login`` wrote are
     edited or deleted; each write is made once through ``writer``."""
     has_findings = any(not f.suppressed for f in report.findings)
-    body = summary_body(markdown, pointer, markers)
+    body = summary_body(summary.text, pointer, markers)
     action = attempt(
         "update the summary comment",
         lambda: sync_summary(
@@ -220,7 +225,7 @@ def _summaries(
     if action is None:
         return None
     log_line(log, f"summary comment on #{number}: {action}")
-    parts = detail_parts(report) if details_follow(markdown) else []
+    parts = detail_parts(report, GITHUB_BODY_LIMIT - 200) if summary.details_left_out else []
     written = attempt(
         "post the findings' details", lambda: sync_details(
             repo, number, parts, markers, login=login, writer=writer
