@@ -491,6 +491,12 @@ def _publish(
         workflow_token=env.get("LATEST_GUARD_WORKFLOW_TOKEN", "").lower() == "true",
     )
     change, said = (phase_one.change, phase_one.said) if phase_one else (None, ())
+    proposal = None
+    if change is not None and context.pull_number is not None:
+        from reviewer.commands.phase_one.words import proposal as worded
+        from reviewer.review.markers import Markers
+
+        proposal = worded(change, context.pull_number, Markers(inputs.instance_name))
     pointer = _pointer(context.run_url)
 
     def render(shown: Report, notices: Sequence[str]) -> markdown.Summary:
@@ -500,7 +506,7 @@ def _publish(
         )
 
     outcome = publish(
-        report, context, render, options, log=log, pointer=pointer, phase_one=change,
+        report, context, render, options, log=log, pointer=pointer, phase_one=proposal,
         phase_one_said=said,
     )
     if outcome.report is not None and outcome.report is not report:

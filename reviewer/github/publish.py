@@ -39,13 +39,7 @@ from reviewer.github.client import RetrySettings, connect
 from reviewer.github.context import PullRequestLookup, RunContext
 from reviewer.github.identity import acting_login
 from reviewer.github.limits import GITHUB_BODY_LIMIT
-from reviewer.github.phase_one import (
-    PhaseOneChange,
-    PhaseOneOutcome,
-    current,
-    generations,
-    sync_phase_one,
-)
+from reviewer.github.phase_one import PhaseOneOutcome, current, generations, sync_phase_one
 from reviewer.github.review import ReviewOutcome, sync_review
 from reviewer.github.summary import SummaryAction, summary_body, sync_details, sync_summary
 from reviewer.github.workflow import log_line
@@ -53,6 +47,7 @@ from reviewer.github.writes import Writer
 from reviewer.report.escape import markdown_inline
 from reviewer.report.markdown import Summary, detail_parts, inert
 from reviewer.review.markers import Markers
+from reviewer.review.proposal import Proposal
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -115,11 +110,12 @@ def publish(
     *,
     log: TextIO,
     pointer: str,
-    phase_one: PhaseOneChange | None = None,
+    phase_one: Proposal | None = None,
     phase_one_said: Sequence[str] = (),
 ) -> PublishOutcome:
     """Publish ``report`` for ``context`` (``render`` makes its summary); see the module doc.
-    ``phase_one`` is the checked phase-one change, when the report calls for one;
+    ``phase_one`` is the checked phase-one change as its pull request is to say it, when the
+    report calls for one;
     ``phase_one_said``, why (some of) it was not made, one line each."""
     outcome = PublishOutcome(report=report)
     github = connect(options.token, options.api_url, options.retry)
@@ -239,7 +235,7 @@ def _summaries(
 def _phase_one(
     repo: Repository,
     report: Report,
-    change: PhaseOneChange | None,
+    change: Proposal | None,
     attempt: Attempt,
     *,
     number: int,
@@ -277,11 +273,11 @@ def _left_open(repo: Repository, number: int, instance: str, *, needed: bool) ->
     ))
 
 
-def _linked(report: Report, change: PhaseOneChange | None, pull: PullLink | None) -> Report:
+def _linked(report: Report, change: Proposal | None, pull: PullLink | None) -> Report:
     """``report`` with the findings that the phase-one change serves pointing at ``pull``."""
     if change is None or pull is None:
         return report
-    served = {f.fingerprint for f in change.findings}
+    served = change.serves
     return replace(report, findings=tuple(
         replace(f, fix=replace(f.fix, phase_one_pull=pull))
         if f.fix is not None and f.fingerprint in served else f
@@ -289,7 +285,7 @@ def _linked(report: Report, change: PhaseOneChange | None, pull: PullLink | None
     ))
 
 
-def _notice(outcome: PhaseOneOutcome, change: PhaseOneChange | None) -> list[str]:
+def _notice(outcome: PhaseOneOutcome, change: Proposal | None) -> list[str]:
     """What the summary says of the phase-one pull request besides the links."""
     pull = outcome.pull
     link = (
