@@ -9,7 +9,7 @@ One run does, in order:
    now; a comment with replies is a conversation and is never deleted; a comment that stays
    gets its what-to-do line edited when that changed (a phase-one pull request to merge
    first, opened or merged since), and nothing else of it;
-3. plan where each finding not yet posted goes (``plan.plan_review``);
+3. plan where each finding not yet posted goes (``reviewer.review.plan``);
 4. post file-level comments (``subject_type: file``) one by one, then ONE review with the
    line comments and, in its body, the findings beyond the comment limit or outside the
    pull request's files; when their text does not fit in one body (65,536 characters),
