@@ -37,7 +37,7 @@ from github.InputGitTreeElement import InputGitTreeElement
 from reviewer.contract.findings import PullLink
 from reviewer.github.api import listed, status_of
 from reviewer.review.markers import Markers, phase_one_functions_in
-from reviewer.review.proposal import Proposal
+from reviewer.review.proposal import Proposal, ProposalOutcome
 
 if TYPE_CHECKING:
     from github.GitRef import GitRef
@@ -49,16 +49,6 @@ TRAILER = "Latest-Guard-Phase-One"
 _UNSAFE_REF = re.compile(r"[^A-Za-z0-9_-]+")
 #: How many generations of phase-one branches one pull request may have.
 MAX_GENERATIONS = 20
-
-
-@dataclass(frozen=True)
-class PhaseOneOutcome:
-    """What became of the phase-one pull request: its link (None when there is none) and what
-    was done, in words for the log and the summary."""
-
-    pull: PullLink | None
-    state: str  # opened | updated | unchanged | merged | closed | kept (a branch not ours)
-    said: str
 
 
 def branch_name(number: int, instance: str = "", generation: int = 1) -> str:
@@ -139,7 +129,7 @@ def sync_phase_one(
     *,
     number: int,
     markers: Markers,
-) -> PhaseOneOutcome:
+) -> ProposalOutcome:
     """Create or update the branch and the pull request for ``change`` (see the module doc).
     GitHub's errors are raised to the caller, which says them as they are."""
     seen = generations(repo, number, markers.instance)
@@ -152,7 +142,7 @@ def sync_phase_one(
     moved = _sync_branch(repo, branch, change, number)
     link = existing.link if existing is not None else None
     if moved == "kept":
-        return PhaseOneOutcome(link, "kept", (
+        return ProposalOutcome(link, "kept", (
             f"the branch {branch} has commits latest-guard did not make: it is left as it is, "
             "and not checked"
         ))
@@ -160,20 +150,20 @@ def sync_phase_one(
     if link is None:
         made = repo.create_pull(base=change.base_branch, head=branch, title=heading, body=body)
         pull = PullLink(made.number, made.html_url)
-        return PhaseOneOutcome(pull, "opened", f"opened phase one #{pull.number} ({branch})")
+        return ProposalOutcome(pull, "opened", f"opened phase one #{pull.number} ({branch})")
     pulled = repo.get_pull(link.number)
     if (
         moved == "unchanged" and pulled.title == heading and pulled.body == body
         and pulled.base.ref == change.base_branch
     ):
-        return PhaseOneOutcome(link, "unchanged", f"phase one #{link.number} is up to date")
+        return ProposalOutcome(link, "unchanged", f"phase one #{link.number} is up to date")
     pulled.edit(title=heading, body=body, base=change.base_branch)
-    return PhaseOneOutcome(link, "updated", f"updated phase one #{link.number} ({branch})")
+    return ProposalOutcome(link, "updated", f"updated phase one #{link.number} ({branch})")
 
 
 def _blocked(
     change: Proposal, number: int, seen: Sequence[Generation], now: Generation | None
-) -> PhaseOneOutcome | None:
+) -> ProposalOutcome | None:
     """Why no branch is written this run: a merged phase one that wires a function the change
     is for (the branch under review has not been updated from it yet: a new one would repeat
     it), a closed one, or no generation left; None when it may be written."""
@@ -184,16 +174,16 @@ def _blocked(
         if pull is not None and pull.state == "merged" and (
             pull.functions & wanted or not pull.functions
         ):
-            return PhaseOneOutcome(pull.link, "merged", (
+            return ProposalOutcome(pull.link, "merged", (
                 f"phase one #{pull.link.number} is merged: deploy it, then update this branch "
                 f"from {change.base_branch}"
             ))
     if now is None:
-        return PhaseOneOutcome(None, "exhausted", (
+        return ProposalOutcome(None, "exhausted", (
             f"#{number} has had {MAX_GENERATIONS} phase-one pull requests: no other is made"
         ))
     if now.pull is not None and now.pull.state == "closed":
-        return PhaseOneOutcome(now.pull.link, "closed", (
+        return ProposalOutcome(now.pull.link, "closed", (
             f"the phase-one pull request #{now.pull.link.number} was closed without merging: "
             f"it is not opened again (delete the branch {now.branch} to have a new one made)"
         ))

@@ -39,15 +39,14 @@ from reviewer.github.client import RetrySettings, connect
 from reviewer.github.context import PullRequestLookup, RunContext
 from reviewer.github.identity import acting_login
 from reviewer.github.limits import GITHUB_BODY_LIMIT
-from reviewer.github.phase_one import PhaseOneOutcome, current, generations, sync_phase_one
+from reviewer.github.phase_one import current, generations, sync_phase_one
 from reviewer.github.review import ReviewOutcome, sync_review
 from reviewer.github.summary import SummaryAction, summary_body, sync_details, sync_summary
 from reviewer.github.workflow import log_line
 from reviewer.github.writes import Writer
-from reviewer.report.escape import markdown_inline
-from reviewer.report.markdown import Summary, detail_parts, inert
+from reviewer.report.markdown import Summary, detail_parts
 from reviewer.review.markers import Markers
-from reviewer.review.proposal import Proposal
+from reviewer.review.proposal import Proposal, ProposalOutcome, notices
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -95,7 +94,7 @@ class PublishOutcome:
     pull_number: int | None = None
     summary: SummaryAction | None = None
     review: ReviewOutcome | None = None
-    phase_one: PhaseOneOutcome | None = None
+    phase_one: ProposalOutcome | None = None
     #: The report as published: with the phase-one pull request linked from its findings.
     report: Report | None = None
     #: Why something could not be published, one line each.
@@ -132,9 +131,8 @@ def publish(
 
     markers = Markers(options.instance)
     writer = Writer(log, wait=options.retry.backoff)
-    notices: list[str] = []
+    said: list[str] = []
     if options.phase_one and context.pull_number is not None and not context.fork:
-        notices.extend(f"> **Phase one:** {inert(line)}." for line in phase_one_said)
         outcome.phase_one = _phase_one(
             repo, report, phase_one, attempt, number=context.pull_number, markers=markers
         )
@@ -142,9 +140,9 @@ def publish(
             log_line(log, outcome.phase_one.said)
             if outcome.phase_one.state in LINKED:
                 report = _linked(report, phase_one, outcome.phase_one.pull)
-            notices.extend(_notice(outcome.phase_one, phase_one))
+        said = notices(outcome.phase_one, phase_one, phase_one_said)
     outcome.report = report
-    rendered = render(report, notices)
+    rendered = render(report, said)
     summary = rendered if isinstance(rendered, Summary) else Summary(rendered, False)
     markdown = summary.text
     name = check_name(options.instance)
@@ -240,7 +238,7 @@ def _phase_one(
     *,
     number: int,
     markers: Markers,
-) -> PhaseOneOutcome | None:
+) -> ProposalOutcome | None:
     """Open or update the phase-one pull request for ``change``; without one, say what
     became of the open one: no longer needed, or needed but not updated by this run (the
     caller has said why)."""
@@ -257,17 +255,17 @@ def _phase_one(
     )
 
 
-def _left_open(repo: Repository, number: int, instance: str, *, needed: bool) -> PhaseOneOutcome:
+def _left_open(repo: Repository, number: int, instance: str, *, needed: bool) -> ProposalOutcome:
     """The open phase-one pull request this run does not update, if there is one."""
     now = current(repo, generations(repo, number, instance))
     found = now.pull if now is not None else None
     if found is None or found.state != "open":
-        return PhaseOneOutcome(None, "none", "no phase-one pull request is open")
+        return ProposalOutcome(None, "none", "no phase-one pull request is open")
     if needed:
-        return PhaseOneOutcome(found.link, "stale", (
+        return ProposalOutcome(found.link, "stale", (
             f"phase one #{found.link.number} is not updated by this run"
         ))
-    return PhaseOneOutcome(found.link, "unneeded", (
+    return ProposalOutcome(found.link, "unneeded", (
         f"phase one #{found.link.number} is no longer needed by this change: left open for "
         "the user to close"
     ))
@@ -283,35 +281,6 @@ def _linked(report: Report, change: Proposal | None, pull: PullLink | None) -> R
         if f.fix is not None and f.fingerprint in served else f
         for f in report.findings
     ))
-
-
-def _notice(outcome: PhaseOneOutcome, change: Proposal | None) -> list[str]:
-    """What the summary says of the phase-one pull request besides the links."""
-    pull = outcome.pull
-    link = (
-        f"[#{pull.number}]({markdown_inline.link_target(pull.url)})" if pull is not None else ""
-    )
-    if outcome.state == "unneeded":
-        return [
-            f"> **Phase one:** {link} is no longer needed by this change: no finding calls "
-            "for it now. Close it unless you mean to deploy it anyway."
-        ]
-    if outcome.state == "merged":
-        base = (
-            inert(change.base_branch) if change is not None else "its base branch"
-        )
-        return [
-            f"> **Phase one:** {link} is merged. Deploy it, then update this branch from "
-            f"{base}: the check compares with the new base."
-        ]
-    if outcome.state == "stale":
-        return [
-            f"> **Phase one:** {link} is not updated by this run: it may not match this "
-            "change any more (see why above)."
-        ]
-    if outcome.state in ("closed", "kept", "exhausted"):
-        return [f"> **Phase one:** {inert(outcome.said)}."]
-    return []
 
 
 def find_pull_number(repo: Repository, lookup: PullRequestLookup) -> int | None:
