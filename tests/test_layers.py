@@ -47,13 +47,15 @@ FLOORS = (
     ("fixes",),
     ("pipeline",),
     ("report",),
+    ("review",),
     ("github",),
     ("commands",),
     ("cli", "__main__", "hook"),
 )
 #: What reporters and publishers may import besides themselves: the contract only.
-CONTRACT_ONLY = {"report": {"contract", "errors", "report"}, "github": {"contract", "errors",
-                                                                        "report", "github"}}
+CONTRACT_ONLY = {"report": {"contract", "errors", "report"},
+                 "review": {"contract", "errors", "report", "review"},
+                 "github": {"contract", "errors", "report", "review", "github"}}
 
 
 def _floor(stage: str) -> int:

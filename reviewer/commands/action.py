@@ -400,7 +400,6 @@ def _deliver(
 ) -> int:
     """Write everything local first, then publish (unless analysing only)."""
     from reviewer.github.checks import check_name
-    from reviewer.github.verdict import conclusion
     from reviewer.github.workflow import (
         log_annotations,
         log_line,
@@ -408,6 +407,7 @@ def _deliver(
         write_step_summary,
     )
     from reviewer.report import json_v1, markdown, sarif
+    from reviewer.review.verdict import conclusion
 
     head = context.head_sha if context is not None else None
     run_url = context.run_url if context is not None else None
@@ -454,7 +454,7 @@ def _deliver(
 
 
 def _verdict_line(report: Report) -> str:
-    from reviewer.github.verdict import title
+    from reviewer.review.verdict import title
 
     return (
         f"{title(report)}: a finding reaches fail-on {report.fail_on} "
@@ -483,6 +483,7 @@ def _publish(
             "job summary" + (" and its exit status" if inputs.fails_step else "")
         )
     from reviewer.github.client import RetrySettings
+    from reviewer.github.limits import GITHUB_BODY_LIMIT
     from reviewer.github.publish import PublishOptions, publish
 
     options = PublishOptions(
@@ -497,16 +498,22 @@ def _publish(
         workflow_token=env.get("LATEST_GUARD_WORKFLOW_TOKEN", "").lower() == "true",
     )
     change, said = (phase_one.change, phase_one.said) if phase_one else (None, ())
+    proposal = None
+    if change is not None and context.pull_number is not None:
+        from reviewer.commands.phase_one.words import proposal as worded
+        from reviewer.review.markers import Markers
+
+        proposal = worded(change, context.pull_number, Markers(inputs.instance_name))
     pointer = _pointer(context.run_url)
 
-    def render(shown: Report, notices: Sequence[str]) -> str:
-        return markdown.render(
+    def render(shown: Report, notices: Sequence[str]) -> markdown.Summary:
+        return markdown.summary(
             shown, commit=context.head_sha, details_url=context.run_url, notices=notices,
-            details_follow=inputs.comment is not CommentMode.OFF,
+            details_follow=inputs.comment is not CommentMode.OFF, limit=GITHUB_BODY_LIMIT,
         )
 
     outcome = publish(
-        report, context, render, options, log=log, pointer=pointer, phase_one=change,
+        report, context, render, options, log=log, pointer=pointer, phase_one=proposal,
         phase_one_said=said,
     )
     if outcome.report is not None and outcome.report is not report:

@@ -1,4 +1,4 @@
-"""The verdict of a report in GitHub's words: a check-run conclusion and a one-line title.
+"""The verdict of a report: a conclusion (as a check run names it) and a one-line title.
 
 - ``failure`` when a finding reaches ``fail-on``;
 - ``neutral`` when there are findings, all below it (shown, but not blocking), or when a

@@ -14,7 +14,8 @@ makes the branch's content from those edits, locally:
    the same options as the check of the pull request: the change is sent only when no rule
    that judges a change (LG001 first) finds anything in it.
 
-Nothing here talks to GitHub; ``reviewer.github.phase_one`` writes the result.
+Nothing here talks to a host; ``words`` says what the pull request says, and
+``reviewer.github.phase_one`` writes it to GitHub.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
+from reviewer.commands.phase_one.change import PhaseOneChange
 from reviewer.contract.enums import Framework, RuleScope
 from reviewer.contract.findings import Edit, Finding
 from reviewer.contract.paths import at_revision
 from reviewer.contract.wording import joined
 from reviewer.errors import InputError
-from reviewer.github.phase_one import PhaseOneChange, PhaseOneFile
+from reviewer.review.proposal import ProposedFile
 
 if TYPE_CHECKING:
     from reviewer.commands.check import CheckOptions
@@ -60,7 +62,7 @@ class PhaseOnePlan:
 class _Built(NamedTuple):
     """The files of a checked phase one, the findings it serves, and how it was checked."""
 
-    files: tuple[PhaseOneFile, ...]
+    files: tuple[ProposedFile, ...]
     findings: tuple[Finding, ...]
     checked: str
 
@@ -170,7 +172,7 @@ def _build(  # noqa: PLR0917
         f"judges a change fires; {names} {keep} code and configuration."
     )
     files = tuple(
-        PhaseOneFile(path, mode, content.decode("utf-8"))
+        ProposedFile(path, mode, content.decode("utf-8"))
         for path, (mode, content) in merged.items()
     )
     return _Built(files, tuple(included), checked)
