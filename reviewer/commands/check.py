@@ -148,11 +148,14 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             missing_by_stack.update(side.unread)
         for reason in dict.fromkeys(missing_by_stack.values()):
             progress.write(f"latest-guard: {reason}\n")
-        report = analyze(new, old, config, label, change_set, missing=missing_by_stack)
-        if options.verify_fixes:
-            from reviewer.commands.suggestions import verify_suggestions
+        verify = None
+        if options.verify_fixes and old is not None:
+            from reviewer.commands.suggestions import SuggestionCheck
 
-            report = verify_suggestions(report, new, old, config)
+            verify = SuggestionCheck(new, old, config, label)
+        report = analyze(
+            new, old, config, label, change_set, missing=missing_by_stack, verify=verify
+        )
     # Every path from the folder the user works in; the work tree was a temporary folder: its
     # files are named the git way, ``REF:path``, so that the report reads the same on every
     # run and shows no runner paths.
