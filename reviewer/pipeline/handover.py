@@ -5,8 +5,9 @@ its fix (the rule's words with the framework's change, :mod:`reviewer.fixes`) an
 it with another rule's finding about the function adds (:mod:`reviewer.rules.together`), and
 keeps those decisions beside it (:class:`Judged`). Once the worlds are merged, a fix that edits
 the analysed template is verified (:class:`Suggestion`, by the caller's :data:`Verifier`), and
-:func:`handed_over` makes the finding the report carries, in one step: no later stage rebuilds
-it.
+:func:`handed_over` makes the finding the report carries, in one step. After it, a command
+only names its paths from the user's folder (:mod:`reviewer.contract.paths`) and the
+publisher links the phase-one pull request it opened.
 """
 
 from __future__ import annotations
