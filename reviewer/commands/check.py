@@ -46,8 +46,8 @@ from reviewer.sources.sides import DeployedStacks, SideSource, TemplatePaths
 if TYPE_CHECKING:
     from reviewer.config import Config
     from reviewer.contract.report import Report
+    from reviewer.model.change_set import ChangeSetFacts
     from reviewer.model.template import StackTemplate
-    from reviewer.sources.aws.change_set import ChangeSetFacts
 
 T = TypeVar("T")
 
@@ -75,7 +75,7 @@ class CheckOptions:
     config: Path | None = None
     #: Whether a missing ``config`` is looked for from the working directory up.
     config_search: bool = True
-    fail_on: str | None = None
+    fail_on: FailOn | None = None
     region: str | None = None
     parameter_overrides: tuple[str, ...] = ()
     profile: str | None = None

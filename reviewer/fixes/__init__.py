@@ -30,9 +30,9 @@ from dataclasses import replace
 
 from reviewer.contract.enums import FixNeed
 from reviewer.contract.findings import Finding, Fix
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders import cdk, cloudformation, sam, serverless
 from reviewer.fixes.builders.base import Builder
-from reviewer.rules.base import StackContext
 
 BUILDERS: dict[str, Builder] = {
     "cloudformation": cloudformation.build,

@@ -37,6 +37,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from reviewer.contract.findings import Edit, Finding
+from reviewer.contract.wording import numbered
 from reviewer.github.api import delete_if_present, is_unprocessable, listed, message_of
 from reviewer.github.diff_lines import PullRequestDiff, parse_files
 from reviewer.github.identity import authored_by
@@ -391,7 +392,7 @@ def _review_text(
     parts = [markers.review]
     parts.extend(markers.finding(f.fingerprint) for f, _ in group)
     here = len(group)
-    head = f"**latest-guard** · {here} finding{'s' if here != 1 else ''} in this review"
+    head = f"**latest-guard** · {numbered(here, 'finding')} in this review"
     if lines:
         head += f", {len(lines)} on the lines below"
     if total > 1:

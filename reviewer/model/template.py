@@ -21,7 +21,12 @@ VERSION = "AWS::Lambda::Version"
 ALIAS = "AWS::Lambda::Alias"
 NESTED_STACK = "AWS::CloudFormation::Stack"
 
-
+#: The S3 bucket a source names for local code it stands in for by a hash (SAM's ``CodeUri:
+#: src/``), and the key it names for local code it could not read (a folder that does not
+#: exist): the same on every side, so code that is not known never shows as a change.
+#: :attr:`Resource.code_unread` is how the stages after the sources read that fact.
+LOCAL_BUCKET = "latest-guard-local-artifacts"
+UNREAD_KEY = "unread"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,18 @@ class Resource:
         from reviewer.model.intrinsics import find_hits
 
         return tuple(find_hits(self.properties))
+
+    @property
+    def code_unread(self) -> bool:
+        """Whether a source could not read this function's code (``Code``) or this layer's
+        content (``Content``): its value is the unread placeholder, which says nothing about
+        whether the code changes."""
+        return any(
+            isinstance(location := self.properties.get(key), Mapping)
+            and location.get("S3Bucket") == LOCAL_BUCKET
+            and location.get("S3Key") == UNREAD_KEY
+            for key in ("Code", "Content")
+        )
 
     def suppressions(self) -> Mapping[str, str]:
         """Rule ids ignored through ``Metadata: {latest-guard: {ignore: [...], reason: ...}}``."""

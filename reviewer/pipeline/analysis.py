@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from reviewer.config import Config
 from reviewer.contract.findings import Consumer, Finding
-from reviewer.diff.function_changes import Status
+from reviewer.diff.context import StackContext
+from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.stack_diff import OUTPUTS, Handed, NestedOutputs
 from reviewer.model.app import AppGraph
 from reviewer.model.resolve import Resolver, deployed_view, undecided_parameters
@@ -19,11 +20,10 @@ from reviewer.pipeline.collector import collector_paused, existing_objects_froze
 from reviewer.pipeline.handover import Judged, Verifier, handed_over, judged_in, verified
 
 if TYPE_CHECKING:
-    from reviewer.sources.aws.change_set import ChangeSetFacts
+    from reviewer.model.change_set import ChangeSetFacts
 from reviewer.contract.enums import StackStatus
 from reviewer.contract.report import Report, StackSummary
-from reviewer.rules.base import ChangeRule, StackContext, TemplateContext, TemplateRule
-from reviewer.rules.latest_race import LatestRace, why_quiet
+from reviewer.rules.base import ChangeRule, TemplateContext, TemplateRule
 from reviewer.rules.registry import RULES, catalogue
 
 
@@ -251,7 +251,6 @@ def _analyze_world(
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     change_rules = [rule for rule in rules if isinstance(rule, ChangeRule)]
     template_rules = [rule for rule in rules if isinstance(rule, TemplateRule)]
-    races_checked = any(isinstance(rule, LatestRace) for rule in rules)
     world_of = {stack.name: worlds.get(id(stack)) for stack in new}
     new, old = _deployed_views(new, old, worlds, open_on)
     new_app = AppGraph(new)
@@ -273,8 +272,7 @@ def _analyze_world(
             continue
         found = [f for rule in change_rules for f in rule.check(context)]
         findings.extend((f, stack) for f in found)
-        explained = found if races_checked else None
-        stacks.append(_summary(context, len(stack.of_type(FUNCTION)), explained))
+        stacks.append(_summary(context, len(stack.of_type(FUNCTION)), found, change_rules))
     paired = {b.name for _, b in pairs if b is not None}
     stacks.extend(
         StackSummary(s.name, "", str(s.path), StackStatus.REMOVED, len(s.of_type(FUNCTION)))
@@ -542,22 +540,26 @@ def _new_stack(
 
 
 def _summary(
-    context: StackContext, functions: int, findings: Sequence[Finding] | None
+    context: StackContext,
+    functions: int,
+    findings: Sequence[Finding],
+    rules: Sequence[ChangeRule],
 ) -> StackSummary:
-    """``findings``: those of the stack, when the race rule ran (else no function is said to
-    be quiet: it was not looked at)."""
+    """``findings``: those of the stack. A changed function that none of them names is quiet,
+    with the reason the first rule that explains such silence gives (:meth:`ChangeRule.
+    why_quiet`); when no rule that ran explains it, it is not said to be quiet: it was not
+    looked at."""
     changed = tuple(
         name for name, c in context.changes.items()
         if c.status not in (Status.UNCHANGED,)
     )
-    quiet: tuple[tuple[str, str], ...] = ()
-    if findings is not None:
-        flagged = {f.resource for f in findings}
-        quiet = tuple(
-            (name, why_quiet(context, context.changes[name]))
-            for name in changed
-            if name not in flagged
-        )
+    flagged = {f.resource for f in findings}
+    quiet = tuple(
+        (name, reason)
+        for name in changed
+        if name not in flagged
+        and (reason := _why_quiet(rules, context, context.changes[name])) is not None
+    )
     notes = list(dict.fromkeys((*context.old.notes, *context.new.notes)))
     unknown = sorted({p for c in context.changes.values() for p in c.unknown_parameters})
     passed = context.diff.passed_unknown
@@ -577,5 +579,14 @@ def _summary(
     return StackSummary(
         context.new.name, str(context.new.path), str(context.old.path), StackStatus.COMPARED,
         functions, changed, tuple(notes), quiet,
+    )
+
+
+def _why_quiet(
+    rules: Sequence[ChangeRule], context: StackContext, change: FunctionChange
+) -> str | None:
+    return next(
+        (reason for rule in rules if (reason := rule.why_quiet(context, change)) is not None),
+        None,
     )
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from reviewer.config import Config
 from reviewer.contract.findings import Consumer, FileChange, Finding, Fix
+from reviewer.diff.context import StackContext
 from reviewer.fixes import built_fixes, fix_for
 from reviewer.model.template import StackTemplate
-from reviewer.rules.base import StackContext
 from reviewer.rules.together import Together, read_together
 
 #: At most this many fixes are verified in one run (each costs one analysis).

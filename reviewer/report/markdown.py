@@ -20,7 +20,7 @@ from reviewer import __version__
 from reviewer.contract.enums import ConsumerView, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, PropertyChange, PullLink
 from reviewer.contract.report import Report
-from reviewer.contract.wording import counted, invokers, joined, kinds, kinds_phrase
+from reviewer.contract.wording import counted, invokers, joined, kinds, kinds_phrase, numbered
 from reviewer.report.escape import (
     code_span,
     html_details,
@@ -276,7 +276,7 @@ def _collapsed(finding: Finding, *, short: bool) -> str:
 
 def _heading(report: Report) -> str:
     counts = [
-        _plural(report.count(severity), severity.value)
+        numbered(report.count(severity), severity.value)
         for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTICE)
         if report.count(severity)
     ]
@@ -326,7 +326,7 @@ def _exposure(finding: Finding) -> str:
     elif finding.view is ConsumerView.EXPOSED:
         parts.append("every caller (no version or alias)")
     if referenced:
-        parts.append(f"referenced by {_plural(referenced, 'output')}")
+        parts.append(f"referenced by {numbered(referenced, 'output')}")
     return _text("; ".join(parts)) or "—"
 
 
@@ -354,7 +354,7 @@ def _all_clear(report: Report) -> str:
     functions = sum(s.functions for s in compared)
     changed = sum(len(s.changed_functions) for s in compared)
     return (
-        f"{_plural(len(compared), 'stack')} compared · {_plural(functions, 'function')} · "
+        f"{numbered(len(compared), 'stack')} compared · {numbered(functions, 'function')} · "
         f"{changed} changed · none changes code and configuration while traffic reaches "
         "`$LATEST`."
     )
@@ -372,7 +372,7 @@ def _quiet(report: Report) -> str:
         return ""
     several = len({stack for stack, _, _ in rows}) > 1
     lines = [
-        f"<details><summary>{_plural(len(rows), 'changed function')} without a finding, and why"
+        f"<details><summary>{numbered(len(rows), 'changed function')} without a finding, and why"
         "</summary>",
         "",
     ]
@@ -482,7 +482,7 @@ def fenced(text: str, language: str) -> str:
 
 def _suppressed(findings: Sequence[Finding]) -> str:
     lines = [
-        f"<details><summary>{_plural(len(findings), 'suppressed finding')}</summary>",
+        f"<details><summary>{numbered(len(findings), 'suppressed finding')}</summary>",
         "",
     ]
     for f in findings:
@@ -590,9 +590,6 @@ def _consumer_list(consumers: Sequence[Consumer], limit: int) -> str:
         items.append(f"and {len(consumers) - limit} more")
     return ", ".join(items)
 
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 # --- truncation ------------------------------------------------------------------------------
