@@ -159,11 +159,12 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
             pair = load_change(_change_set(options, pair, overrides), progress)
         for reason in dict.fromkeys(pair.missing().values()):
             progress.write(f"latest-guard: {reason}\n")
-        report = analyze_change(pair, config)
-        if options.verify_fixes:
-            from reviewer.commands.suggestions import verify_suggestions
+        verify = None
+        if options.verify_fixes and pair.old is not None:
+            from reviewer.commands.suggestions import SuggestionCheck
 
-            report = verify_suggestions(report, new, old, config)
+            verify = SuggestionCheck(pair.new.stacks, pair.old.stacks, config, pair.label)
+        report = analyze_change(pair, config, verify=verify)
     # Every path from the folder the user works in; the work tree was a temporary folder: its
     # files are named the git way, ``REF:path``, so that the report reads the same on every
     # run and shows no runner paths.

@@ -164,18 +164,21 @@ class StackTemplate:
         return self.parameters.get(name, {}).get("Default")
 
     def locate(self, logical_id: str, path: PropertyPath = ()) -> Location:
-        """Where the user wrote a resource or property: their source when it is known."""
+        """Where the user wrote a resource or property: their source when its line there is
+        known, else this template's nearest line."""
         if self.source_locator is not None:
             found = self.source_locator(logical_id, path)
-            if found is not None:
+            if found is not None and found.line is not None:
                 return found
         return self.template_location(logical_id, path)
 
     def template_location(self, logical_id: str, path: PropertyPath = ()) -> Location:
-        """The line of a resource or property in this template (the nearest known line)."""
+        """The line of a resource or property in this template (the nearest known line: the
+        ``Resources`` section's for a resource the template does not spell, one a transform
+        added)."""
         full: PropertyPath = ("Resources", logical_id, *(("Properties", *path) if path else ()))
         line = None
-        for depth in range(len(full), 1, -1):
+        for depth in range(len(full), 0, -1):
             line = self.line_lookup(full[:depth])
             if line is not None:
                 break

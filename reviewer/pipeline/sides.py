@@ -21,6 +21,7 @@ from reviewer.sources.sides import ChangeSource, LoadedSide, SidePair, SideSourc
 if TYPE_CHECKING:
     from reviewer.config import Config
     from reviewer.contract.report import Report
+    from reviewer.pipeline.handover import Verifier
 
 
 def load_source(source: SideSource, progress: TextIO) -> LoadedSide:
@@ -35,14 +36,16 @@ def load_change(source: ChangeSource, progress: TextIO) -> SidePair:
         return source.load_pair(progress)
 
 
-def analyze_change(pair: SidePair, config: Config) -> Report:
+def analyze_change(pair: SidePair, config: Config, *, verify: Verifier | None = None) -> Report:
     """The report of a change: every enabled rule over the pair's stacks
-    (``pipeline.analysis.analyze``), the stacks whose baseline is missing named with why."""
+    (``pipeline.analysis.analyze``), the stacks whose baseline is missing named with why;
+    ``verify`` checks the fixes the analysis builds (see ``analyze``)."""
     from reviewer.pipeline.analysis import analyze
 
     old = list(pair.old.stacks) if pair.old is not None else None
     return analyze(
-        pair.new.stacks, old, config, pair.label, pair.change_set, missing=pair.missing()
+        pair.new.stacks, old, config, pair.label, pair.change_set, missing=pair.missing(),
+        verify=verify,
     )
 
 

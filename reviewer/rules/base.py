@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from reviewer.contract.enums import ConsumerView, FixNeed, RuleScope, Severity
-from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
+from reviewer.contract.findings import (
+    Consumer,
+    Finding,
+    Fix,
+    Location,
+    MissingLocation,
+    PropertyChange,
+)
 from reviewer.contract.wording import joined
 from reviewer.diff.context import StackContext
 from reviewer.diff.function_changes import FunctionChange
@@ -64,7 +71,13 @@ class Rule:
         why: str = "",
         fix: Fix | None = None,
     ) -> Finding:
-        """A finding of this rule: its id, name, default severity and traits filled in."""
+        """A finding of this rule: its id, name, default severity and traits filled in.
+
+        The one way a rule makes a finding. It refuses one without a file and a line
+        (:class:`MissingLocation`): ``StackTemplate.locate`` gives the nearest line known.
+        """
+        if not location.path or location.line is None:
+            raise MissingLocation(self.id, resource, location)
         return Finding(
             rule=self.id,
             name=self.name,
