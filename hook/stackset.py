@@ -43,13 +43,22 @@ def expand(template_text: str, prefix: str, key: str, region: str = "us-east-1")
     """``template_text`` (the SAM template) as plain CloudFormation, its code in
     ``s3://PREFIX-${AWS::Region}/KEY``. ``region`` only picks the partition the translator
     assumes; the template names no region."""
-    import boto3  # type: ignore[import-untyped]
-    from cfn_tools import load_yaml  # type: ignore[import-untyped]
-    from samtranslator.model.exceptions import (  # type: ignore[import-untyped]
-        InvalidDocumentException,
-    )
-    from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
-    from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
+    try:
+        import boto3  # type: ignore[import-untyped]
+        from cfn_tools import load_yaml  # type: ignore[import-untyped]
+        from samtranslator.model.exceptions import (  # type: ignore[import-untyped]
+            InvalidDocumentException,
+        )
+        from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+        from samtranslator.translator.translator import (  # type: ignore[import-untyped]
+            Translator,
+        )
+    except ImportError as exc:
+        raise SystemExit(
+            f"hook/stackset.py needs the project's dependencies ({exc.name} is missing): run it "
+            "with the environment latest-guard is installed in, e.g. .venv/bin/python "
+            "hook/stackset.py PREFIX"
+        ) from None
 
     document = json.loads(json.dumps(load_yaml(template_text)))
     function = document["Resources"][FUNCTION]["Properties"]

@@ -23,6 +23,7 @@ from hook_requests import (
 )
 from template_builder import CODE_V1, CODE_V2, template
 
+from reviewer.cli import main
 from reviewer.hook.lambda_entry import handler
 
 __all__ = ["no_aws"]  # the autouse fixture, found by pytest in this module
@@ -155,6 +156,9 @@ def test_a_create_of_a_racing_template_has_nothing_to_race_with(
     run = replay(capsys, tmp_path, stack_request(url, "CREATE"))
     assert run.response["hookStatus"] == "SUCCESS"
     assert "no finding" in run.message
+    # The deployer is told why, in CloudFormation's terms, not the command line's.
+    assert "a new stack has nothing to race" in run.err
+    assert "--baseline" not in run.err + run.message
 
 
 def test_a_stack_update_compares_the_previous_template(
@@ -508,3 +512,29 @@ def test_the_entry_point_imports_without_the_engine() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=TESTS.parent, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_function_log_holds_the_request_to_replay_without_its_url(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: PayloadServer
+) -> None:
+    old, new = racing_pair()
+    payload = {"template": json.dumps(new), "previousTemplate": json.dumps(old)}
+    url = server.serve(payload)
+    assert handler(stack_request(url), None)["errorCode"] == "NonCompliant"
+    err = capsys.readouterr().err
+    (line,) = [x for x in err.splitlines() if x.startswith("latest-guard: request ")]
+    assert url not in err  # the presigned URL grants reading the templates
+    # The logged line, saved as a file, replays the same verdict from a saved payload.
+    request = tmp_path / "request.json"
+    request.write_text(line.removeprefix("latest-guard: request "), encoding="utf-8")
+    saved = tmp_path / "payload.json"
+    saved.write_text(json.dumps(payload), encoding="utf-8")
+    code = main(["hook", str(request), "--payload", str(saved)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert json.loads(out)["clientRequestToken"] == TOKEN
+
+
+def test_a_resource_request_is_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    assert handler(resource_request(), None)["hookStatus"] == "SUCCESS"
+    assert "MemorySize" not in capsys.readouterr().err

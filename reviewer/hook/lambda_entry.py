@@ -14,13 +14,16 @@ Configuration, through the function's environment variables:
   before giving up with ``InternalFailure`` (default 20; CloudFormation waits 30 s for the
   function). The function's own remaining time lowers it when that is shorter.
 
-The text report goes to standard error, which Lambda writes to the function's log. This
+The request (its presigned payload URL left out) and the text report go to standard error,
+which Lambda writes to the function's log: the request line, saved as a file, replays the
+verdict with ``latest-guard hook REQUEST.json --payload FILE``. This
 module stays small and imports the engine only when invoked, so that the runtime's import of
 the handler is quick.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -36,7 +39,11 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     """The hook's response to ``event`` (see the module doc)."""
     try:
         from reviewer.commands.hook import HookOptions, evaluate, log_result
+        from reviewer.sources.hook.request import loggable
 
+        if (request := loggable(event)) is not None:
+            # One line a deployer can save as REQUEST.json to replay this verdict.
+            print(f"latest-guard: request {json.dumps(request, sort_keys=True)}", file=sys.stderr)
         options = HookOptions(fail_on=_fail_on(), budget=_budget(context))
         result = evaluate(event, "hook request", options)
         log_result(result, sys.stderr)

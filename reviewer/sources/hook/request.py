@@ -115,3 +115,33 @@ def _stack_name(stack_id: str) -> str:
 def _region(stack_id: str) -> str | None:
     parts = stack_id.split(":")
     return parts[3] if len(parts) > 3 and parts[0] == "arn" and parts[3] else None
+
+
+#: Keys of a stack or change-set request that say what it is about and hold no template value.
+_REPLAY_KEYS = (
+    "clientRequestToken", "clientRequesttoken", "awsAccountId", "stackId", "stackID",
+    "changeSetId", "hookTypeName", "hookTypeVersion", "actionInvocationPoint",
+)
+_REPLAY_TARGET_KEYS = ("targetName", "targetType", "targetLogicalId")
+#: What stands in a logged request for its presigned URL.
+URL_LEFT_OUT = "(the presigned URL, not logged: replay with --payload FILE)"
+
+
+def loggable(event: Any) -> dict[str, Any] | None:
+    """A stack or change-set request as it may be logged and replayed with ``latest-guard
+    hook``: what it is about, its presigned payload URL left out (it grants reading the
+    templates). None for anything else: a resource request carries the resource's properties,
+    which may hold secrets."""
+    if not isinstance(event, Mapping):
+        return None
+    data = event.get("requestData")
+    if not isinstance(data, Mapping) or data.get("targetType") not in (
+        Target.STACK, Target.CHANGE_SET
+    ):
+        return None
+    logged: dict[str, Any] = {
+        key: event[key] for key in _REPLAY_KEYS if isinstance(event.get(key), str)
+    }
+    target = {key: data[key] for key in _REPLAY_TARGET_KEYS if isinstance(data.get(key), str)}
+    logged["requestData"] = {**target, "payload": URL_LEFT_OUT}
+    return logged

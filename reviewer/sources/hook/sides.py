@@ -46,7 +46,10 @@ class HookChange:
                 raise InputError(origin, "a change-set payload without changedResources")
             before = rebuilt_baseline(new, payload.changed)
             return SidePair(new_side, LoadedSide((before,), "the change set's before"))
-        if request.action is Action.CREATE or payload.previous_template is None:
+        if request.action is Action.CREATE:
+            # Nothing is deployed yet: the baseline is empty, so every stack is a new one.
+            return SidePair(new_side, LoadedSide((), "none (a new stack)"))
+        if payload.previous_template is None:
             return SidePair(new_side)
         old = _load(Path(f"{name} (previous template)"), payload.previous_template, name)
         return SidePair(new_side, LoadedSide((old,), "the previous template"))
