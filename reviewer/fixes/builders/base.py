@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Edit, Finding, Fix
@@ -33,8 +33,14 @@ class FileChange:
     path: str
     edits: tuple[Edit, ...]
     patch: str | None
-    text: str
+    changes: TextEdits = field(repr=False, compare=False)
     note: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The whole file once changed (written out on demand: a fix per function must not
+        copy the whole template each time)."""
+        return self.changes.result()
 
     @property
     def contract(self) -> Change:
@@ -46,7 +52,7 @@ class FileChange:
         path = display_path(document.path)
         diff = edits.diff(path, hidden_lines(document))
         return cls(
-            path, edits.line_edits(path), diff.text if diff else None, edits.result(),
+            path, edits.line_edits(path), diff.text if diff else None, edits,
             diff.note if diff else None,
         )
 
