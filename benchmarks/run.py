@@ -23,8 +23,8 @@ is measured in a fresh child process, so that no cache is warm.
     End to end: ``python -m reviewer check --template NEW --baseline OLD --format json`` on the
     big pair (interpreter start-up included).
 ``cli_yaml_nofix_s``
-    The same with the engine's fix builder switched off (``reviewer.pipeline.analysis.attach_fixes``
-    replaced by the identity in the child), to show what the fixes cost.
+    The same with the engine's fix builder switched off (``reviewer.pipeline.handover.built_fixes``
+    replaced by one that builds none, in the child), to show what the fixes cost.
 ``cfn_lint_s`` (and ``cfn_lint_wall_s``)
     ``cfn-lint template.yaml`` on the new big template, as its users run it, in a subprocess.
 ``cli_over_cfn_lint`` / ``cli_nofix_over_cfn_lint``
@@ -76,8 +76,8 @@ HEAVY = ("boto3", "botocore", "github", "samtranslator", "cfnlint")
 SLOW_S = 30.0
 #: Runs the CLI with the fix builder switched off (arguments follow ``-c`` code).
 NO_FIXES = (
-    "import sys, reviewer.pipeline.analysis as analysis\n"
-    "analysis.attach_fixes = lambda findings, contexts: list(findings)\n"
+    "import sys, reviewer.pipeline.handover as handover\n"
+    "handover.built_fixes = lambda findings, contexts: {}\n"
     "from reviewer.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from reviewer import __version__
 from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
+from reviewer.report import REPORTERS
 
 if TYPE_CHECKING:
     from reviewer.config import Config
@@ -99,8 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--stack-name", metavar="NAME",
                        help="name of the stack of one template in the report (default: "
                             "its file name)")
-    check.add_argument("--format", "-f", default="text",
-                       choices=("text", "json", "markdown", "sarif"),
+    check.add_argument("--format", "-f", default="text", choices=tuple(REPORTERS),
                        help="output format (default: text)")
     check.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
@@ -149,6 +149,18 @@ def _parser() -> argparse.ArgumentParser:
                           "found from the current directory up)")
     fix.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     fix.set_defaults(fail_on=None)
+
+    replay = commands.add_parser(
+        "hook", help="replay a CloudFormation Lambda Hook request: the response on stdout"
+    )
+    replay.add_argument("request", type=Path, metavar="REQUEST.json",
+                        help="the hook's request (the Lambda event), saved as JSON")
+    replay.add_argument("--payload", type=Path, metavar="FILE",
+                        help="the payload the request's URL pointed at, saved (once the "
+                             "presigned URL has expired)")
+    replay.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="error",
+                        help="lowest severity that answers FAILED (default: error)")
+    replay.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     commands.add_parser("rules", help="list the rules")
     explain = commands.add_parser("explain", help="print the documentation of a rule")
@@ -311,7 +323,7 @@ def _run(args: argparse.Namespace) -> int:
     from reviewer.commands.signals import Stopped, stoppable
 
     try:
-        run = {"check": _check, "fix": _fix}.get(args.command, _pre_commit)
+        run = {"check": _check, "fix": _fix, "hook": _hook}.get(args.command, _pre_commit)
         with stoppable():
             return run(args)
     except InputError as exc:
@@ -346,7 +358,6 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _check(args: argparse.Namespace) -> int:
     from reviewer.commands.check import CheckOptions, run_check
-    from reviewer.report import REPORTERS
 
     if args.change_set and not args.baseline_stack:
         raise InputError("--change-set", "needs --baseline-stack: the deployed stack to compare")
@@ -360,7 +371,7 @@ def _check(args: argparse.Namespace) -> int:
         synth_timeout=args.synth_timeout,
         stack_name=args.stack_name,
         config=args.config,
-        fail_on=args.fail_on,
+        fail_on=FailOn(args.fail_on) if args.fail_on else None,
         region=args.region,
         parameter_overrides=tuple(args.parameter_overrides or ()),
         profile=args.profile,
@@ -380,9 +391,14 @@ def _check(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _hook(args: argparse.Namespace) -> int:
+    from reviewer.commands.hook import replay
+
+    return replay(args.request, args.payload, FailOn(args.fail_on), sys.stdout, sys.stderr)
+
+
 def _pre_commit(args: argparse.Namespace) -> int:
     from reviewer.commands.precommit import check_files
-    from reviewer.report import REPORTERS
 
     if not args.files:
         # pre-commit passes the changed files; by hand, name them (it never looks for them).
@@ -400,6 +416,7 @@ def _pre_commit(args: argparse.Namespace) -> int:
 
 def _fix(args: argparse.Namespace) -> int:
     from reviewer.commands.fix import fix_files, write
+    from reviewer.contract.wording import NOT_SAFE_ALONE
 
     if args.phase_one and args.baseline is None:
         raise InputError(args.template, "--phase-one needs --baseline: the deployed template "
@@ -427,7 +444,7 @@ def _fix(args: argparse.Namespace) -> int:
                  "there: without a baseline it adds the wiring alone"
         )
         print(
-            "latest-guard: this change cannot be made safe on its own: deploy the alias wiring "
+            f"latest-guard: {NOT_SAFE_ALONE}: deploy the alias wiring "
             f"first, without the code and configuration change ({first})",
             file=sys.stderr,
         )

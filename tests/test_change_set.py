@@ -40,20 +40,23 @@ from reviewer.diff.change_set_changes import (
     function_changes_from_change_set,
     recreated_resources,
 )
+from reviewer.diff.context import StackContext
 from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.errors import InputError
 from reviewer.model.app import AppGraph
+from reviewer.model.change_set import (
+    ChangeSetFacts,
+    PropertyFact,
+    ResourceChangeFacts,
+    StackChangeFacts,
+)
 from reviewer.report import REPORTERS
-from reviewer.rules.base import ChangeRule, StackContext
+from reviewer.rules.base import ChangeRule
 from reviewer.rules.registry import RULES
 from reviewer.sources import load_side
 from reviewer.sources.aws.change_set import (
     MAX_TEMPLATE_BODY,
-    ChangeSetFacts,
     ClientFactory,
-    PropertyFact,
-    ResourceChangeFacts,
-    StackChangeFacts,
     change_set_facts,
     make_client_factory,
 )

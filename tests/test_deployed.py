@@ -726,3 +726,27 @@ def test_cli_change_set_needs_a_deployed_stack(capsys: pytest.CaptureFixture[str
     code = main(["check", "-t", str(template), "--change-set"])
     assert code == 2
     assert "needs --baseline-stack" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # moto's server makes and reads a change set: several seconds on 2 cores
+def test_cli_change_set_is_a_pair_of_sides_read_and_deleted(
+    moto: Moto, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--change-set``: the deployed stack and the template, with what CloudFormation says
+    changes; the change set is gone afterwards."""
+    from reviewer.cli import main
+
+    orders = moto.stack("orders")
+    template = moto.fixture(tmp_path, "template.yaml")
+    code = main(["check", "-t", str(template), "--baseline-stack", orders, "--change-set",
+                 "--endpoint-url", moto.url, "-f", "json"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    report = json.loads(captured.out)
+    assert report["baseline"] == f"deployed stack {orders} ({REGION})"
+    assert [(f["rule"], f["resource"]) for f in report["findings"]] == [("LG001", "OrdersFn")]
+    assert f"of stack {orders}" in captured.err
+    assert "resource change(s) in 1 stack(s)" in captured.err
+    assert "deleted change set latest-guard-" in captured.err
+    listed = _client(moto.url, "cloudformation").list_change_sets(StackName=orders)
+    assert listed["Summaries"] == []

@@ -24,13 +24,13 @@ from reviewer.contract.findings import Edit, FileChange, Finding, Fix, Location,
 from reviewer.contract.report import Report
 from reviewer.errors import InputError
 from reviewer.github.context import from_environment
-from reviewer.github.diff_lines import parse_files, right_side_lines
-from reviewer.github.markers import DEFAULT
-from reviewer.github.plan import plan_review
 from reviewer.github.review import comment_body, review_body
 from reviewer.github.workflow import annotation, fit_bytes, log_annotations
 from reviewer.report import json_v1
 from reviewer.report.json_v1 import read_report, report_from_document
+from reviewer.review.diff_lines import parse_files, right_side_lines
+from reviewer.review.markers import DEFAULT
+from reviewer.review.plan import plan_review
 from reviewer.rules.registry import catalogue
 
 PATCH = """@@ -1,4 +1,4 @@
@@ -264,7 +264,7 @@ def test_the_local_check_never_imports_pygithub(tmp_path: Path) -> None:
 
 
 def test_every_instance_name_has_markers_of_its_own() -> None:
-    from reviewer.github.markers import Markers, instance_key
+    from reviewer.review.markers import Markers, instance_key
 
     names = ["", "services/orders", "services/orders-v2", "api:v1", "api-v1", "café", "cafè",
              "サービスA", "ストアA", "--", "x -- y", "a" * 120, "a" * 120 + "b", "a]b", "a>b"]

@@ -82,7 +82,7 @@ def test_a_drifted_readme_fails_the_check_and_names_the_fix(tmp_path: Path) -> N
 def test_usage_synopsis_has_one_block_per_command() -> None:
     lines = usage_synopsis().splitlines()
     starts = [line.split()[1] for line in lines if line.startswith("latest-guard ")]
-    assert starts == ["--version", "check", "pre-commit", "fix", "rules", "explain"]
+    assert starts == ["--version", "check", "pre-commit", "fix", "hook", "rules", "explain"]
     assert all(len(line) <= 96 for line in lines)
     pre_commit = next(line for line in lines if line.startswith("latest-guard pre-commit"))
     assert "--base REV" in pre_commit

@@ -15,6 +15,7 @@ from reviewer.config import Config
 from reviewer.contract.enums import ChangeHow, ConsumerView, FailOn, FixNeed, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
 from reviewer.contract.report import Report, StackSummary
+from reviewer.github.limits import GITHUB_BODY_LIMIT
 from reviewer.pipeline.analysis import analyze
 from reviewer.report import REPORTERS, markdown
 from reviewer.report.markdown import finding_body, render, truncate
@@ -337,9 +338,9 @@ def test_a_long_summary_is_cut_between_findings() -> None:
     [finding] = report_for("arm64-layer").findings
     many = [replace(finding, resource=f"OrdersFn{n}") for n in range(300)]
     body = markdown.render_full(report_of(*many))
-    assert len(body) > markdown.GITHUB_BODY_LIMIT
+    assert len(body) > GITHUB_BODY_LIMIT
     cut = truncate(body, pointer="… cut: see the job summary")
-    assert len(cut) <= markdown.GITHUB_BODY_LIMIT
+    assert len(cut) <= GITHUB_BODY_LIMIT
     assert cut.rstrip().endswith("… cut: see the job summary")
     assert open_blocks(cut) == (False, 0)
     assert len(table_rows(cut)) == 300  # the table comes first and survives
@@ -352,7 +353,7 @@ def test_the_summary_comment_fits_with_every_finding_in_it(count: int) -> None:
     [finding] = report_for("arm64-layer").findings
     many = [replace(finding, resource=f"OrdersFn{n}") for n in range(count)]
     body = render(report_of(*many))
-    assert len(body) <= markdown.GITHUB_BODY_LIMIT
+    assert len(body) <= GITHUB_BODY_LIMIT
     assert "cut to fit" not in body
     assert [row[2] for row in table_rows(body)] == [f"`OrdersFn{n}`" for n in range(count)]
     assert open_blocks(body) == (False, 0)

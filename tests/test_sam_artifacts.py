@@ -9,7 +9,8 @@ import pytest
 from support import run_cli, shown
 
 from reviewer.cli import main
-from reviewer.sources.cloudformation.sam_artifacts import LOCAL_BUCKET, UNREAD_KEY, content_hash
+from reviewer.model.template import LOCAL_BUCKET, UNREAD_KEY
+from reviewer.sources.cloudformation.sam_artifacts import content_hash
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31

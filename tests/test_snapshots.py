@@ -18,14 +18,16 @@ from pathlib import Path
 import pytest
 
 from reviewer.commands.check import CheckOptions, run_check
+from reviewer.commands.phase_one.change import PhaseOneChange
+from reviewer.commands.phase_one.words import pull_request_body
+from reviewer.commands.phase_one.words import title as title_of
 from reviewer.contract.findings import PullLink
 from reviewer.contract.report import Report
 from reviewer.fixes.edit.textedit import apply_line_edits
-from reviewer.github.markers import DEFAULT
-from reviewer.github.phase_one import PhaseOneChange, PhaseOneFile, pull_request_body
-from reviewer.github.phase_one import title as title_of
-from reviewer.github.verdict import title
 from reviewer.report import markdown, text
+from reviewer.review.markers import DEFAULT
+from reviewer.review.proposal import ProposedFile as PhaseOneFile
+from reviewer.review.verdict import title
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = Path(__file__).parent / "snapshots"

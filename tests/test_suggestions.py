@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 from support import FIXTURES
 
 from reviewer.commands.check import CheckOptions, run_check
-from reviewer.commands.suggestions import verify_suggestions
+from reviewer.commands.suggestions import SuggestionCheck
 from reviewer.config import Config
 from reviewer.contract.findings import Edit, FileChange, Finding, Fix
 from reviewer.contract.report import Report
+from reviewer.pipeline.handover import Suggestion
 from reviewer.pipeline.sides import load_paths
 from reviewer.report import json_v1
 
@@ -62,9 +62,8 @@ def test_an_edit_that_leaves_the_finding_in_place_is_not_verified(tmp_path: Path
     first = lines[0] + "\n"
     change = fix_of(finding).change
     assert change is not None
-    useless = Fix("touch the first line", change=FileChange(
-        change.path, (Edit(change.path, 1, 1, first),)))
-    report = replace(report, findings=(replace(finding, fix=useless),))
+    useless = FileChange(change.path, (Edit(change.path, 1, 1, first),))
     new, old = load_paths([template], None), load_paths([baseline], None)
-    checked = verify_suggestions(report, new, old, Config())
-    assert not fix_of(checked.findings[0]).verified
+    fixes_it = SuggestionCheck(new, old, Config(), report.baseline)
+    assert not fixes_it(Suggestion(finding.rule, new[0], finding.resource, useless))
+    assert fixes_it(Suggestion(finding.rule, new[0], finding.resource, change))

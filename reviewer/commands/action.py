@@ -31,10 +31,17 @@ import re
 import sys
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from reviewer.contract.enums import FailOn
+from reviewer.contract.enums import (
+    ActionBoolean,
+    ActionMode,
+    CommentMode,
+    FailOn,
+    PhaseOneDelivery,
+)
 from reviewer.errors import InputError
 
 if TYPE_CHECKING:
@@ -44,10 +51,14 @@ if TYPE_CHECKING:
     from reviewer.github.context import RunContext
 
 EXIT_INPUT = 2
-MODES = ("full", "analyze", "publish")
-COMMENTS = ("review", "summary", "off")
-PHASE_ONE = ("comment", "pull-request")
-BOOLEANS = ("true", "false")
+#: The inputs that take one word of a closed set, in the order they are checked.
+_CHOICES: dict[str, type[StrEnum]] = {
+    "mode": ActionMode,
+    "comment": CommentMode,
+    "fail_step": ActionBoolean,
+    "phase_one": PhaseOneDelivery,
+}
+_E = TypeVar("_E", bound=StrEnum)
 DEFAULT_REPORT = "latest-guard-report.json"
 _STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}|arn:aws[-a-z]*:cloudformation:\S+")
 _TOKEN_INPUTS = ("INPUT_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN_FILE")
@@ -65,16 +76,16 @@ class Inputs:
     baseline: str = "git"
     aws_region: str = ""
     parameter_overrides: str = ""
-    fail_on: str = ""
-    comment: str = "review"
+    fail_on: str = ""  # a FailOn, or empty: the configuration decides
+    comment: CommentMode = CommentMode.REVIEW
     github_token: str = ""
     config: str = ""
     sarif_file: str = ""
     instance: str = ""
-    fail_step: str = "true"
-    mode: str = "full"
+    fail_step: ActionBoolean = ActionBoolean.TRUE
+    mode: ActionMode = ActionMode.FULL
     report_path: str = DEFAULT_REPORT
-    phase_one: str = "comment"
+    phase_one: PhaseOneDelivery = PhaseOneDelivery.COMMENT
 
     @property
     def instance_name(self) -> str:
@@ -92,31 +103,24 @@ class Inputs:
 
     @property
     def fails_step(self) -> bool:
-        return self.fail_step == "true"
+        return self.fail_step is ActionBoolean.TRUE
 
 
 def read_inputs(env: Mapping[str, str]) -> Inputs:
     """The inputs from ``INPUT_*`` variables; a missing or empty one takes its default."""
     defaults = Inputs()
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for field_name in Inputs.__dataclass_fields__:
         names = ("INPUT_" + field_name.upper(), "INPUT_" + field_name.replace("_", "-").upper())
         value = next((env[n].strip() for n in names if env.get(n, "").strip()), "")
         values[field_name] = value or str(getattr(defaults, field_name))
     if not values["github_token"] and env.get(_TOKEN_FILE):
         values["github_token"] = _take_token(Path(env[_TOKEN_FILE]))
-    inputs = Inputs(**values)
-    _choice("mode", inputs.mode, MODES)
-    _choice("comment", inputs.comment, COMMENTS)
-    _choice("fail-step", inputs.fail_step, BOOLEANS)
-    _choice("phase-one", inputs.phase_one, PHASE_ONE)
-    if inputs.fail_on:
-        _choice("fail-on", inputs.fail_on, tuple(FailOn))
-    return replace(
-        inputs, mode=inputs.mode.lower(), comment=inputs.comment.lower(),
-        fail_on=inputs.fail_on.lower(), fail_step=inputs.fail_step.lower(),
-        phase_one=inputs.phase_one.lower(),
-    )
+    for field_name, choices in _CHOICES.items():
+        values[field_name] = _choice(field_name.replace("_", "-"), values[field_name], choices)
+    if values["fail_on"]:
+        values["fail_on"] = str(_choice("fail-on", values["fail_on"], FailOn))
+    return Inputs(**values)
 
 
 def _take_token(path: Path) -> str:
@@ -132,9 +136,12 @@ def _take_token(path: Path) -> str:
     return token
 
 
-def _choice(name: str, value: str, choices: Sequence[str]) -> None:
-    if value.lower() not in choices:
-        raise InputError(f"input {name}", f"must be one of {', '.join(choices)}")
+def _choice(name: str, value: str, choices: type[_E]) -> _E:
+    """The member of ``choices`` that ``value`` spells, in any case."""
+    try:
+        return choices(value.lower())
+    except ValueError:
+        raise InputError(f"input {name}", f"must be one of {', '.join(choices)}") from None
 
 
 def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None) -> int:
@@ -150,7 +157,7 @@ def main(env: MutableMapping[str, str] | None = None, log: TextIO | None = None)
             _withhold_token(env, inputs.github_token)
             workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
             _trust_workspace(env, workspace)
-            context = _context(env, required=inputs.mode != "analyze")
+            context = _context(env, required=inputs.mode is not ActionMode.ANALYZE)
             report, verdict, phase_one = _report(inputs, env, workspace, context, log)
             return _deliver(
                 report, inputs, env, workspace=workspace, context=context, log=log,
@@ -222,12 +229,12 @@ def _report(
 ) -> tuple[Report, str | None, PhaseOnePlan | None]:
     """The report, the check run's conclusion when it is not the report's own, and the
     checked phase-one change when ``phase-one: pull-request`` asks for one."""
-    if inputs.mode == "publish":
+    if inputs.mode is ActionMode.PUBLISH:
         assert context is not None  # required outside analyze mode
         from reviewer.commands.fork import publish_report
 
         report, verdict = publish_report(inputs, env, workspace, context, log)
-        if inputs.phase_one == "pull-request":
+        if inputs.phase_one is PhaseOneDelivery.PULL_REQUEST:
             _say(log, "phase-one: pull-request is used in mode full only: the comment gives "
                       "the phase-one change")
         return report, verdict, None
@@ -249,12 +256,12 @@ def _phase_one(
     run may send it."""
     from reviewer.commands.phase_one import PhaseOnePlan, plan_phase_one
 
-    if inputs.phase_one != "pull-request" or not any(
+    if inputs.phase_one is not PhaseOneDelivery.PULL_REQUEST or not any(
         f.needs_two_deployments for f in report.findings
     ):
         return None
     why_not = (
-        "mode analyze makes no API call" if inputs.mode == "analyze"
+        "mode analyze makes no API call" if inputs.mode is ActionMode.ANALYZE
         else "this run reviews no pull request" if context is None or context.pull_number is None
         else "the pull request comes from a fork: no branch is made from its changes"
         if context.fork
@@ -309,7 +316,7 @@ def check_options(
         synth=inputs.synth_command or None,
         working_directory=workdir,
         config=workspace / inputs.config if inputs.config else None,
-        fail_on=inputs.fail_on or None,
+        fail_on=FailOn(inputs.fail_on) if inputs.fail_on else None,
         region=inputs.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         parameter_overrides=tuple(_items(inputs.parameter_overrides)),
         verify_fixes=True,  # review comments offer only suggestions that fix
@@ -393,7 +400,6 @@ def _deliver(
 ) -> int:
     """Write everything local first, then publish (unless analysing only)."""
     from reviewer.github.checks import check_name
-    from reviewer.github.verdict import conclusion
     from reviewer.github.workflow import (
         log_annotations,
         log_line,
@@ -401,11 +407,12 @@ def _deliver(
         write_step_summary,
     )
     from reviewer.report import json_v1, markdown, sarif
+    from reviewer.review.verdict import conclusion
 
     head = context.head_sha if context is not None else None
     run_url = context.run_url if context is not None else None
     full = markdown.render_full(report, commit=head, details_url=run_url)
-    if inputs.mode != "publish":
+    if inputs.mode is not ActionMode.PUBLISH:
         _write(workspace / inputs.report_path, json_v1.render(report))
     if inputs.sarif_file:
         _write(workspace / inputs.sarif_file, sarif.render(report, root=workspace))
@@ -427,7 +434,7 @@ def _deliver(
             exc.filename or "GITHUB_OUTPUT", f"the runner's file cannot be written: {exc.strerror}"
         ) from None
     log.write(_text_report(report))
-    if inputs.mode == "analyze":
+    if inputs.mode is ActionMode.ANALYZE:
         log_annotations(report.findings, log)
         log_line(log, f"report written to {inputs.report_path}; publish it with mode: publish")
         return 0
@@ -447,7 +454,7 @@ def _deliver(
 
 
 def _verdict_line(report: Report) -> str:
-    from reviewer.github.verdict import title
+    from reviewer.review.verdict import title
 
     return (
         f"{title(report)}: a finding reaches fail-on {report.fail_on} "
@@ -476,6 +483,7 @@ def _publish(
             "job summary" + (" and its exit status" if inputs.fails_step else "")
         )
     from reviewer.github.client import RetrySettings
+    from reviewer.github.limits import GITHUB_BODY_LIMIT
     from reviewer.github.publish import PublishOptions, publish
 
     options = PublishOptions(
@@ -486,20 +494,26 @@ def _publish(
         instance=inputs.instance_name,
         verdict=verdict,
         unverified=verdict is not None,  # only an unverified report has a verdict of its own
-        phase_one=inputs.phase_one == "pull-request",
+        phase_one=inputs.phase_one is PhaseOneDelivery.PULL_REQUEST,
         workflow_token=env.get("LATEST_GUARD_WORKFLOW_TOKEN", "").lower() == "true",
     )
     change, said = (phase_one.change, phase_one.said) if phase_one else (None, ())
+    proposal = None
+    if change is not None and context.pull_number is not None:
+        from reviewer.commands.phase_one.words import proposal as worded
+        from reviewer.review.markers import Markers
+
+        proposal = worded(change, context.pull_number, Markers(inputs.instance_name))
     pointer = _pointer(context.run_url)
 
-    def render(shown: Report, notices: Sequence[str]) -> str:
-        return markdown.render(
+    def render(shown: Report, notices: Sequence[str]) -> markdown.Summary:
+        return markdown.summary(
             shown, commit=context.head_sha, details_url=context.run_url, notices=notices,
-            details_follow=inputs.comment != "off",
+            details_follow=inputs.comment is not CommentMode.OFF, limit=GITHUB_BODY_LIMIT,
         )
 
     outcome = publish(
-        report, context, render, options, log=log, pointer=pointer, phase_one=change,
+        report, context, render, options, log=log, pointer=pointer, phase_one=proposal,
         phase_one_said=said,
     )
     if outcome.report is not None and outcome.report is not report:

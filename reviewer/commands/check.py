@@ -2,9 +2,14 @@
 
 ``run_check`` does what ``latest-guard check`` does, in order: run the synth command, find the
 project when no template is named, load the new side, load the baseline (files, the same
-files at a git revision, or deployed stacks), settle parameter values, and analyse. It prints
-progress to ``progress`` and raises ``InputError`` for anything the user has to fix; it never
-prints a parameter value.
+files at a git revision, or deployed stacks), settle parameter values, and analyse the pair
+of sides (with ``--change-set``, the pair as CloudFormation's change set gives it,
+``sources.aws.change_set.ChangeSetPair``). It prints progress to ``progress`` and raises
+``InputError`` for anything the user has to fix; it never prints a parameter value.
+
+Everything about a git baseline (its work tree, its synth, its samconfig, how its files and
+errors are named) is the room of the revision,
+:class:`~reviewer.sources.git.revision.BaseRevision`, made here once from ``baseline_ref``.
 
 Two things of the baseline side are not the user's to fix in this change, and never end the
 run with an input error:
@@ -28,7 +33,6 @@ that changed in a function's folder, a note on the new side says so (``not_code`
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -39,15 +43,21 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 from reviewer.contract.enums import FailOn
 from reviewer.contract.paths import relative_report
 from reviewer.errors import InputError
-from reviewer.pipeline.sides import load_paths, load_source
-from reviewer.sources.git.side import GitRevision, base_error_text
-from reviewer.sources.sides import DeployedStacks, SideSource, TemplatePaths
+from reviewer.pipeline.sides import analyze_change, load_change, load_paths, load_source
+from reviewer.sources.git.revision import BaseRevision
+from reviewer.sources.sides import (
+    ChangeSource,
+    DeployedStacks,
+    LoadedSide,
+    SidePair,
+    SideSource,
+    TemplatePaths,
+)
 
 if TYPE_CHECKING:
     from reviewer.config import Config
     from reviewer.contract.report import Report
     from reviewer.model.template import StackTemplate
-    from reviewer.sources.aws.change_set import ChangeSetFacts
 
 T = TypeVar("T")
 
@@ -75,7 +85,7 @@ class CheckOptions:
     config: Path | None = None
     #: Whether a missing ``config`` is looked for from the working directory up.
     config_search: bool = True
-    fail_on: str | None = None
+    fail_on: FailOn | None = None
     region: str | None = None
     parameter_overrides: tuple[str, ...] = ()
     profile: str | None = None
@@ -92,7 +102,6 @@ class CheckOptions:
 
 def run_check(options: CheckOptions, progress: TextIO) -> Report:
     """The report for ``options`` (see the module doc)."""
-    from reviewer.pipeline.analysis import analyze
     from reviewer.sources.cloudformation.not_code import (
         configured_not_code,
         recording_hashes,
@@ -102,13 +111,15 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
     from reviewer.sources.cloudformation.unread_code import UnreadSides
 
     config = _config(options)
+    revision = _revision(options)
     with ExitStack() as stack:
         stack.enter_context(
             configured_not_code(config)
         )
-        tree = _baseline_tree(options, stack)
+        if revision is not None:
+            stack.enter_context(revision)  # its work tree removed on every way out
         started = time.time()
-        base_synth_error = _synthesize(options, tree, progress)
+        _synthesize(options, revision, progress)
         templates = _templates(options, progress, started)
         new_name = _new_stack_name(options, templates)
         with recording() as new_unread, recording_hashes() as new_hashed:
@@ -119,16 +130,14 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
         options = _expand_stack_names(options, new)
         # Stacks of a git baseline have the new side's names; a file baseline's pair by name
         # or one to one, so code unread there matches a function of any stack.
-        sides = UnreadSides(any_stack=tree is None, new=new_unread)
-        source = _baseline_source(options, templates, tree, base_synth_error)
+        sides = UnreadSides(any_stack=revision is None, new=new_unread)
+        source = _baseline_source(options, templates, revision)
         with recording() as old_unread, recording_hashes() as old_hashed, sides.unread_in(
             sides.new
         ):
             side = load_source(source, progress) if source is not None else None
         sides.old = old_unread
         old = list(side.stacks) if side is not None else None
-        label = side.label if side is not None else "none"
-        missing = dict(side.missing) if side is not None else {}
         if sides.baseline_lacks_read_code():
             # Code the new side has and the baseline lacks: unknown on both sides, not changed.
             with recording() as new_unread, recording_hashes() as new_hashed, sides.unread_in(
@@ -137,31 +146,32 @@ def run_check(options: CheckOptions, progress: TextIO) -> Report:
                 new = load_paths(templates, new_name)
             sides.new = new_unread
         if old is not None:
-            new = sides.with_notes(new, *_code_advice(options))
-            new = with_not_code_notes(new, new_hashed, old_hashed, any_stack=tree is None)
-        overrides, new, old = _settle_parameters(options, templates, tree, new, old)
+            new = sides.with_notes(new, *_code_advice(revision))
+            new = with_not_code_notes(new, new_hashed, old_hashed, any_stack=revision is None)
+        overrides, new, old = _settle_parameters(options, templates, revision, new, old)
         if options.baseline_stacks:
             new = _with_missing_notes(new, old or [], options, progress)
-        change_set = _change_set(options, new, old or [], overrides, progress)
-        missing_by_stack = _missing_by_stack(new, templates, missing)
-        if side is not None:
-            missing_by_stack.update(side.unread)
-        for reason in dict.fromkeys(missing_by_stack.values()):
+        pair = SidePair(
+            LoadedSide(tuple(new), ", ".join(str(t) for t in templates)),
+            replace(side, stacks=tuple(old or ())) if side is not None else None,
+        )
+        if options.change_set:
+            pair = load_change(_change_set(options, pair, overrides), progress)
+        for reason in dict.fromkeys(pair.missing().values()):
             progress.write(f"latest-guard: {reason}\n")
-        report = analyze(new, old, config, label, change_set, missing=missing_by_stack)
-        if options.verify_fixes:
-            from reviewer.commands.suggestions import verify_suggestions
+        verify = None
+        if options.verify_fixes and pair.old is not None:
+            from reviewer.commands.suggestions import SuggestionCheck
 
-            report = verify_suggestions(report, new, old, config)
+            verify = SuggestionCheck(pair.new.stacks, pair.old.stacks, config, pair.label)
+        report = analyze_change(pair, config, verify=verify)
     # Every path from the folder the user works in; the work tree was a temporary folder: its
     # files are named the git way, ``REF:path``, so that the report reads the same on every
     # run and shows no runner paths.
-    work_tree = (
-        (tree.path, short_ref(options.baseline_ref))
-        if tree is not None and options.baseline_ref else None
-    )
     return relative_report(
-        report, options.paths_from or options.working_directory, work_tree=work_tree
+        report,
+        options.paths_from or options.working_directory,
+        work_tree=revision.work_tree if revision is not None else None,
     )
 
 
@@ -183,108 +193,39 @@ def _templates(options: CheckOptions, progress: TextIO, started: float) -> list[
     return templates
 
 
-@dataclass(frozen=True)
-class _Tree:
-    """The temporary work tree of the baseline commit, and the repository it belongs to."""
-
-    path: Path
-    root: Path
-
-
-def _baseline_tree(options: CheckOptions, stack: ExitStack) -> _Tree | None:
-    """With ``baseline_ref``: a work tree of that commit, removed when ``stack`` closes."""
-    if not options.baseline_ref:
-        return None
-    from reviewer.sources.git.baseline import repository_root, worktree
-
-    root = repository_root(options.working_directory.resolve())
-    return _Tree(stack.enter_context(worktree(options.baseline_ref, root)), root)
+def _revision(options: CheckOptions) -> BaseRevision | None:
+    """With ``baseline_ref``: the room of that revision, from the working directory's
+    repository (its work tree made when first needed)."""
+    ref = options.baseline_ref
+    return BaseRevision(ref, options.working_directory.resolve()) if ref else None
 
 
-def _synthesize(options: CheckOptions, tree: _Tree | None, progress: TextIO) -> str | None:
-    """Run the synth command on the new side and, with a git baseline, in the baseline's
-    work tree at the same time (two threads: both take about the time of one). A failure on
-    the new side raises; on the baseline side it is returned, to be reported as a missing
-    baseline rather than failing the change that may well repair it."""
+def _synthesize(options: CheckOptions, revision: BaseRevision | None, progress: TextIO) -> None:
+    """Run the synth command on the new side and, with a git baseline, at the base commit
+    at the same time (:meth:`BaseRevision.synthesize`: a failure there is reported as a
+    missing baseline rather than failing the change that may well repair it)."""
     if not options.synth:
-        return None
+        return
+    if revision is not None:
+        revision.synthesize(
+            options.synth, options.working_directory, options.synth_timeout, progress
+        )
+        return
     from reviewer.sources.synth import run_synth
 
-    if tree is None:
-        run_synth(options.synth, options.working_directory, options.synth_timeout, progress)
-        return None
-    from concurrent.futures import ThreadPoolExecutor
-
-    from reviewer.sources.git.baseline import baseline_paths
-    from reviewer.sources.synth import Running
-
-    base_dir = baseline_paths([options.working_directory], tree.path, tree.root)[0]
-    base_label = f"base {short_ref(options.baseline_ref or '')}"
-    # Both sides run in the same folder of the repository, and are named by it.
-    inside = base_dir.relative_to(tree.path).as_posix()
-    shown = inside if inside != "." else "the repository's top folder"
-    running = Running()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth") as pool:
-        try:
-            base = pool.submit(
-                run_synth, options.synth, base_dir, options.synth_timeout, progress,
-                base_label, shown=shown, running=running,
-            )
-            head = pool.submit(
-                run_synth, options.synth, options.working_directory, options.synth_timeout,
-                progress, "pull request", shown=shown, running=running,
-            )
-            head_error = head.exception()
-            base_error = base.exception()
-        except BaseException:
-            # Stopped while they run (a signal): end both, or the pool would wait for them
-            # before the work tree can be removed.
-            running.stop()
-            raise
-    if head_error is not None:
-        raise head_error
-    if base_error is None:
-        return None
-    if isinstance(base_error, InputError):
-        return f"the synth command failed at {base_label}: {base_error.message}"
-    raise base_error
+    run_synth(options.synth, options.working_directory, options.synth_timeout, progress)
 
 
-def _code_advice(options: CheckOptions) -> tuple[str, str]:
-    """How the baseline side is named in a note on unread code, and the advice that fits the
-    options in use."""
-    if not options.baseline_ref:
-        return "in the baseline", (
-            "compare templates whose code is there: sam build writes "
-            ".aws-sam/build/template.yaml with the built code (--baseline-ref with --synth "
-            "'sam build' builds both sides)"
-        )
-    base = f"at base ({short_ref(options.baseline_ref)})"
-    if options.synth:
-        return base, (
-            "the synth command did not build it: make it build the code on both sides "
-            "(sam build writes .aws-sam/build/template.yaml, which names the built code)"
-        )
-    return base, (
-        "build it on both sides: synth-command: sam build (CLI: --synth 'sam build'), and "
-        "read the template it writes, .aws-sam/build/template.yaml (found without --template)"
+def _code_advice(revision: BaseRevision | None) -> tuple[str, str]:
+    """How the baseline side is named in a note on unread code, and the advice that fits it
+    (a git baseline's room knows whether a synth command built its code)."""
+    if revision is not None:
+        return revision.code_advice()
+    return "in the baseline", (
+        "compare templates whose code is there: sam build writes "
+        ".aws-sam/build/template.yaml with the built code (--baseline-ref with --synth "
+        "'sam build' builds both sides)"
     )
-
-
-def _missing_by_stack(
-    new: Sequence[StackTemplate], templates: Sequence[Path], missing: Mapping[Path, str]
-) -> dict[str, str]:
-    """The reason of each new-side stack loaded from a template whose baseline is missing."""
-    if not missing:
-        return {}
-    out: dict[str, str] = {}
-    for stack in new:
-        where = stack.path.resolve()
-        for template, reason in missing.items():
-            base = template.resolve()
-            if where == base or base in where.parents:
-                out[stack.name] = reason
-    return out
 
 
 def _new_stack_name(options: CheckOptions, templates: Sequence[Path]) -> str | None:
@@ -328,37 +269,21 @@ def _with_missing_notes(
 
 
 def _change_set(
-    options: CheckOptions,
-    new: Sequence[StackTemplate],
-    old: Sequence[StackTemplate],
-    overrides: Mapping[str, str],
-    progress: TextIO,
-) -> ChangeSetFacts | None:
-    """The change set of the one deployed stack, read and deleted again (``--change-set``)."""
-    if not options.change_set:
-        return None
+    options: CheckOptions, pair: SidePair, overrides: Mapping[str, str]
+) -> ChangeSource:
+    """The change set of the one deployed stack (``--change-set``): a source of the pair."""
     if len(options.baseline_stacks) != 1:
         raise InputError("--change-set", "needs exactly one deployed stack (--baseline-stack)")
-    name = options.baseline_stacks[0]
-    target = next((s for s in new if s.name == name and s.parent is None), None)
-    deployed = next((s for s in old if s.name == name and s.parent is None), None)
-    if target is None or deployed is None:
-        progress.write(f"latest-guard: no change set: stack {name} is not deployed\n")
-        return None
-    from reviewer.sources.aws.change_set import change_set_facts, make_client_factory
-    from reviewer.sources.text.files import read_text
+    from reviewer.sources.aws.change_set import ChangeSetPair
 
-    keep = [p for p in target.parameters if p not in overrides and p in deployed.parameters]
-    return change_set_facts(
-        name,
-        read_text(target.path),
-        parameters=overrides,
-        previous_parameters=keep,
+    return ChangeSetPair(
+        pair,
+        options.baseline_stacks[0],
+        overrides,
         template_bucket=options.template_bucket,
-        client_factory=make_client_factory(
-            region=options.region, profile=options.profile, endpoint_url=options.endpoint_url
-        ),
-        progress=progress,
+        region=options.region,
+        profile=options.profile,
+        endpoint_url=options.endpoint_url,
     )
 
 
@@ -372,21 +297,13 @@ def _config(options: CheckOptions) -> Config:
     return replace(config, fail_on=FailOn(options.fail_on)) if options.fail_on else config
 
 
-def short_ref(ref: str) -> str:
-    """A commit id cut to 12 characters; any other ref as it is."""
-    return ref[:12] if re.fullmatch(r"[0-9a-f]{40}", ref) else ref
-
-
 def _baseline_source(
-    options: CheckOptions, templates: Sequence[Path], tree: _Tree | None, synth_error: str | None
+    options: CheckOptions, templates: Sequence[Path], revision: BaseRevision | None
 ) -> SideSource | None:
     """Where the baseline comes from: the templates at a git revision, deployed stacks, or
     template paths; None without a baseline."""
-    if tree is not None:
-        return GitRevision(
-            templates, tree.path, tree.root, short_ref(options.baseline_ref or ""),
-            options.stack_name, synth_error, synthesized=bool(options.synth),
-        )
+    if revision is not None:
+        return revision.side(templates, options.stack_name)
     if options.baseline_stacks:
         return DeployedStacks(
             options.baseline_stacks, options.region, options.profile, options.endpoint_url
@@ -404,7 +321,7 @@ def _baseline_source(
 def _settle_parameters(
     options: CheckOptions,
     templates: Sequence[Path],
-    tree: _Tree | None,
+    revision: BaseRevision | None,
     new: list[StackTemplate],
     old: list[StackTemplate] | None,
 ) -> tuple[dict[str, str], list[StackTemplate], list[StackTemplate] | None]:
@@ -418,8 +335,8 @@ def _settle_parameters(
 
     overrides = _overrides(options, templates)
     old_overrides = overrides
-    if tree is not None and old and not options.parameter_overrides:
-        old_overrides, old = _base_overrides(options, templates, tree, old)
+    if revision is not None and old and not options.parameter_overrides:
+        old_overrides, old = revision.overrides(templates, old)
     if overrides or options.baseline_stacks:
         new = apply_parameter_values(new, overrides, old or ())
     if old_overrides and old and not options.baseline_stacks:
@@ -429,40 +346,13 @@ def _settle_parameters(
     return overrides, new, old
 
 
-def _base_overrides(
-    options: CheckOptions, templates: Sequence[Path], tree: _Tree, old: list[StackTemplate]
-) -> tuple[dict[str, str], list[StackTemplate]]:
-    """The parameter overrides the base commit deploys with: its own ``samconfig``, read from
-    the base commit (each side deploys with its own settings). One that cannot be read there
-    leaves the base with its defaults, and a note says so."""
-    from reviewer.sources.git.baseline import baseline_paths
-
-    try:
-        return _overrides(options, baseline_paths(templates, tree.path, tree.root)), old
-    except InputError as exc:
-        note = (
-            "the base's samconfig could not be read ("
-            + base_error_text(exc, tree.path, short_ref(options.baseline_ref or ""))
-            + "): the base is compared with its parameters' defaults"
-        )
-        return {}, [replace(stack, notes=(*stack.notes, note)) for stack in old]
-
-
 def _overrides(options: CheckOptions, templates: Sequence[Path]) -> dict[str, str]:
     """``--parameter-overrides``; without them, a SAM project's ``samconfig`` overrides."""
-    from reviewer.sources.cloudformation.parameters import (
-        find_samconfig,
-        load_samconfig,
-        parse_overrides,
-    )
+    from reviewer.sources.cloudformation.parameters import parse_overrides, samconfig_overrides
 
     if options.parameter_overrides:
         return parse_overrides(options.parameter_overrides, base=options.working_directory)
-    if len(templates) == 1 and templates[0].is_file():
-        samconfig = find_samconfig(templates[0])
-        if samconfig is not None:
-            return dict(load_samconfig(samconfig).parameter_overrides)
-    return {}
+    return samconfig_overrides(templates)
 
 
 def detected_project(

@@ -43,7 +43,7 @@ from reviewer.model.consumers import Role
 from reviewer.model.references import ReferenceGraph
 from reviewer.model.template import StackTemplate
 from reviewer.pipeline.analysis import analyze
-from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
+from reviewer.sources.git.revision import BaseRevision
 
 __all__ = ["MAX_ROUNDS", "Outcome", "copy_nested", "fix_files", "write"]
 
@@ -121,9 +121,8 @@ def _fix_files(
 ) -> Outcome:
     text = _read(template)
     if baseline_ref is not None:
-        root = repository_root(template)
-        with worktree(baseline_ref, template) as tree:
-            (deployed,) = baseline_paths([template], tree, root)
+        with BaseRevision(baseline_ref, template) as revision:
+            (deployed,) = revision.paths([template])
             if not deployed.is_file():
                 raise InputError(template, f"does not exist at {baseline_ref}")
             outcome = _fix_against(template, text, deployed, config, baseline_ref)

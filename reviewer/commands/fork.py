@@ -248,7 +248,7 @@ def _config_path(workspace: Path, inputs: Inputs) -> Path | None:
 
 
 def _unverified(report: Report, reason: str, log: TextIO) -> tuple[Report, str]:
-    from reviewer.github.verdict import conclusion
+    from reviewer.review.verdict import conclusion
 
     note = (
         f"unverified: this verdict is the pull request's own workflow run's ({reason}); "

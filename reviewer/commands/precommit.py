@@ -30,6 +30,7 @@ from reviewer.model.template import StackTemplate
 from reviewer.pipeline.analysis import analyze
 from reviewer.pipeline.sides import load_text
 from reviewer.sources.git.blob import read_at_revision
+from reviewer.sources.git.revision import BaseRevision
 from reviewer.sources.naming import TEMPLATE_SUFFIXES
 from reviewer.sources.text.files import read_text
 
@@ -115,29 +116,29 @@ def _old_text(path: Path, revision: str) -> str | None:
 
 
 class _RevisionTree:
-    """The temporary work tree of ``revision``, created on first use and removed with
-    ``stack``: where a template of that revision is read, its code beside it."""
+    """The room of ``revision`` (:class:`~reviewer.sources.git.revision.BaseRevision`), made
+    from the first template's repository and entered into ``stack``: where a template of
+    that revision is read, its code beside it."""
 
     def __init__(self, revision: str, stack: ExitStack) -> None:
         self.revision = revision
         self._stack = stack
-        self.tree: Path | None = None
-        self._root: Path | None = None
+        self._room: BaseRevision | None = None
 
     def path_of(self, path: Path) -> Path:
         """Where ``path`` of the work tree is in the revision's work tree."""
-        from reviewer.sources.git.baseline import baseline_paths, repository_root, worktree
-
-        if self.tree is None or self._root is None:
-            self._root = repository_root(path.absolute())
-            self.tree = self._stack.enter_context(worktree(self.revision, self._root))
-        return baseline_paths([path], self.tree, self._root)[0]
+        if self._room is None:
+            # Named as given (``HEAD``, a branch, a commit id in full), as the labels are.
+            room = BaseRevision(self.revision, path.absolute(), label=self.revision)
+            self._room = self._stack.enter_context(room)
+        return self._room.paths([path])[0]
 
     def named(self, report: Report) -> Report:
         """``report`` with the revision's files named ``REV:path``."""
-        if self.tree is None:
+        work_tree = self._room.work_tree if self._room is not None else None
+        if work_tree is None:
             return report
-        return relative_report(report, Path(), work_tree=(self.tree, self.revision))
+        return relative_report(report, Path(), work_tree=work_tree)
 
 
 def check_files(paths: Sequence[Path], revision: str, config: Config) -> HookResult:

@@ -106,3 +106,37 @@ class RuleScope(StrEnum):
 
     CHANGE = "change"
     TEMPLATE = "template"
+
+
+# The GitHub Action's inputs that take one of a few words (``action.yml``); an input is read
+# case-insensitively and spelled here as the Action documents it.
+
+
+class ActionMode(StrEnum):
+    """What one run of the Action does (input ``mode``)."""
+
+    FULL = "full"  # analyse and publish in one job
+    ANALYZE = "analyze"  # analyse and write the report for a later publish; no API call
+    PUBLISH = "publish"  # publish for the workflow_run workflow, which runs no pull-request code
+
+
+class CommentMode(StrEnum):
+    """How the Action comments on the pull request (input ``comment``)."""
+
+    REVIEW = "review"  # the summary comment and review comments on the lines
+    SUMMARY = "summary"  # the summary comment only
+    OFF = "off"
+
+
+class PhaseOneDelivery(StrEnum):
+    """How the phase-one change of two-phase findings reaches the user (input ``phase-one``)."""
+
+    COMMENT = "comment"
+    PULL_REQUEST = "pull-request"
+
+
+class ActionBoolean(StrEnum):
+    """A yes-or-no input of the Action (``fail-step``), spelled as YAML's booleans."""
+
+    TRUE = "true"
+    FALSE = "false"

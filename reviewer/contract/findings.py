@@ -33,6 +33,16 @@ class Location:
     symbol: str | None = None
 
 
+class MissingLocation(ValueError):
+    """A rule made a finding without a place to show it: no file or no line. Every finding
+    is shown on a line (a review comment, a SARIF result, ``path:line`` in the text report),
+    so a finding without one is a bug of the rule, refused where it is made."""
+
+    def __init__(self, rule: str, resource: str, location: Location) -> None:
+        missing = "a path" if not location.path else "a line"
+        super().__init__(f"{rule} made a finding about {resource} without {missing}")
+
+
 @dataclass(frozen=True)
 class PropertyChange:
     """One property of a function that changes; names and safe details only, never values."""

@@ -35,6 +35,17 @@ def inside(path: str, root: Path) -> str | None:
         return None
 
 
+def shown(path: Path, root: Path | None = None) -> str:
+    """``path`` as a user would type it from ``root`` (the working directory by default):
+    relative to it with forward slashes when it lies inside, else as given. For the paths a
+    stage writes before the report is made relative (an edit's file, a source location)."""
+    try:
+        found = inside(str(path), root if root is not None else Path.cwd())
+    except OSError:  # the working directory is gone
+        found = None
+    return found if found is not None else path.as_posix()
+
+
 def repository_path(path: str) -> bool:
     """True for a path relative to the repository that stays inside it (``a/b.yaml``)."""
     pure = PurePosixPath(path)

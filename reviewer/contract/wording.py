@@ -1,7 +1,9 @@
-"""How the consumers of a finding are named in a sentence: by kind, counted the same way in a
-rule's message, a report's table and a diagram ("3 API Gateway methods and an SQS event source
-mapping"). Only consumers that invoke are counted; references that hand the function on (a
-stack output) are listed apart, as "referenced by"."""
+"""Wording said the same way everywhere: how the consumers of a finding are named in a
+sentence, by kind, counted the same way in a rule's message, a report's table and a diagram
+("3 API Gateway methods and an SQS event source mapping"); how anything is counted ("1 error",
+"3 stacks": :func:`numbered`); and why a fix comes in two phases (:data:`NOT_SAFE_ALONE`).
+Only consumers that invoke are counted; references that hand the function on (a stack output)
+are listed apart, as "referenced by"."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from reviewer.contract.findings import Consumer
+
+#: Why a fix is deployed in two phases, in a rule's fix, a fix builder's summary and the
+#: command line's advice alike.
+NOT_SAFE_ALONE = "this change cannot be made safe on its own"
 
 _METHOD = re.compile(r"\s+(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY)$")
 #: Letters whose name starts with a vowel sound when an initialism is spelled out (an SQS).
@@ -38,6 +44,11 @@ def counted(kind: str, count: int) -> str:
     return f"{count} {plural(kind)}" if count != 1 else f"{article(kind)} {kind}"
 
 
+def numbered(count: int, noun: str) -> str:
+    """``1 error``, ``3 stacks``, ``0 changed functions``: the count and the noun it takes."""
+    return f"{count} {noun if count == 1 else plural(noun)}"
+
+
 def joined(items: Iterable[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``: each item once, in order."""
     unique = list(dict.fromkeys(items))
@@ -52,7 +63,7 @@ def kinds_phrase(consumers: Sequence[Consumer], limit: int = 3) -> str:
     parts = [counted(kind, n) for kind, n in found[:limit]]
     rest = sum(n for _, n in found[limit:])
     if rest:
-        parts.append(f"{rest} more caller{'s' if rest != 1 else ''}")
+        parts.append(numbered(rest, "more caller"))
     return joined(parts)
 
 

@@ -47,8 +47,8 @@ from reviewer.contract.enums import ChangeHow
 from reviewer.contract.findings import PropertyChange
 from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.properties import side_of
+from reviewer.model.change_set import ChangeSetFacts, PropertyFact, ResourceChangeFacts
 from reviewer.model.template import FUNCTION
-from reviewer.sources.aws.change_set import ChangeSetFacts, PropertyFact, ResourceChangeFacts
 
 _MODIFY = frozenset({"Modify", "Dynamic", "SyncWithActual"})
 _DIRECT = "DirectModification"

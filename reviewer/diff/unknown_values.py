@@ -37,7 +37,6 @@ from reviewer.diff.stack_diff import OUTPUTS, StackDiff
 from reviewer.model.intrinsics import find_hits
 from reviewer.model.resolve import SSM_TYPE, Resolver
 from reviewer.model.template import NESTED_STACK, StackTemplate
-from reviewer.sources.cloudformation.sam_artifacts import is_unread
 
 INCLUDE = "AWS::Include"
 _LAYER = "AWS::Lambda::LayerVersion"
@@ -143,7 +142,7 @@ def _unread_layers(stack: StackTemplate, value: Any) -> Iterator[str]:
         resource = stack.resources.get(hit.target)
         if resource is None or resource.type != _LAYER:
             continue
-        if is_unread(resource.properties.get("Content")):
+        if resource.code_unread:
             yield hit.target
 
 

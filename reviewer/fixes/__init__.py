@@ -30,9 +30,9 @@ from dataclasses import replace
 
 from reviewer.contract.enums import FixNeed
 from reviewer.contract.findings import Finding, Fix
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders import cdk, cloudformation, sam, serverless
 from reviewer.fixes.builders.base import Builder
-from reviewer.rules.base import StackContext
 
 BUILDERS: dict[str, Builder] = {
     "cloudformation": cloudformation.build,
@@ -54,10 +54,12 @@ def build_fix(
     return builder(context, function, findings)
 
 
-def attach_fixes(
+def built_fixes(
     findings: Sequence[Finding], contexts: Mapping[str, StackContext]
-) -> list[Finding]:
-    """``findings`` with the framework's fix in place of the rule's words where one is built.
+) -> dict[tuple[str, str], Fix]:
+    """The framework's fix for each function that ``findings`` (the open ones) are about, by
+    stack and function, where one is built; the pipeline puts it in each finding about that
+    function with :func:`fix_for` when it hands the finding over.
 
     A builder that fails leaves the rule's fix as it was: a fix is help, never a reason for the
     check itself to fail.
@@ -65,7 +67,7 @@ def attach_fixes(
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
         wired = finding.needs is not FixNeed.MATCHING_LAYER
-        if wired and not finding.suppressed and finding.stack in contexts:
+        if wired and finding.stack in contexts:
             groups[(finding.stack, finding.resource)].append(finding)
     built: dict[tuple[str, str], Fix] = {}
     for (stack, function), group in groups.items():
@@ -76,24 +78,26 @@ def attach_fixes(
             continue
         if fix is not None:
             built[(stack, function)] = fix
-    return [_with_fix(f, built.get((f.stack, f.resource))) for f in findings]
+    return built
 
 
-def _with_fix(finding: Finding, fix: Fix | None) -> Finding:
-    if fix is None:
-        return finding
-    if finding.fix is not None:
-        # The rule's summary stays; the builder's concrete steps replace the rule's general
-        # ones (saying both would say everything twice), or follow as one step when it has
-        # none of its own.
-        own = fix.steps or (_capitalized(fix.summary),)
-        fix = replace(
-            fix,
-            summary=finding.fix.summary,
-            two_phase=fix.two_phase or finding.fix.two_phase,
-            steps=own if fix.steps else (*finding.fix.steps, *own),
-        )
-    return replace(finding, fix=fix)
+def fix_for(rule_fix: Fix | None, built: Fix | None) -> Fix | None:
+    """A finding's fix: the framework's ``built`` one in place of the rule's words, else the
+    rule's."""
+    if built is None:
+        return rule_fix
+    if rule_fix is None:
+        return built
+    # The rule's summary stays; the builder's concrete steps replace the rule's general
+    # ones (saying both would say everything twice), or follow as one step when it has
+    # none of its own.
+    own = built.steps or (_capitalized(built.summary),)
+    return replace(
+        built,
+        summary=rule_fix.summary,
+        two_phase=built.two_phase or rule_fix.two_phase,
+        steps=own if built.steps else (*rule_fix.steps, *own),
+    )
 
 
 def _capitalized(text: str) -> str:

@@ -28,10 +28,10 @@ from reviewer.contract.findings import Finding
 from reviewer.contract.paths import repository_path
 from reviewer.contract.report import Report
 from reviewer.github.api import raw
-from reviewer.github.verdict import conclusion, title
 from reviewer.github.writes import Writer
 from reviewer.report.escape import plain_text
 from reviewer.report.markdown import inert, truncate
+from reviewer.review.verdict import conclusion, title
 
 CHECK_NAME = "latest-guard"
 SUMMARY_LIMIT = 65535

@@ -3,8 +3,8 @@
 A two-phase finding cannot be fixed by any edit of the pull request under review: the deployed
 stack sends traffic to ``$LATEST``, so the callers must move to an alias first, in a
 deployment that leaves the function as it is. With ``phase-one: pull-request`` the Action
-makes that deployment's change for the user (``reviewer.commands.phase_one`` builds and checks
-it; this module only writes it to GitHub, through PyGithub):
+makes that deployment's change for the user (``reviewer.commands.phase_one`` builds, checks and
+words it, as a ``Proposal``; this module only writes it to GitHub, through PyGithub):
 
 - one branch per pull request and instance, ``latest-guard/phase-one/pr-<N>`` (plus the
   instance's key), holding one commit whose parent is the base commit and whose tree is the
@@ -34,11 +34,10 @@ from typing import TYPE_CHECKING
 from github.GithubException import GithubException
 from github.InputGitTreeElement import InputGitTreeElement
 
-from reviewer.contract.findings import Finding, PullLink
-from reviewer.contract.wording import joined
+from reviewer.contract.findings import PullLink
 from reviewer.github.api import listed, status_of
-from reviewer.github.markers import Markers
-from reviewer.report.markdown import headline
+from reviewer.review.markers import Markers, phase_one_functions_in
+from reviewer.review.proposal import Proposal, ProposalOutcome
 
 if TYPE_CHECKING:
     from github.GitRef import GitRef
@@ -50,43 +49,6 @@ TRAILER = "Latest-Guard-Phase-One"
 _UNSAFE_REF = re.compile(r"[^A-Za-z0-9_-]+")
 #: How many generations of phase-one branches one pull request may have.
 MAX_GENERATIONS = 20
-_FUNCTIONS = re.compile(r"<!-- latest-guard-phase-one-functions: ([0-9a-f ]*) -->")
-
-
-@dataclass(frozen=True)
-class PhaseOneFile:
-    """One file of the base commit as phase one leaves it (``path`` from the repository root)."""
-
-    path: str
-    mode: str
-    text: str
-
-
-@dataclass(frozen=True)
-class PhaseOneChange:
-    """What the phase-one branch holds, and why: built and checked before anything is sent."""
-
-    #: The commit the branch starts from: the baseline the pull request is compared with.
-    base_commit: str
-    #: The branch the phase-one pull request merges into (the reviewed pull request's base).
-    base_branch: str
-    files: tuple[PhaseOneFile, ...]
-    #: The findings it protects (their functions name the pull request).
-    findings: tuple[Finding, ...]
-    #: How it was checked, in one sentence.
-    checked: str
-    #: Whether the base branch has moved on from ``base_commit`` since.
-    base_moved_on: bool = False
-
-
-@dataclass(frozen=True)
-class PhaseOneOutcome:
-    """What became of the phase-one pull request: its link (None when there is none) and what
-    was done, in words for the log and the summary."""
-
-    pull: PullLink | None
-    state: str  # opened | updated | unchanged | merged | closed | kept (a branch not ours)
-    said: str
 
 
 def branch_name(number: int, instance: str = "", generation: int = 1) -> str:
@@ -102,17 +64,6 @@ def branch_name(number: int, instance: str = "", generation: int = 1) -> str:
     return name + (f".{generation}" if generation > 1 else "")
 
 
-def functions_of(findings: Sequence[Finding]) -> list[str]:
-    return list(dict.fromkeys(f.resource for f in findings))
-
-
-def title(findings: Sequence[Finding]) -> str:
-    """``Route the callers of OrdersFn and BillingFn through an alias (phase one)``."""
-    names = functions_of(findings)
-    shown = names if len(names) <= 3 else [*names[:3], f"{len(names) - 3} more"]
-    return f"Route the callers of {joined(shown)} through an alias (phase one)"
-
-
 @dataclass(frozen=True)
 class FoundPull:
     """A phase-one pull request as GitHub lists it."""
@@ -121,12 +72,6 @@ class FoundPull:
     state: str  # open | merged | closed
     #: The functions it routes through an alias (keys, read from its body).
     functions: frozenset[str]
-
-
-def function_key(finding: Finding) -> str:
-    """A function's key in a phase-one pull request's body: a hash of its stack and logical
-    id (names of files and stacks can hold anything; the key holds hex digits only)."""
-    return hashlib.sha256(f"{finding.stack}\0{finding.resource}".encode()).hexdigest()[:16]
 
 
 def find_pull(repo: Repository, branch: str) -> FoundPull | None:
@@ -140,9 +85,7 @@ def find_pull(repo: Repository, branch: str) -> FoundPull | None:
         state = "open" if data.get("state") == "open" else (
             "merged" if data.get("merged_at") else "closed"
         )
-        keys = _FUNCTIONS.search(body) if isinstance(body, str) else None
-        functions = frozenset(keys.group(1).split()) if keys else frozenset()
-        found.append(FoundPull(PullLink(number, url), state, functions))
+        found.append(FoundPull(PullLink(number, url), state, phase_one_functions_in(body)))
     found.sort(key=lambda pull: (pull.state != "open", -pull.link.number))
     return found[0] if found else None
 
@@ -182,11 +125,11 @@ def current(repo: Repository, seen: Sequence[Generation]) -> Generation | None:
 
 def sync_phase_one(
     repo: Repository,
-    change: PhaseOneChange,
+    change: Proposal,
     *,
     number: int,
     markers: Markers,
-) -> PhaseOneOutcome:
+) -> ProposalOutcome:
     """Create or update the branch and the pull request for ``change`` (see the module doc).
     GitHub's errors are raised to the caller, which says them as they are."""
     seen = generations(repo, number, markers.instance)
@@ -199,55 +142,55 @@ def sync_phase_one(
     moved = _sync_branch(repo, branch, change, number)
     link = existing.link if existing is not None else None
     if moved == "kept":
-        return PhaseOneOutcome(link, "kept", (
+        return ProposalOutcome(link, "kept", (
             f"the branch {branch} has commits latest-guard did not make: it is left as it is, "
             "and not checked"
         ))
-    heading, body = title(change.findings), pull_request_body(change, number, markers)
+    heading, body = change.title, change.body
     if link is None:
         made = repo.create_pull(base=change.base_branch, head=branch, title=heading, body=body)
         pull = PullLink(made.number, made.html_url)
-        return PhaseOneOutcome(pull, "opened", f"opened phase one #{pull.number} ({branch})")
+        return ProposalOutcome(pull, "opened", f"opened phase one #{pull.number} ({branch})")
     pulled = repo.get_pull(link.number)
     if (
         moved == "unchanged" and pulled.title == heading and pulled.body == body
         and pulled.base.ref == change.base_branch
     ):
-        return PhaseOneOutcome(link, "unchanged", f"phase one #{link.number} is up to date")
+        return ProposalOutcome(link, "unchanged", f"phase one #{link.number} is up to date")
     pulled.edit(title=heading, body=body, base=change.base_branch)
-    return PhaseOneOutcome(link, "updated", f"updated phase one #{link.number} ({branch})")
+    return ProposalOutcome(link, "updated", f"updated phase one #{link.number} ({branch})")
 
 
 def _blocked(
-    change: PhaseOneChange, number: int, seen: Sequence[Generation], now: Generation | None
-) -> PhaseOneOutcome | None:
+    change: Proposal, number: int, seen: Sequence[Generation], now: Generation | None
+) -> ProposalOutcome | None:
     """Why no branch is written this run: a merged phase one that wires a function the change
     is for (the branch under review has not been updated from it yet: a new one would repeat
     it), a closed one, or no generation left; None when it may be written."""
-    wanted = frozenset(function_key(f) for f in change.findings)
+    wanted = change.keys
     for generation in seen:
         pull = generation.pull
         # A body without the functions' keys (edited by hand) may wire any of them.
         if pull is not None and pull.state == "merged" and (
             pull.functions & wanted or not pull.functions
         ):
-            return PhaseOneOutcome(pull.link, "merged", (
+            return ProposalOutcome(pull.link, "merged", (
                 f"phase one #{pull.link.number} is merged: deploy it, then update this branch "
                 f"from {change.base_branch}"
             ))
     if now is None:
-        return PhaseOneOutcome(None, "exhausted", (
+        return ProposalOutcome(None, "exhausted", (
             f"#{number} has had {MAX_GENERATIONS} phase-one pull requests: no other is made"
         ))
     if now.pull is not None and now.pull.state == "closed":
-        return PhaseOneOutcome(now.pull.link, "closed", (
+        return ProposalOutcome(now.pull.link, "closed", (
             f"the phase-one pull request #{now.pull.link.number} was closed without merging: "
             f"it is not opened again (delete the branch {now.branch} to have a new one made)"
         ))
     return None
 
 
-def _sync_branch(repo: Repository, branch: str, change: PhaseOneChange, number: int) -> str:
+def _sync_branch(repo: Repository, branch: str, change: Proposal, number: int) -> str:
     """Point ``branch`` at a commit holding the change: created, updated, unchanged or kept.
 
     The branch is moved with a forced update: it holds one commit, made again on the base
@@ -293,55 +236,6 @@ def _ours(message: str, tree: str, number: int) -> bool:
     return f"{TRAILER}: #{number} tree {tree}" in message.splitlines()
 
 
-def _message(change: PhaseOneChange, number: int, tree: str) -> str:
-    names = functions_of(change.findings)
-    listed_names = "\n".join(f"- {name}" for name in names)
-    return (
-        f"{title(change.findings)}\n\n"
-        "Each function's callers move to an alias on a version of the function as it is\n"
-        "deployed; the functions themselves do not change. Deploy this before #"
-        f"{number}.\n\n{listed_names}\n\n{TRAILER}: #{number} tree {tree}\n"
-    )
-
-
-def pull_request_body(change: PhaseOneChange, number: int, markers: Markers) -> str:
-    """The phase-one pull request's body: what it does and why, how it was checked, and the
-    findings it serves."""
-    findings = "\n".join(f"- {headline(f)}" for f in change.findings)
-    paths = joined([f"`{f.path}`" for f in change.files])
-    keys = " ".join(sorted({function_key(f) for f in change.findings}))
-    return "\n".join([
-        markers.phase_one(number),
-        f"<!-- latest-guard-phase-one-functions: {keys} -->",
-        f"**Phase one of #{number}.** Merge and deploy this first, on its own.",
-        "",
-        f"#{number} changes the code and the configuration of functions that are invoked "
-        "unqualified (`$LATEST`) in the deployed stack: while CloudFormation applies the two "
-        "separate Lambda calls, callers can run the new code with the old configuration or "
-        "the reverse. This pull request moves those callers to an alias on a version of each "
-        "function as it is deployed now, and changes nothing else: the functions' code and "
-        f"configuration stay as they are. It edits {paths}, starting from "
-        f"`{change.base_commit[:12]}`, the commit #{number} is compared with"
-        + (
-            f"; {change.base_branch} has moved on since: GitHub shows whether this merges "
-            "cleanly." if change.base_moved_on else "."
-        ),
-        "",
-        f"After it is deployed, update #{number} from its base branch and let the check run "
-        "again: the alias then moves to the new version in one switch. Where git reports a "
-        f"conflict next to a function, keep #{number}'s function and this pull request's "
-        "version and alias.",
-        "",
-        f"**Checked:** {change.checked}",
-        "",
-        "<details><summary>The findings it is for</summary>",
-        "",
-        findings,
-        "",
-        "</details>",
-        "",
-        "<sub>latest-guard updates this pull request while #"
-        f"{number} needs it. When the workflow's own token opened it, GitHub starts no "
-        "workflow for it: close and reopen it, or push to it, to run this repository's "
-        "checks.</sub>",
-    ]) + "\n"
+def _message(change: Proposal, number: int, tree: str) -> str:
+    """The proposal's message with the trailer that marks the commit as latest-guard's."""
+    return f"{change.message}\n\n{TRAILER}: #{number} tree {tree}\n"

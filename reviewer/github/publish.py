@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 from github.GithubException import GithubException
 
+from reviewer.contract.enums import CommentMode
 from reviewer.contract.findings import PullLink
 from reviewer.contract.report import Report
 from reviewer.github.api import is_permission_error, listed, message_of, rate_limit_said
@@ -38,20 +39,15 @@ from reviewer.github.checks import check_name, publish_check
 from reviewer.github.client import RetrySettings, connect
 from reviewer.github.context import PullRequestLookup, RunContext
 from reviewer.github.identity import acting_login
-from reviewer.github.markers import Markers
-from reviewer.github.phase_one import (
-    PhaseOneChange,
-    PhaseOneOutcome,
-    current,
-    generations,
-    sync_phase_one,
-)
+from reviewer.github.limits import GITHUB_BODY_LIMIT
+from reviewer.github.phase_one import current, generations, sync_phase_one
 from reviewer.github.review import ReviewOutcome, sync_review
 from reviewer.github.summary import SummaryAction, summary_body, sync_details, sync_summary
 from reviewer.github.workflow import log_line
 from reviewer.github.writes import Writer
-from reviewer.report.escape import markdown_inline
-from reviewer.report.markdown import detail_parts, details_follow, inert
+from reviewer.report.markdown import Summary, detail_parts
+from reviewer.review.markers import Markers
+from reviewer.review.proposal import Proposal, ProposalOutcome, notices
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -65,10 +61,11 @@ class Attempt(Protocol):
     def __call__(self, what: str, action: Callable[[], T]) -> T | None: ...
 
 
-#: The summary's Markdown for a report, with the publisher's own lines under its table.
-Render = Callable[[Report, Sequence[str]], str]
+#: The summary for a report, with the publisher's own lines under its table: as rendered
+#: (``markdown.summary``: it says whether the findings' details were left out for want of
+#: room, and then they follow in comments of their own), or its text alone (they do not).
+Render = Callable[[Report, Sequence[str]], Summary | str]
 
-COMMENT_MODES = ("review", "summary", "off")
 #: The states of a phase-one pull request whose findings link it ("merge and deploy it first").
 LINKED = ("opened", "updated", "unchanged")
 
@@ -77,7 +74,7 @@ LINKED = ("opened", "updated", "unchanged")
 class PublishOptions:
     token: str
     api_url: str | None = None
-    comment: str = "review"  # review | summary | off
+    comment: CommentMode = CommentMode.REVIEW
     retry: RetrySettings = field(default_factory=RetrySettings)
     #: The instance's name: its check run's name and its comments' markers.
     instance: str = ""
@@ -97,7 +94,7 @@ class PublishOutcome:
     pull_number: int | None = None
     summary: SummaryAction | None = None
     review: ReviewOutcome | None = None
-    phase_one: PhaseOneOutcome | None = None
+    phase_one: ProposalOutcome | None = None
     #: The report as published: with the phase-one pull request linked from its findings.
     report: Report | None = None
     #: Why something could not be published, one line each.
@@ -112,11 +109,12 @@ def publish(
     *,
     log: TextIO,
     pointer: str,
-    phase_one: PhaseOneChange | None = None,
+    phase_one: Proposal | None = None,
     phase_one_said: Sequence[str] = (),
 ) -> PublishOutcome:
     """Publish ``report`` for ``context`` (``render`` makes its summary); see the module doc.
-    ``phase_one`` is the checked phase-one change, when the report calls for one;
+    ``phase_one`` is the checked phase-one change as its pull request is to say it, when the
+    report calls for one;
     ``phase_one_said``, why (some of) it was not made, one line each."""
     outcome = PublishOutcome(report=report)
     github = connect(options.token, options.api_url, options.retry)
@@ -133,9 +131,8 @@ def publish(
 
     markers = Markers(options.instance)
     writer = Writer(log, wait=options.retry.backoff)
-    notices: list[str] = []
+    said: list[str] = []
     if options.phase_one and context.pull_number is not None and not context.fork:
-        notices.extend(f"> **Phase one:** {inert(line)}." for line in phase_one_said)
         outcome.phase_one = _phase_one(
             repo, report, phase_one, attempt, number=context.pull_number, markers=markers
         )
@@ -143,9 +140,11 @@ def publish(
             log_line(log, outcome.phase_one.said)
             if outcome.phase_one.state in LINKED:
                 report = _linked(report, phase_one, outcome.phase_one.pull)
-            notices.extend(_notice(outcome.phase_one, phase_one))
+        said = notices(outcome.phase_one, phase_one, phase_one_said)
     outcome.report = report
-    markdown = render(report, notices)
+    rendered = render(report, said)
+    summary = rendered if isinstance(rendered, Summary) else Summary(rendered, False)
+    markdown = summary.text
     name = check_name(options.instance)
     check = attempt(
         "create the check run",
@@ -158,7 +157,7 @@ def publish(
     outcome.check_created = check is not None
     if check is not None:
         log_line(log, f"check run {name} on {context.head_sha[:7]}: {check.conclusion}")
-    if options.comment == "off":
+    if options.comment is CommentMode.OFF:
         return outcome
     number = context.pull_number
     if number is None and context.lookup is not None:
@@ -176,10 +175,10 @@ def publish(
     if login is None:
         return outcome
     outcome.summary = _summaries(
-        repo, report, markdown, attempt, number=number, markers=markers, log=log,
+        repo, report, summary, attempt, number=number, markers=markers, log=log,
         pointer=pointer, login=login, writer=writer,
     )
-    if options.comment == "review":
+    if options.comment is CommentMode.REVIEW:
         pull = repo.get_pull(number)
         outcome.review = attempt(
             "post the review",
@@ -196,7 +195,7 @@ def publish(
 def _summaries(
     repo: Repository,
     report: Report,
-    markdown: str,
+    summary: Summary,
     attempt: Attempt,
     *,
     number: int,
@@ -210,7 +209,7 @@ def _summaries(
     fit in it; none otherwise, and earlier ones deleted). Only comments ``login`` wrote are
     edited or deleted; each write is made once through ``writer``."""
     has_findings = any(not f.suppressed for f in report.findings)
-    body = summary_body(markdown, pointer, markers)
+    body = summary_body(summary.text, pointer, markers)
     action = attempt(
         "update the summary comment",
         lambda: sync_summary(
@@ -220,7 +219,7 @@ def _summaries(
     if action is None:
         return None
     log_line(log, f"summary comment on #{number}: {action}")
-    parts = detail_parts(report) if details_follow(markdown) else []
+    parts = detail_parts(report, GITHUB_BODY_LIMIT - 200) if summary.details_left_out else []
     written = attempt(
         "post the findings' details", lambda: sync_details(
             repo, number, parts, markers, login=login, writer=writer
@@ -234,12 +233,12 @@ def _summaries(
 def _phase_one(
     repo: Repository,
     report: Report,
-    change: PhaseOneChange | None,
+    change: Proposal | None,
     attempt: Attempt,
     *,
     number: int,
     markers: Markers,
-) -> PhaseOneOutcome | None:
+) -> ProposalOutcome | None:
     """Open or update the phase-one pull request for ``change``; without one, say what
     became of the open one: no longer needed, or needed but not updated by this run (the
     caller has said why)."""
@@ -256,61 +255,32 @@ def _phase_one(
     )
 
 
-def _left_open(repo: Repository, number: int, instance: str, *, needed: bool) -> PhaseOneOutcome:
+def _left_open(repo: Repository, number: int, instance: str, *, needed: bool) -> ProposalOutcome:
     """The open phase-one pull request this run does not update, if there is one."""
     now = current(repo, generations(repo, number, instance))
     found = now.pull if now is not None else None
     if found is None or found.state != "open":
-        return PhaseOneOutcome(None, "none", "no phase-one pull request is open")
+        return ProposalOutcome(None, "none", "no phase-one pull request is open")
     if needed:
-        return PhaseOneOutcome(found.link, "stale", (
+        return ProposalOutcome(found.link, "stale", (
             f"phase one #{found.link.number} is not updated by this run"
         ))
-    return PhaseOneOutcome(found.link, "unneeded", (
+    return ProposalOutcome(found.link, "unneeded", (
         f"phase one #{found.link.number} is no longer needed by this change: left open for "
         "the user to close"
     ))
 
 
-def _linked(report: Report, change: PhaseOneChange | None, pull: PullLink | None) -> Report:
+def _linked(report: Report, change: Proposal | None, pull: PullLink | None) -> Report:
     """``report`` with the findings that the phase-one change serves pointing at ``pull``."""
     if change is None or pull is None:
         return report
-    served = {f.fingerprint for f in change.findings}
+    served = change.serves
     return replace(report, findings=tuple(
         replace(f, fix=replace(f.fix, phase_one_pull=pull))
         if f.fix is not None and f.fingerprint in served else f
         for f in report.findings
     ))
-
-
-def _notice(outcome: PhaseOneOutcome, change: PhaseOneChange | None) -> list[str]:
-    """What the summary says of the phase-one pull request besides the links."""
-    pull = outcome.pull
-    link = (
-        f"[#{pull.number}]({markdown_inline.link_target(pull.url)})" if pull is not None else ""
-    )
-    if outcome.state == "unneeded":
-        return [
-            f"> **Phase one:** {link} is no longer needed by this change: no finding calls "
-            "for it now. Close it unless you mean to deploy it anyway."
-        ]
-    if outcome.state == "merged":
-        base = (
-            inert(change.base_branch) if change is not None else "its base branch"
-        )
-        return [
-            f"> **Phase one:** {link} is merged. Deploy it, then update this branch from "
-            f"{base}: the check compares with the new base."
-        ]
-    if outcome.state == "stale":
-        return [
-            f"> **Phase one:** {link} is not updated by this run: it may not match this "
-            "change any more (see why above)."
-        ]
-    if outcome.state in ("closed", "kept", "exhausted"):
-        return [f"> **Phase one:** {inert(outcome.said)}."]
-    return []
 
 
 def find_pull_number(repo: Repository, lookup: PullRequestLookup) -> int | None:

@@ -9,11 +9,11 @@ One run does, in order:
    now; a comment with replies is a conversation and is never deleted; a comment that stays
    gets its what-to-do line edited when that changed (a phase-one pull request to merge
    first, opened or merged since), and nothing else of it;
-3. plan where each finding not yet posted goes (``plan.plan_review``);
+3. plan where each finding not yet posted goes (``reviewer.review.plan``);
 4. post file-level comments (``subject_type: file``) one by one, then ONE review with the
    line comments and, in its body, the findings beyond the comment limit or outside the
    pull request's files; when their text does not fit in one body (65,536 characters),
-   further reviews carry the rest (``review_bodies``). A body lists a finding's marker only
+   further reviews carry the rest (``reviewer.review.bodies``). A body lists a finding's marker only
    where it holds the finding's text, so nothing is taken as posted that cannot be read.
 
 A 422 for the review (GitHub rejects the whole review when one line is not in the diff) makes
@@ -36,22 +36,17 @@ from github.GithubException import GithubException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from reviewer.contract.findings import Edit, Finding
+from reviewer.contract.findings import Finding
 from reviewer.github.api import delete_if_present, is_unprocessable, listed, message_of
-from reviewer.github.diff_lines import PullRequestDiff, parse_files
 from reviewer.github.identity import authored_by
-from reviewer.github.markers import DEFAULT, Markers
-from reviewer.github.plan import PlannedComment, ReviewPlan, plan_review
+from reviewer.github.limits import GITHUB_BODY_LIMIT
 from reviewer.github.workflow import log_line
 from reviewer.github.writes import Writer
-from reviewer.report.markdown import (
-    GITHUB_BODY_LIMIT,
-    fenced,
-    finding_body,
-    finding_brief,
-    todo,
-    truncate,
-)
+from reviewer.review import bodies
+from reviewer.review.bodies import MAX_REVIEW_BODIES
+from reviewer.review.diff_lines import PullRequestDiff, parse_files
+from reviewer.review.markers import DEFAULT, Markers
+from reviewer.review.plan import PlannedComment, ReviewPlan, plan_review
 
 
 @dataclass
@@ -107,9 +102,10 @@ def sync_review(
         if keep or comment.replied:
             posted.add(comment.fingerprint)
             outcome.kept_with_replies += int(not keep)
-            body = _refreshed(comment.body, active[comment.fingerprint]) if keep else None
-            if body is not None and _edit(comment, truncate(body, GITHUB_BODY_LIMIT, pointer),
-                                          log, writer):
+            body = bodies.refreshed(
+                comment.body, active[comment.fingerprint], pointer, limit=GITHUB_BODY_LIMIT
+            ) if keep else None
+            if body is not None and _edit(comment, body, log, writer):
                 outcome.refreshed += 1
             continue
         delete_if_present(comment.item)
@@ -168,18 +164,6 @@ def _edit(comment: _Ours, body: str, log: TextIO, writer: Writer) -> bool:
     return True
 
 
-def _refreshed(body: str, finding: Finding) -> str | None:
-    """``body`` with its what-to-do line as it reads now, or None when it reads the same
-    (or the comment has no such line: it is left as it is)."""
-    line = todo(finding)
-    lines = body.split("\n")
-    at = next((n for n, text in enumerate(lines[:4]) if text.startswith("**Fix")), None)
-    if at is None or not line or lines[at] == line:
-        return None
-    lines[at] = line
-    return "\n".join(lines)
-
-
 @dataclass(frozen=True)
 class _Post:
     """Posts the planned comments and the reviews of one run, each once (``writes``)."""
@@ -203,23 +187,23 @@ class _Post:
         lines = list(plan.line_comments)
         if not lines and not leftovers:
             return
-        bodies, dropped = review_bodies(lines, leftovers, self.markers)
+        texts, dropped = review_bodies(lines, leftovers, self.markers)
         try:
-            self.review(bodies[0][0], bodies[0][1], lines)
+            self.review(texts[0][0], texts[0][1], lines)
         except GithubException as exc:
             if not (is_unprocessable(exc) and lines):
                 raise
             log_line(self.log,
                      f"GitHub refused the review ({message_of(exc)}): posting one by one")
             self.one_by_one(lines, leftovers, outcome)
-            bodies, dropped = review_bodies([], leftovers, self.markers)
+            texts, dropped = review_bodies([], leftovers, self.markers)
             if not leftovers:
-                bodies = []
+                texts = []
         else:
             outcome.review_created = True
             outcome.line_comments += len(lines)
-            bodies = bodies[1:]
-        for body, carried in bodies:
+            texts = texts[1:]
+        for body, carried in texts:
             self.review(body, carried, [])
             outcome.review_created = True
         outcome.in_body = len(leftovers) - len(dropped)
@@ -313,16 +297,8 @@ def _line_payload(comment: PlannedComment, pointer: str, markers: Markers) -> di
 
 
 def comment_body(comment: PlannedComment, pointer: str, markers: Markers = DEFAULT) -> str:
-    """The marker, the finding, and its suggestion block when the fix is a line edit."""
-    text = markers.finding(comment.fingerprint) + "\n" + finding_body(comment.finding)
-    if comment.suggestion is not None and comment.line is not None:
-        text += "\n" + suggestion_block(comment.suggestion)
-    return truncate(text, GITHUB_BODY_LIMIT, pointer)
-
-
-def suggestion_block(edit: Edit) -> str:
-    """A ```suggestion``` fence whose backticks outnumber any run in the replacement."""
-    return fenced(edit.replacement, "suggestion") + "\n"
+    """A review comment's body as GitHub takes it (``bodies.comment_body`` at its limit)."""
+    return bodies.comment_body(comment, pointer, markers, limit=GITHUB_BODY_LIMIT)
 
 
 def review_bodies(
@@ -330,33 +306,8 @@ def review_bodies(
     rest: Sequence[Finding],
     markers: Markers = DEFAULT,
 ) -> tuple[list[tuple[str, tuple[Finding, ...]]], tuple[Finding, ...]]:
-    """The bodies of the reviews that carry ``rest`` (the first one also carries ``lines``),
-    each with the findings whose text it holds; and the findings that fit in none.
-
-    A body lists the marker of a finding only when it holds that finding's text, so a
-    finding is never taken as posted that nobody can read. Findings go in whole, in order,
-    until a body is full; the next one opens another review, up to ``MAX_REVIEW_BODIES``.
-    A finding whose text alone is longer than a body goes in short (its diagram and the
-    change to apply are in the job summary, which the body says).
-    """
-    budget = GITHUB_BODY_LIMIT - _HEAD_ROOM
-    texts = [(f, _body_text(f, budget)) for f in rest]
-    groups: list[list[tuple[Finding, str]]] = [[]]
-    used = 0
-    for finding, text in texts:
-        size = len(text) + len(markers.finding(finding.fingerprint)) + 2
-        if groups[-1] and used + size > budget:
-            groups.append([])
-            used = 0
-        groups[-1].append((finding, text))
-        used += size
-    kept, dropped = groups[:MAX_REVIEW_BODIES], groups[MAX_REVIEW_BODIES:]
-    bodies = [
-        (_review_text(lines if n == 0 else (), group, n, len(kept), markers),
-         tuple(f for f, _ in group))
-        for n, group in enumerate(kept)
-    ]
-    return bodies, tuple(f for group in dropped for f, _ in group)
+    """The reviews' bodies as GitHub takes them (``bodies.review_bodies`` at its limit)."""
+    return bodies.review_bodies(lines, rest, markers, limit=GITHUB_BODY_LIMIT)
 
 
 def review_body(
@@ -366,41 +317,3 @@ def review_body(
 ) -> str:
     """The first review's body (see ``review_bodies``)."""
     return review_bodies(lines, rest, markers)[0][0][0]
-
-
-#: At most this many reviews carry the findings that are not on a line or a file.
-MAX_REVIEW_BODIES = 10
-#: Room kept in a body for its markers' line, its heading and its lead-in sentence.
-_HEAD_ROOM = 1200
-
-
-def _body_text(finding: Finding, budget: int) -> str:
-    text = finding_body(finding)
-    if len(text) <= budget:
-        return text
-    return truncate(finding_brief(finding), budget, "")
-
-
-def _review_text(
-    lines: Sequence[PlannedComment],
-    group: Sequence[tuple[Finding, str]],
-    index: int,
-    total: int,
-    markers: Markers,
-) -> str:
-    parts = [markers.review]
-    parts.extend(markers.finding(f.fingerprint) for f, _ in group)
-    here = len(group)
-    head = f"**latest-guard** · {here} finding{'s' if here != 1 else ''} in this review"
-    if lines:
-        head += f", {len(lines)} on the lines below"
-    if total > 1:
-        head += f" (review {index + 1} of {total} of this run)"
-    parts.append(head + ".")
-    if group:
-        parts.append(
-            "\nThese could not go on a line of this pull request (beyond the "
-            "comment limit, or in a file it does not change):\n"
-        )
-        parts.extend(text for _, text in group)
-    return "\n".join(parts) + "\n"

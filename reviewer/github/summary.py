@@ -29,16 +29,17 @@ from github.Repository import Repository
 
 from reviewer.github.api import delete_if_present, listed
 from reviewer.github.identity import authored_by
-from reviewer.github.markers import DEFAULT, Markers
+from reviewer.github.limits import GITHUB_BODY_LIMIT
 from reviewer.github.writes import Writer
-from reviewer.report.markdown import GITHUB_BODY_LIMIT, truncate
+from reviewer.review import bodies
+from reviewer.review.markers import DEFAULT, Markers
 
 SummaryAction = Literal["created", "updated", "unchanged", "skipped"]
 
 
 def summary_body(markdown: str, pointer: str, markers: Markers = DEFAULT) -> str:
-    """The marker and the summary Markdown, cut to fit one comment."""
-    return truncate(f"{markers.summary}\n{markdown}", GITHUB_BODY_LIMIT, pointer)
+    """The summary comment's body as GitHub takes it (``bodies.summary_body`` at its limit)."""
+    return bodies.summary_body(markdown, pointer, markers, limit=GITHUB_BODY_LIMIT)
 
 
 def sync_summary(
@@ -87,23 +88,22 @@ def sync_details(
     comment carrying one is never edited or deleted, nor taken for a part already there."""
     writer = writer or Writer()
     issue = repo.get_issue(number)
-    bodies = [truncate(f"{markers.summary_part(n)}\n{part}", GITHUB_BODY_LIMIT, "")
-              for n, part in enumerate(parts, start=1)]
+    texts = bodies.details_bodies(parts, markers, limit=GITHUB_BODY_LIMIT)
     writes = 0
     found: set[int] = set()
     for item, data in listed(issue.get_comments()):
         part = markers.part_number(data.get("body"))
         if part is None or not authored_by(data, login):
             continue
-        if part > len(bodies) or part in found:
+        if part > len(texts) or part in found:
             delete_if_present(item)
             writes += 1
             continue
         found.add(part)
-        if data.get("body") != bodies[part - 1]:
-            _edit(writer, item, bodies[part - 1])
+        if data.get("body") != texts[part - 1]:
+            _edit(writer, item, texts[part - 1])
             writes += 1
-    for part, body in enumerate(bodies, start=1):
+    for part, body in enumerate(texts, start=1):
         if part not in found:
             _create(writer, issue, body, part, markers=markers, login=login)
             writes += 1

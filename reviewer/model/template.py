@@ -21,7 +21,12 @@ VERSION = "AWS::Lambda::Version"
 ALIAS = "AWS::Lambda::Alias"
 NESTED_STACK = "AWS::CloudFormation::Stack"
 
-
+#: The S3 bucket a source names for local code it stands in for by a hash (SAM's ``CodeUri:
+#: src/``), and the key it names for local code it could not read (a folder that does not
+#: exist): the same on every side, so code that is not known never shows as a change.
+#: :attr:`Resource.code_unread` is how the stages after the sources read that fact.
+LOCAL_BUCKET = "latest-guard-local-artifacts"
+UNREAD_KEY = "unread"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,18 @@ class Resource:
         from reviewer.model.intrinsics import find_hits
 
         return tuple(find_hits(self.properties))
+
+    @property
+    def code_unread(self) -> bool:
+        """Whether a source could not read this function's code (``Code``) or this layer's
+        content (``Content``): its value is the unread placeholder, which says nothing about
+        whether the code changes."""
+        return any(
+            isinstance(location := self.properties.get(key), Mapping)
+            and location.get("S3Bucket") == LOCAL_BUCKET
+            and location.get("S3Key") == UNREAD_KEY
+            for key in ("Code", "Content")
+        )
 
     def suppressions(self) -> Mapping[str, str]:
         """Rule ids ignored through ``Metadata: {latest-guard: {ignore: [...], reason: ...}}``."""
@@ -147,18 +164,21 @@ class StackTemplate:
         return self.parameters.get(name, {}).get("Default")
 
     def locate(self, logical_id: str, path: PropertyPath = ()) -> Location:
-        """Where the user wrote a resource or property: their source when it is known."""
+        """Where the user wrote a resource or property: their source when its line there is
+        known, else this template's nearest line."""
         if self.source_locator is not None:
             found = self.source_locator(logical_id, path)
-            if found is not None:
+            if found is not None and found.line is not None:
                 return found
         return self.template_location(logical_id, path)
 
     def template_location(self, logical_id: str, path: PropertyPath = ()) -> Location:
-        """The line of a resource or property in this template (the nearest known line)."""
+        """The line of a resource or property in this template (the nearest known line: the
+        ``Resources`` section's for a resource the template does not spell, one a transform
+        added)."""
         full: PropertyPath = ("Resources", logical_id, *(("Properties", *path) if path else ()))
         line = None
-        for depth in range(len(full), 1, -1):
+        for depth in range(len(full), 0, -1):
             line = self.line_lookup(full[:depth])
             if line is not None:
                 break

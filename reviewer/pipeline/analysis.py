@@ -9,23 +9,22 @@ from typing import TYPE_CHECKING
 
 from reviewer.config import Config
 from reviewer.contract.findings import Consumer, Finding
-from reviewer.diff.function_changes import Status
+from reviewer.diff.context import StackContext
+from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.stack_diff import OUTPUTS, Handed, NestedOutputs
-from reviewer.fixes import attach_fixes
 from reviewer.model.app import AppGraph
 from reviewer.model.resolve import Resolver, deployed_view, undecided_parameters
 from reviewer.model.template import FUNCTION, NESTED_STACK, StackTemplate
 from reviewer.model.worlds import StackWorlds, World, conditions_read, stack_worlds
 from reviewer.pipeline.collector import collector_paused, existing_objects_frozen
+from reviewer.pipeline.handover import Judged, Verifier, handed_over, judged_in, verified
 
 if TYPE_CHECKING:
-    from reviewer.sources.aws.change_set import ChangeSetFacts
+    from reviewer.model.change_set import ChangeSetFacts
 from reviewer.contract.enums import StackStatus
 from reviewer.contract.report import Report, StackSummary
-from reviewer.rules.base import ChangeRule, StackContext, TemplateContext, TemplateRule
-from reviewer.rules.latest_race import LatestRace, why_quiet
+from reviewer.rules.base import ChangeRule, TemplateContext, TemplateRule
 from reviewer.rules.registry import RULES, catalogue
-from reviewer.rules.together import read_together
 
 
 def pair_stacks(
@@ -46,31 +45,41 @@ def analyze(
     change_set: ChangeSetFacts | None = None,
     *,
     missing: Mapping[str, str] | None = None,
+    verify: Verifier | None = None,
 ) -> Report:
     """Run every enabled rule over every stack pair of the app.
 
     With ``change_set`` (read from CloudFormation for the deployed stack), what changes in each
     function is what the change set says, not what the template diff guesses. ``missing``
     names the new side's stacks whose baseline could not be found, each with the reason: an
-    unpaired one is "baseline-missing", not "new".
+    unpaired one is "baseline-missing", not "new". With ``verify``, a fix that edits the
+    analysed template in one deployment is offered as a suggestion only when ``verify`` says
+    it makes its finding go away (``Fix.verified``). Each finding leaves complete: its fix,
+    its verification and its suppression are decided here (:mod:`.handover`).
     """
     # The loaded templates need not be walked by collections, and the analysis only builds
     # live objects (graphs, diffs, fix documents): collections during it would be in vain.
     with existing_objects_frozen(), collector_paused():
-        return _analyze(new, old, config, baseline_label, change_set, missing=missing or {})
+        held, stacks = _analyze(new, old, config, change_set, missing=missing or {})
+    checked = verified([h.judged for h in held], new, verify if old is not None else None)
+    findings = tuple(
+        handed_over(h.judged, consumers=h.consumers, when=h.when, verified=h.judged.key in checked)
+        for h in held
+    )
+    return Report(findings, tuple(stacks), baseline_label, config.fail_on, catalogue())
 
 
 def _analyze(
     new: Sequence[StackTemplate],
     old: Sequence[StackTemplate] | None,
     config: Config,
-    baseline_label: str,
     change_set: ChangeSetFacts | None,
     *,
     missing: Mapping[str, str],
-) -> Report:
+) -> tuple[list[_Held], list[StackSummary]]:
     """Each stack judged once in each of its worlds (:mod:`reviewer.model.worlds`); a
-    finding that holds in some of its stack's worlds only says in which."""
+    finding that holds in some of its stack's worlds only says in which. The findings in
+    report order."""
     plans, open_on = _plan_worlds(new, old)
     rounds = max((len(plan.worlds) for plan in plans.values()), default=1)
     runs: list[_Run] = []
@@ -88,17 +97,31 @@ def _analyze(
         if len(plans[id(stack)].worlds) > 1
         for logical_id, raw in _entries(stack.body.get("Resources")).items()
     }
-    findings, stacks = _merged(runs, by_name, read)
-    findings.sort(key=lambda f: (f.stack, -f.severity.rank, f.resource, f.rule))
-    return Report(tuple(findings), tuple(stacks), baseline_label, config.fail_on, catalogue())
+    held, stacks = _merged(runs, by_name, read)
+    held.sort(key=lambda h: (h.found.stack, -h.found.severity.rank, h.found.resource, h.found.rule))
+    return held, stacks
 
 
 @dataclass(frozen=True)
 class _Run:
     """What one round of the analysis found, in one world per stack."""
 
-    findings: list[Finding]
+    findings: list[Judged]
     stacks: list[StackSummary]
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A finding merged over the worlds: the most severe judgement of it, its callers in
+    every world it holds in, and those worlds when not all (``when``)."""
+
+    judged: Judged
+    consumers: tuple[Consumer, ...]
+    when: str | None
+
+    @property
+    def found(self) -> Finding:
+        return self.judged.found
 
 
 def _plan_worlds(
@@ -167,36 +190,34 @@ def _merged(
     runs: Sequence[_Run],
     plans: Mapping[str, StackWorlds],
     read: Mapping[tuple[str, str], set[str]],
-) -> tuple[list[Finding], list[StackSummary]]:
+) -> tuple[list[_Held], list[StackSummary]]:
     """One finding per rule and function, the most severe of its worlds, saying in which
     worlds it holds when not in all; one summary per stack, over all its worlds."""
     held: dict[tuple[str, str, str], list[int]] = {}
-    chosen: dict[tuple[str, str, str], Finding] = {}
+    chosen: dict[tuple[str, str, str], Judged] = {}
     consumers: dict[tuple[str, str, str], dict[str, Consumer]] = {}
     for index, run in enumerate(runs):
-        for finding in run.findings:
-            key = (finding.rule, finding.stack, finding.resource)
+        for judgement in run.findings:
+            finding, key = judgement.found, judgement.key
             held.setdefault(key, []).append(index)
             for consumer in finding.consumers:
                 consumers.setdefault(key, {}).setdefault(consumer.resource, consumer)
             best = chosen.get(key)
-            if best is None or finding.severity.rank > best.severity.rank:
-                chosen[key] = finding
-    findings: list[Finding] = []
-    for key, finding in chosen.items():
+            if best is None or finding.severity.rank > best.found.severity.rank:
+                chosen[key] = judgement
+    findings: list[_Held] = []
+    for key, judgement in chosen.items():
+        finding = judgement.found
+        callers = finding.consumers
         if len(held[key]) > 1:  # a caller that exists in one world only is exposed there
             every = tuple(consumers.get(key, {}).values())
-            if len(every) > len(finding.consumers):
-                finding = replace(finding, consumers=every)  # noqa: PLW2901
+            if len(every) > len(callers):
+                callers = every
         plan = plans.get(finding.stack)
         prefer = read.get((finding.stack, finding.resource), set())
         when = plan.describe(held[key], prefer) if plan is not None else None
-        findings.append(
-            finding
-            if when is None
-            else replace(finding, when=when, message=f"{when}: {finding.message}")
-        )
-    flagged = {(f.stack, f.resource) for f in findings}
+        findings.append(_Held(judgement, callers, when))
+    flagged = {(h.found.stack, h.found.resource) for h in findings}
     stacks: list[StackSummary] = []
     for summary in runs[0].stacks:
         versions = [s for run in runs for s in run.stacks if s.name == summary.name]
@@ -230,7 +251,6 @@ def _analyze_world(
     rules = [rule() for rule in RULES if config.rule_enabled(rule.id)]
     change_rules = [rule for rule in rules if isinstance(rule, ChangeRule)]
     template_rules = [rule for rule in rules if isinstance(rule, TemplateRule)]
-    races_checked = any(isinstance(rule, LatestRace) for rule in rules)
     world_of = {stack.name: worlds.get(id(stack)) for stack in new}
     new, old = _deployed_views(new, old, worlds, open_on)
     new_app = AppGraph(new)
@@ -238,33 +258,28 @@ def _analyze_world(
     old_app = AppGraph(old or [])
     pairs = pair_stacks(new, old or [])
     contexts = _compare(pairs, new, old_app, new_app, change_set, worlds=world_of)
-    findings: list[Finding] = []
+    findings: list[tuple[Finding, StackTemplate]] = []
     stacks: list[StackSummary] = []
     for stack, _ in pairs:
         if stack.name not in judged:
             continue
         context = contexts.get(stack.name)
         alone = TemplateContext(stack, new_app, resolvers)
-        alone_found = [f for rule in template_rules for f in rule.check(alone)]
-        findings.extend(_suppress(f, stack, config) for f in alone_found)
+        findings.extend((f, stack) for rule in template_rules for f in rule.check(alone))
         if context is None:
             ran = tuple(rule.id for rule in template_rules)
             stacks.append(_new_stack(stack, old is not None, missing.get(stack.name), ran))
             continue
-        found = [
-            _suppress(f, stack, config) for rule in change_rules for f in rule.check(context)
-        ]
-        findings.extend(found)
-        explained = found if races_checked else None
-        stacks.append(_summary(context, len(stack.of_type(FUNCTION)), explained))
+        found = [f for rule in change_rules for f in rule.check(context)]
+        findings.extend((f, stack) for f in found)
+        stacks.append(_summary(context, len(stack.of_type(FUNCTION)), found, change_rules))
     paired = {b.name for _, b in pairs if b is not None}
     stacks.extend(
         StackSummary(s.name, "", str(s.path), StackStatus.REMOVED, len(s.of_type(FUNCTION)))
         for s in old or []
         if s.name not in paired
     )
-    findings = read_together(attach_fixes(findings, contexts))
-    return _Run(findings, stacks)
+    return _Run(judged_in(findings, config, contexts), stacks)
 
 
 def _deployed_views(
@@ -525,22 +540,26 @@ def _new_stack(
 
 
 def _summary(
-    context: StackContext, functions: int, findings: Sequence[Finding] | None
+    context: StackContext,
+    functions: int,
+    findings: Sequence[Finding],
+    rules: Sequence[ChangeRule],
 ) -> StackSummary:
-    """``findings``: those of the stack, when the race rule ran (else no function is said to
-    be quiet: it was not looked at)."""
+    """``findings``: those of the stack. A changed function that none of them names is quiet,
+    with the reason the first rule that explains such silence gives (:meth:`ChangeRule.
+    why_quiet`); when no rule that ran explains it, it is not said to be quiet: it was not
+    looked at."""
     changed = tuple(
         name for name, c in context.changes.items()
         if c.status not in (Status.UNCHANGED,)
     )
-    quiet: tuple[tuple[str, str], ...] = ()
-    if findings is not None:
-        flagged = {f.resource for f in findings}
-        quiet = tuple(
-            (name, why_quiet(context, context.changes[name]))
-            for name in changed
-            if name not in flagged
-        )
+    flagged = {f.resource for f in findings}
+    quiet = tuple(
+        (name, reason)
+        for name in changed
+        if name not in flagged
+        and (reason := _why_quiet(rules, context, context.changes[name])) is not None
+    )
     notes = list(dict.fromkeys((*context.old.notes, *context.new.notes)))
     unknown = sorted({p for c in context.changes.values() for p in c.unknown_parameters})
     passed = context.diff.passed_unknown
@@ -563,22 +582,11 @@ def _summary(
     )
 
 
-def _suppress(finding: Finding, stack: StackTemplate, config: Config) -> Finding:
-    resource = stack.resources.get(finding.resource)
-    reasons = resource.suppressions() if resource is not None else {}
-    if finding.rule in reasons:
-        return replace(
-            finding,
-            suppressed=True,
-            suppression_reason=reasons[finding.rule],
-            suppression_source="metadata",
-        )
-    if config.ignores(finding.stack, finding.resource):
-        where = config.source or "configuration"
-        return replace(
-            finding,
-            suppressed=True,
-            suppression_reason=f"function ignored in {where}",
-            suppression_source="config",
-        )
-    return finding
+def _why_quiet(
+    rules: Sequence[ChangeRule], context: StackContext, change: FunctionChange
+) -> str | None:
+    return next(
+        (reason for rule in rules if (reason := rule.why_quiet(context, change)) is not None),
+        None,
+    )
+

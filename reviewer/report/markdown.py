@@ -8,19 +8,21 @@ a table with ``|``, end a code span or a fence, draw a link, or mention anyone. 
 changes are shown by name, with the literal details the diff stage allows (``Architectures
 x86_64 → arm64``); environment, parameter and tag values never reach a finding in the first
 place. ``truncate`` fits a body into GitHub's limit without leaving a fence or ``<details>``
-block open.
+block open. The largest body a host takes is the caller's to give (``limit``): a publisher passes
+its host's; ``BODY_LIMIT`` is the default for a caller that names none.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from reviewer import __version__
 from reviewer.contract.enums import ConsumerView, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, PropertyChange, PullLink
 from reviewer.contract.report import Report
-from reviewer.contract.wording import counted, invokers, joined, kinds, kinds_phrase
+from reviewer.contract.wording import counted, invokers, joined, kinds, kinds_phrase, numbered
 from reviewer.report.escape import (
     code_span,
     html_details,
@@ -29,8 +31,8 @@ from reviewer.report.escape import (
     table_cell,
 )
 
-#: GitHub rejects an issue or review comment body longer than this many characters.
-GITHUB_BODY_LIMIT = 65536
+#: The longest body, in characters, when the caller names no limit of its host's.
+BODY_LIMIT = 65536
 DEFAULT_POINTER = "… cut to fit GitHub's comment limit: see the job summary for the full report"
 
 _ICON = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.NOTICE: "●"}
@@ -53,6 +55,40 @@ _LISTED_CONSUMERS = 20
 _DETAIL_LEVELS = ("full", "short", "none")
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The summary as rendered, and whether the findings' details were left out of it for
+    want of room (then, with ``details_follow``, they go in comments of their own)."""
+
+    text: str
+    details_left_out: bool
+
+
+def summary(
+    report: Report,
+    *,
+    commit: str | None = None,
+    details_url: str | None = None,
+    notices: Sequence[str] = (),
+    details_follow: bool = False,
+    limit: int = BODY_LIMIT,
+) -> Summary:
+    """The sticky summary comment (and the check run's summary): counts, one table row per
+    finding, each finding's details collapsed below. It fits ``limit`` characters without
+    cutting a finding: the details get shorter, then go, before any row would. ``notices``
+    are lines of the publisher's own (Markdown it wrote), shown under the table.
+    ``details_follow``: when the details go, the publisher posts them in comments of their
+    own (``detail_parts``), and the summary says so; else it points at the job summary
+    only."""
+    for level in _DETAIL_LEVELS:
+        body = _summary(
+            report, commit, details_url, level, notices, details_follow=details_follow
+        )
+        if len(body) <= limit:
+            return Summary(body, level == "none" and details_follow and _any_active(report))
+    return Summary(truncate(body, limit), details_follow and _any_active(report))
+
+
 def render(
     report: Report,
     *,
@@ -60,20 +96,17 @@ def render(
     details_url: str | None = None,
     notices: Sequence[str] = (),
     details_follow: bool = False,
+    limit: int = BODY_LIMIT,
 ) -> str:
-    """The sticky summary comment (and the check run's summary): counts, one table row per
-    finding, each finding's details collapsed below. It fits GitHub's limit without cutting a
-    finding: the details get shorter, then go, before any row would. ``notices`` are lines
-    of the publisher's own (Markdown it wrote), shown under the table. ``details_follow``:
-    when the details go, the publisher posts them in comments of their own
-    (``detail_parts``), and the summary says so; else it points at the job summary only."""
-    for level in _DETAIL_LEVELS:
-        body = _summary(
-            report, commit, details_url, level, notices, details_follow=details_follow
-        )
-        if len(body) <= GITHUB_BODY_LIMIT:
-            return body
-    return truncate(body)
+    """The summary's text (see ``summary``)."""
+    return summary(
+        report, commit=commit, details_url=details_url, notices=notices,
+        details_follow=details_follow, limit=limit,
+    ).text
+
+
+def _any_active(report: Report) -> bool:
+    return any(not f.suppressed for f in report.findings)
 
 
 def render_full(
@@ -136,12 +169,7 @@ DETAILS_FOLLOW = (
 DETAILS_IN_JOB_SUMMARY = "<sub>Details of each finding: in the job summary.</sub>"
 
 
-def details_follow(summary: str) -> bool:
-    """Whether ``summary`` (from ``render``) sends its reader to the details comments."""
-    return DETAILS_FOLLOW in summary
-
-
-def detail_parts(report: Report, limit: int = GITHUB_BODY_LIMIT - 200) -> list[str]:
+def detail_parts(report: Report, limit: int = BODY_LIMIT - 200) -> list[str]:
     """Every active finding's details, collapsed as the summary shows them, packed into as
     few bodies of at most ``limit`` characters as they fill; each headed ``details, part I
     of N``. A finding too long for one body goes in short."""
@@ -276,7 +304,7 @@ def _collapsed(finding: Finding, *, short: bool) -> str:
 
 def _heading(report: Report) -> str:
     counts = [
-        _plural(report.count(severity), severity.value)
+        numbered(report.count(severity), severity.value)
         for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTICE)
         if report.count(severity)
     ]
@@ -326,7 +354,7 @@ def _exposure(finding: Finding) -> str:
     elif finding.view is ConsumerView.EXPOSED:
         parts.append("every caller (no version or alias)")
     if referenced:
-        parts.append(f"referenced by {_plural(referenced, 'output')}")
+        parts.append(f"referenced by {numbered(referenced, 'output')}")
     return _text("; ".join(parts)) or "—"
 
 
@@ -354,7 +382,7 @@ def _all_clear(report: Report) -> str:
     functions = sum(s.functions for s in compared)
     changed = sum(len(s.changed_functions) for s in compared)
     return (
-        f"{_plural(len(compared), 'stack')} compared · {_plural(functions, 'function')} · "
+        f"{numbered(len(compared), 'stack')} compared · {numbered(functions, 'function')} · "
         f"{changed} changed · none changes code and configuration while traffic reaches "
         "`$LATEST`."
     )
@@ -372,7 +400,7 @@ def _quiet(report: Report) -> str:
         return ""
     several = len({stack for stack, _, _ in rows}) > 1
     lines = [
-        f"<details><summary>{_plural(len(rows), 'changed function')} without a finding, and why"
+        f"<details><summary>{numbered(len(rows), 'changed function')} without a finding, and why"
         "</summary>",
         "",
     ]
@@ -482,7 +510,7 @@ def fenced(text: str, language: str) -> str:
 
 def _suppressed(findings: Sequence[Finding]) -> str:
     lines = [
-        f"<details><summary>{_plural(len(findings), 'suppressed finding')}</summary>",
+        f"<details><summary>{numbered(len(findings), 'suppressed finding')}</summary>",
         "",
     ]
     for f in findings:
@@ -591,9 +619,6 @@ def _consumer_list(consumers: Sequence[Consumer], limit: int) -> str:
     return ", ".join(items)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
 
 # --- truncation ------------------------------------------------------------------------------
 
@@ -602,7 +627,7 @@ _DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 
 
-def truncate(body: str, limit: int = GITHUB_BODY_LIMIT, pointer: str = DEFAULT_POINTER) -> str:
+def truncate(body: str, limit: int = BODY_LIMIT, pointer: str = DEFAULT_POINTER) -> str:
     """Fit ``body`` into ``limit`` characters, ending with ``pointer`` when anything was cut.
 
     The cut falls on a line boundary. It prefers the last boundary outside every code fence

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from reviewer import __version__
 from reviewer.contract.enums import Severity
 from reviewer.contract.findings import Finding
+from reviewer.contract.paths import inside
 from reviewer.contract.report import Report, RuleInfo
 from reviewer.report.escape import markdown_inline, plain_text
 
@@ -155,8 +156,8 @@ def artifact_location(
     given = Path(path)
     absolute = (given if given.is_absolute() else (origin or Path.cwd()) / given).resolve()
     base = root.resolve() if root is not None else repository_root(absolute)
-    if base is not None and absolute.is_relative_to(base):
-        relative = absolute.relative_to(base).as_posix()
+    relative = inside(str(absolute), base) if base is not None else None
+    if relative is not None:
         return {"uri": _relative_uri(relative), "uriBaseId": SOURCE_ROOT}
     if not given.is_absolute():
         return {"uri": _relative_uri(Path(os.path.normpath(given)).as_posix())}

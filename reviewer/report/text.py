@@ -13,6 +13,7 @@ from reviewer import __version__
 from reviewer.contract.enums import Severity, Side
 from reviewer.contract.findings import Finding
 from reviewer.contract.report import Report
+from reviewer.contract.wording import numbered
 from reviewer.report.terminal import hanging, terminal_width
 
 _MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.NOTICE: "●"}
@@ -33,7 +34,7 @@ def render(report: Report, width: int | None = None) -> str:
 def _lines(report: Report, width: int) -> Iterator[str]:
     count = len(report.stacks)
     header = (
-        f"latest-guard {__version__} · {count} stack{'s' if count != 1 else ''}"
+        f"latest-guard {__version__} · {numbered(count, 'stack')}"
         f" · baseline: {report.baseline}"
         + (" (missing: nothing compared)" if report.nothing_compared else "")
     )
@@ -51,8 +52,7 @@ def _lines(report: Report, width: int) -> Iterator[str]:
         if not findings:
             changed = len(stack.changed_functions)
             yield (
-                f"  ✓ no findings ({stack.functions} function"
-                f"{'s' if stack.functions != 1 else ''}, {changed} changed)"
+                f"  ✓ no findings ({numbered(stack.functions, 'function')}, {changed} changed)"
             )
         for finding in findings:
             yield from _finding(finding, width)
@@ -108,15 +108,11 @@ def _not_compared(report: Report) -> str:
 
 def _totals(report: Report) -> str:
     parts = [
-        _plural(report.count(Severity.ERROR), "error"),
-        _plural(report.count(Severity.WARNING), "warning"),
-        _plural(report.count(Severity.NOTICE), "notice"),
+        numbered(report.count(Severity.ERROR), "error"),
+        numbered(report.count(Severity.WARNING), "warning"),
+        numbered(report.count(Severity.NOTICE), "notice"),
     ]
     if report.suppressed:
         parts.append(f"{report.suppressed} suppressed")
     verdict = f"exit {report.exit_code}: fail-on {report.fail_on}"
     return " · ".join(parts) + f"   ({verdict})"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"

@@ -7,8 +7,9 @@ from typing import ClassVar
 
 from reviewer.contract.enums import Severity, Side
 from reviewer.contract.findings import Finding, Fix
+from reviewer.diff.context import StackContext
 from reviewer.model.consumers import Role
-from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
+from reviewer.rules.base import ChangeRule, consumers_of, names
 
 
 class AliasOnLatest(ChangeRule):

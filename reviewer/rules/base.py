@@ -1,71 +1,33 @@
-"""What every rule gets to look at, and the shape of a rule."""
+"""What every rule gets to look at, and the shape of a rule.
+
+A change rule is given a :class:`~reviewer.diff.context.StackContext` (built by the diff); a
+template rule a :class:`TemplateContext`.
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from reviewer.contract.enums import ConsumerView, FixNeed, RuleScope, Severity
-from reviewer.contract.findings import Consumer, Finding, Fix, Location, PropertyChange
+from reviewer.contract.findings import (
+    Consumer,
+    Finding,
+    Fix,
+    Location,
+    MissingLocation,
+    PropertyChange,
+)
 from reviewer.contract.wording import joined
-from reviewer.diff.function_changes import FunctionChange, Status, function_changes
-from reviewer.diff.stack_diff import Handed, NestedOutputs, StackDiff
-from reviewer.diff.unknown_values import UnknownValue, macro_unknowns, unknown_values
+from reviewer.diff.context import StackContext
+from reviewer.diff.function_changes import FunctionChange
 from reviewer.model.app import AppGraph
 from reviewer.model.consumers import Role
-from reviewer.model.references import Reference, ReferenceGraph
+from reviewer.model.references import Reference
 from reviewer.model.resolve import Resolvers
 from reviewer.model.template import StackTemplate
-from reviewer.model.worlds import World
-
-
-@dataclass
-class StackContext:
-    """One stack compared with its baseline: the two templates, their diff and graphs."""
-
-    old: StackTemplate
-    new: StackTemplate
-    diff: StackDiff
-    changes: dict[str, FunctionChange]
-    old_graph: ReferenceGraph
-    new_graph: ReferenceGraph
-    #: Per updated function, its values that cannot be known here (:mod:`.unknown_values`).
-    unknown: dict[str, tuple[UnknownValue, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def build(
-        cls,
-        old: StackTemplate,
-        new: StackTemplate,
-        *,
-        old_graph: ReferenceGraph,
-        new_graph: ReferenceGraph,
-        passed: Mapping[str, Handed] | None = None,
-        outputs: NestedOutputs | None = None,
-        world: World | None = None,
-        nested_read: frozenset[str] = frozenset(),
-    ) -> StackContext:
-        """Diff the two sides; ``passed`` says which parameters a parent stack changes,
-        ``outputs`` which outputs of the nested stacks change, ``world`` which deployment
-        of the template is judged, ``nested_read`` which of its nested stacks are read on
-        both sides."""
-        diff = StackDiff.compute(old, new, passed or {}, outputs, world)
-        changes = function_changes(diff)
-        macros = macro_unknowns((*old.unexpanded_macros, *new.unexpanded_macros))
-        unknown = {
-            name: found
-            for name, change in changes.items()
-            if change.status is Status.UPDATED
-            and (found := (*unknown_values(diff, name, nested_read), *macros))
-        }
-        return cls(old, new, diff, changes, old_graph, new_graph, unknown)
-
-    def updated_functions(self) -> Iterator[FunctionChange]:
-        for change in self.changes.values():
-            if change.status is Status.UPDATED:
-                yield change
 
 
 @dataclass
@@ -109,7 +71,13 @@ class Rule:
         why: str = "",
         fix: Fix | None = None,
     ) -> Finding:
-        """A finding of this rule: its id, name, default severity and traits filled in."""
+        """A finding of this rule: its id, name, default severity and traits filled in.
+
+        The one way a rule makes a finding. It refuses one without a file and a line
+        (:class:`MissingLocation`): ``StackTemplate.locate`` gives the nearest line known.
+        """
+        if not location.path or location.line is None:
+            raise MissingLocation(self.id, resource, location)
         return Finding(
             rule=self.id,
             name=self.name,
@@ -139,6 +107,12 @@ class ChangeRule(Rule):
 
     def check(self, context: StackContext) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def why_quiet(self, context: StackContext, change: FunctionChange) -> str | None:
+        """Why this rule finds nothing about a function that changes, in a few words for the
+        reports (the stack summary's quiet functions); None, the default, when the rule does
+        not explain its silence. The pipeline asks every change rule that ran and names none."""
+        return None
 
 
 class TemplateRule(Rule):

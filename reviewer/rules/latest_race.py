@@ -8,13 +8,13 @@ from typing import ClassVar
 
 from reviewer.contract.enums import ConsumerView, FixNeed, Severity, Side
 from reviewer.contract.findings import Consumer, Finding, Fix, PropertyChange
-from reviewer.contract.wording import invokers, joined, kinds_phrase
+from reviewer.contract.wording import NOT_SAFE_ALONE, invokers, joined, kinds_phrase
+from reviewer.diff.context import StackContext
 from reviewer.diff.function_changes import FunctionChange, Status
 from reviewer.diff.properties import RUNTIME_CRITICAL
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
-from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
-from reviewer.sources.cloudformation.sam_artifacts import is_unread
+from reviewer.rules.base import ChangeRule, consumers_of, names
 
 
 class LatestRace(ChangeRule):
@@ -157,6 +157,10 @@ class LatestRace(ChangeRule):
             exposed = _exposed(wiring) if uncertain is not None else None
             if uncertain is not None and exposed is not None:
                 yield self._may_race(context, change, uncertain, wiring, exposed)
+
+    def why_quiet(self, context: StackContext, change: FunctionChange) -> str:
+        """Every changed function this rule does not flag gets a reason (:func:`why_quiet`)."""
+        return why_quiet(context, change)
 
     def _may_race(
         self,
@@ -345,9 +349,9 @@ def _target(fn: str, wiring: FunctionWiring, exposed: tuple[Consumer, ...]) -> s
 
 
 def _code_unread(context: StackContext, function: str) -> bool:
-    """Whether the function's local code could not be read (``sam_artifacts``' placeholder)."""
+    """Whether a source could not read the function's local code (a model fact)."""
     resource = context.new.resources.get(function)
-    return resource is not None and is_unread(resource.properties.get("Code"))
+    return resource is not None and resource.code_unread
 
 
 _STATUS_WORDS = {
@@ -401,27 +405,25 @@ def _fix(context: StackContext, fn: str, deployed: FunctionWiring) -> Fix:
     elif any(not alias.on_latest for alias in deployed.aliases.values()):
         summary = (
             "point the remaining unqualified consumers at the existing alias and deploy that "
-            "first; this change cannot be made safe on its own"
+            f"first; {NOT_SAFE_ALONE}"
         )
     elif deployed.versions and not deployed.aliases:
         summary = (
             "versions are published, but consumers invoke the function unqualified: add an "
             "alias on the published version, point the consumers at it and deploy that first; "
-            "this change cannot be made safe on its own"
+            f"{NOT_SAFE_ALONE}"
         )
     elif deployed.aliases:
         summary = (
-            "point the alias at a published version and deploy that first; this change cannot "
-            "be made safe on its own"
+            f"point the alias at a published version and deploy that first; {NOT_SAFE_ALONE}"
         )
     elif deployed.invoking:
         summary = (
-            "route the consumers through an alias and deploy that wiring first; this change "
-            "cannot be made safe on its own"
+            f"route the consumers through an alias and deploy that wiring first; {NOT_SAFE_ALONE}"
         )
     else:
         summary = (
             "publish a version with an alias, have callers invoke the alias, and deploy that "
-            "first; this change cannot be made safe on its own"
+            f"first; {NOT_SAFE_ALONE}"
         )
     return Fix(summary=summary, two_phase=True, steps=tuple(steps))

@@ -7,9 +7,10 @@ from typing import ClassVar
 
 from reviewer.contract.enums import FixNeed, Severity, Side
 from reviewer.contract.findings import Finding, Fix
+from reviewer.diff.context import StackContext
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
-from reviewer.rules.base import ChangeRule, StackContext, consumers_of, names
+from reviewer.rules.base import ChangeRule, consumers_of, names
 
 
 class StaleVersion(ChangeRule):

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reviewer.contract.enums import FixNeed, Framework
-from reviewer.contract.findings import Edit, Finding, Fix
-from reviewer.contract.findings import FileChange as Change
+from reviewer.contract.findings import Edit, FileChange, Finding, Fix
 from reviewer.contract.wording import joined
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.wired import Wired
 from reviewer.fixes.edit.document import Document
 from reviewer.fixes.edit.hidden import hidden_lines
@@ -17,7 +17,6 @@ from reviewer.fixes.edit.source import display_path, source_document
 from reviewer.fixes.edit.textedit import EditConflict, TextEdits
 from reviewer.model.references import FunctionWiring, ReferenceGraph
 from reviewer.model.template import StackTemplate
-from reviewer.rules.base import StackContext
 
 #: ``build(context, function, findings)``: one fix for every finding about one function.
 Builder = Callable[[StackContext, str, Sequence[Finding]], Fix | None]
@@ -26,9 +25,11 @@ FIX_COMMAND = "latest-guard fix"
 
 
 @dataclass(frozen=True)
-class FileChange:
-    """One file's change: its line edits, and the same change as a unified diff (``note``: how
-    to apply it when it needs more than plain ``git apply``)."""
+class EditedFile:
+    """A file a fix builder edited: its new text, its line edits, and the same change as a
+    unified diff (``note``: how to apply it when it needs more than plain ``git apply``).
+    :attr:`contract` is the change as a finding's fix carries it (the contract's
+    :class:`~reviewer.contract.findings.FileChange`)."""
 
     path: str
     edits: tuple[Edit, ...]
@@ -43,12 +44,12 @@ class FileChange:
         return self.changes.result()
 
     @property
-    def contract(self) -> Change:
+    def contract(self) -> FileChange:
         """The change as the report carries it: path, line edits and patch."""
-        return Change(self.path, self.edits, self.patch)
+        return FileChange(self.path, self.edits, self.patch)
 
     @classmethod
-    def of(cls, document: Document, edits: TextEdits) -> FileChange:
+    def of(cls, document: Document, edits: TextEdits) -> EditedFile:
         path = display_path(document.path)
         diff = edits.diff(path, hidden_lines(document))
         return cls(
@@ -63,7 +64,7 @@ Wire = Callable[[Document, StackTemplate, FunctionWiring], Wired]
 
 def wire_file(
     stack: StackTemplate, graph: ReferenceGraph, function: str, wire: Wire
-) -> tuple[FileChange | None, Wired] | None:
+) -> tuple[EditedFile | None, Wired] | None:
     """``function`` wired by ``wire`` in the file behind ``stack``: the change (None when the
     file has the wiring already) and what was wired; None when the file cannot be edited."""
     document = source_document(stack)
@@ -74,7 +75,7 @@ def wire_file(
         wired = wire(document, stack, wiring)
     except (OperationError, EditConflict):
         return None
-    return (FileChange.of(document, wired.edits) if wired.changed else None), wired
+    return (EditedFile.of(document, wired.edits) if wired.changed else None), wired
 
 
 def listing(items: Iterable[str], limit: int = 6) -> str:
@@ -97,8 +98,8 @@ def file_fix(
     summary: str,
     steps: Sequence[str],
     staged: bool,
-    change: FileChange | None,
-    first: FileChange | None,
+    change: EditedFile | None,
+    first: EditedFile | None,
     notes: Iterable[str],
 ) -> Fix:
     """A fix that edits the user's file (``change``) and, when staged, the baseline (``first``)."""

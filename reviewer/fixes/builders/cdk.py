@@ -17,9 +17,10 @@ from typing import Any
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Finding, Fix, Snippet
+from reviewer.contract.wording import NOT_SAFE_ALONE
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import listing, needs, two_phase
 from reviewer.model.consumers import Role
-from reviewer.rules.base import StackContext
 
 CDK_PATH = "aws:cdk:path"
 #: Construct ids CDK gives its own children: never the user's name for the function.
@@ -130,8 +131,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
     )
     if staged:
         summary += (
-            ", deployed first without the code and configuration change: this change cannot "
-            "be made safe on its own"
+            f", deployed first without the code and configuration change: {NOT_SAFE_ALONE}"
         )
     return Fix(
         summary=summary,

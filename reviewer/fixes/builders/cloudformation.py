@@ -12,9 +12,11 @@ from collections.abc import Sequence
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Finding, Fix
+from reviewer.contract.wording import NOT_SAFE_ALONE
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
-    FileChange,
+    EditedFile,
     file_fix,
     listing,
     needs,
@@ -24,7 +26,6 @@ from reviewer.fixes.builders.base import (
 from reviewer.fixes.builders.wired import Wired
 from reviewer.fixes.builders.wiring import wire
 from reviewer.fixes.edit.source import display_path
-from reviewer.rules.base import StackContext
 
 
 def build(context: StackContext, function: str, findings: Sequence[Finding]) -> Fix | None:
@@ -38,7 +39,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         return None
     change, new = wired_new
     staged = two_phase(findings)
-    first: FileChange | None = None
+    first: EditedFile | None = None
     first_wired: Wired | None = None
     if staged:
         # Phase one on the baseline file: the same alias, a version of the function as
@@ -93,7 +94,7 @@ def _summary(
         return (
             f"route the callers of {function} through alias {new.alias_name} on a version named "
             "after its code and configuration, and deploy that wiring first, without the code "
-            f"and configuration change: this change cannot be made safe on its own {command}"
+            f"and configuration change: {NOT_SAFE_ALONE} {command}"
         )
     if FixNeed.REPUBLISH in needs(findings) and new.renamed:
         old, renamed = new.renamed[0]
@@ -111,7 +112,7 @@ def _steps(  # noqa: PLR0917
     function: str,
     new: Wired,
     staged: bool,
-    first: FileChange | None,
+    first: EditedFile | None,
     first_wired: Wired | None,
     template: str,
 ) -> tuple[str, ...]:

@@ -33,9 +33,11 @@ from functools import lru_cache
 
 from reviewer.contract.enums import ChangeHow, FixNeed, Framework, Side
 from reviewer.contract.findings import Finding, Fix, PropertyChange
+from reviewer.contract.wording import NOT_SAFE_ALONE
+from reviewer.diff.context import StackContext
 from reviewer.fixes.builders.base import (
     FIX_COMMAND,
-    FileChange,
+    EditedFile,
     file_fix,
     listing,
     needs,
@@ -55,7 +57,6 @@ from reviewer.fixes.edit.textedit import TextEdits
 from reviewer.model.consumers import Role
 from reviewer.model.references import FunctionWiring
 from reviewer.model.template import StackTemplate
-from reviewer.rules.base import StackContext
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -101,7 +102,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         return None
     change, new = wired_new
     staged = two_phase(findings)
-    first: FileChange | None = None
+    first: EditedFile | None = None
     first_wired: Wired | None = None
     if staged:
         phase_options = SamOptions(options.all_properties, language_extensions=False)
@@ -340,7 +341,7 @@ def _summary(
         return (
             f"give {function} {settings} (SAM then points its events at alias "
             f"{new.alias_name}) and deploy that first, without the code and configuration "
-            f"change: this change cannot be made safe on its own {command}"
+            f"change: {NOT_SAFE_ALONE} {command}"
         )
     if options.language_extensions:
         return (
@@ -357,7 +358,7 @@ def _summary(
 def _steps(  # noqa: PLR0917
     function: str,
     new: Wired,
-    first: FileChange | None,
+    first: EditedFile | None,
     first_wired: Wired | None,
     staged: bool,
     template: str,

@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.contract.enums import Framework
-from reviewer.contract.findings import FileChange as Change
-from reviewer.contract.findings import Finding, Fix, Snippet
-from reviewer.fixes.builders.base import FileChange, two_phase
+from reviewer.contract.findings import FileChange, Finding, Fix, Snippet
+from reviewer.contract.wording import NOT_SAFE_ALONE
+from reviewer.diff.context import StackContext
+from reviewer.fixes.builders.base import EditedFile, two_phase
 from reviewer.fixes.edit.document import Document, DocumentError, Node
 from reviewer.fixes.edit.operations import OperationError, append_item, insert_entry
 from reviewer.fixes.edit.render import Style
 from reviewer.fixes.edit.source import read_file
 from reviewer.fixes.edit.textedit import EditConflict, TextEdits
-from reviewer.rules.base import StackContext
 from reviewer.sources.serverless.config import CONFIG_NAMES, PARSED_SUFFIXES
 
 PLUGIN = "serverless-plugin-canary-deployments"
@@ -64,8 +64,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
     )
     if staged:
         summary += (
-            ", deployed first without the code and configuration change: this change cannot be "
-            "made safe on its own"
+            f", deployed first without the code and configuration change: {NOT_SAFE_ALONE}"
         )
     notes.append(
         "direct callers (SDK, other services outside serverless.yml events) must invoke the "
@@ -76,7 +75,7 @@ def build(context: StackContext, function: str, findings: Sequence[Finding]) -> 
         two_phase=staged,
         steps=tuple(steps),
         framework=Framework.SERVERLESS,
-        change=Change(location.path, edits, patch) if edits else None,
+        change=FileChange(location.path, edits, patch) if edits else None,
         snippet=Snippet(_snippet(key), "yaml"),
         notes=tuple(notes),
     )
@@ -89,7 +88,7 @@ def _snippet(key: str) -> str:
     )
 
 
-def _edit(path: Path, key: str, line: int | None) -> FileChange | None:  # noqa: PLR0911
+def _edit(path: Path, key: str, line: int | None) -> EditedFile | None:  # noqa: PLR0911
     """The edits of the file that holds the function's entry (and of ``plugins`` when that is
     the same file)."""
     if path.suffix.lower() not in PARSED_SUFFIXES:
@@ -115,7 +114,7 @@ def _edit(path: Path, key: str, line: int | None) -> FileChange | None:  # noqa:
         return None
     if not edits:
         return None
-    return FileChange.of(document, edits)
+    return EditedFile.of(document, edits)
 
 
 def _entry(document: Document, key: str, line: int | None) -> Node | None:

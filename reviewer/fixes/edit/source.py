@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reviewer.contract.enums import Framework
+from reviewer.contract.paths import shown
 from reviewer.fixes.edit.document import Document, DocumentError
 from reviewer.model.template import StackTemplate
 from reviewer.sources.text.files import text_digest
@@ -21,11 +22,7 @@ from reviewer.sources.text.files import text_digest
 def display_path(path: Path) -> str:
     """A path as it goes into a patch header or an edit: relative to the working folder when
     it lies inside it, with forward slashes."""
-    try:
-        shown = path.resolve().relative_to(Path.cwd().resolve())
-    except (ValueError, OSError):
-        shown = path
-    return shown.as_posix()
+    return shown(path)
 
 
 def source_document(stack: StackTemplate) -> Document | None:

@@ -15,7 +15,7 @@ Only names are kept: property names, change sources, causing entities (logical i
 parameter names), paths of changed keys. ``BeforeValue``/``AfterValue`` and the before/after
 contexts may hold secrets and are never read.
 
-boto3 is imported here and nowhere else, and only when a change set is actually created.
+boto3 is imported only when a change set is actually created (ARCHITECTURE.md lists where else).
 """
 
 from __future__ import annotations
@@ -27,12 +27,19 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from reviewer.errors import InputError
+from reviewer.model.change_set import (
+    ChangeSetFacts,
+    PropertyFact,
+    ResourceChangeFacts,
+    StackChangeFacts,
+)
+from reviewer.sources.sides import SidePair
 
 #: The largest template CloudFormation accepts inline (``TemplateBody``), in bytes.
 MAX_TEMPLATE_BODY = 51_200
@@ -49,74 +56,6 @@ NESTED_STACK = "AWS::CloudFormation::Stack"
 Client = Any
 #: Makes a boto3 client for a service name ("cloudformation", "s3").
 ClientFactory = Callable[[str], Client]
-
-
-@dataclass(frozen=True)
-class PropertyFact:
-    """One changed attribute or property of a resource, as the change set reports it.
-
-    ``name`` is the property name when ``attribute`` is ``Properties`` (None for other
-    attributes such as ``Metadata`` or ``Tags``). ``path`` points at the changed key
-    (``/Properties/Environment/Variables/TABLE``): names only, never the value.
-    """
-
-    name: str | None
-    attribute: str
-    change_source: str | None  # DirectModification, ParameterReference, ResourceReference, ...
-    causing_entity: str | None  # a parameter name, a logical id, or "LogicalId.Attribute"
-    requires_recreation: str | None  # Never, Conditionally, Always
-    evaluation: str | None = None  # Static (known now) or Dynamic (known only during the update)
-    change_type: str | None = None  # Add, Remove, Modify (with IncludePropertyValues)
-    path: str | None = None
-
-
-@dataclass(frozen=True)
-class ResourceChangeFacts:
-    """What the change set does to one resource; ``properties`` only for ``Modify``."""
-
-    logical_id: str
-    resource_type: str
-    action: str  # Add, Modify, Remove, Import, Dynamic, SyncWithActual
-    replacement: str | None  # "True", "False", "Conditional", or None when not given
-    properties: tuple[PropertyFact, ...] = ()
-    nested_change_set: str | None = None  # the nested change set id of a nested stack
-
-
-@dataclass(frozen=True)
-class StackChangeFacts:
-    """The changes of one stack: the root stack, or a nested stack of it.
-
-    ``key`` names the stack the way the loaders do: the root by the stack name given, a nested
-    stack as ``<parent key>.<logical id>`` with ``parent`` = (parent key, logical id).
-    ``stack_name`` is CloudFormation's own name for it (generated for nested stacks).
-    """
-
-    key: str
-    stack_name: str | None
-    parent: tuple[str, str] | None
-    resources: tuple[ResourceChangeFacts, ...]
-
-    def get(self, logical_id: str) -> ResourceChangeFacts | None:
-        return next((r for r in self.resources if r.logical_id == logical_id), None)
-
-
-@dataclass(frozen=True)
-class ChangeSetFacts:
-    """Everything read from one change set and its nested change sets."""
-
-    stack_name: str
-    change_set_name: str
-    stacks: tuple[StackChangeFacts, ...]
-    #: CloudFormation's reason when the change set was empty ("didn't contain changes").
-    no_changes_reason: str | None = None
-
-    @property
-    def no_changes(self) -> bool:
-        return all(not stack.resources for stack in self.stacks)
-
-    def stack(self, key: str) -> StackChangeFacts | None:
-        """The changes of a stack by key: the root's name, or ``<parent>.<logical id>``."""
-        return next((s for s in self.stacks if s.key == key), None)
 
 
 def change_set_facts(
@@ -248,6 +187,55 @@ def make_client_factory(
         return sessions[0].client(service, config=config, endpoint_url=endpoint_url)
 
     return factory
+
+
+@dataclass(frozen=True)
+class ChangeSetPair:
+    """The update of one deployed stack as CloudFormation's change set sees it: a source of
+    a pair of sides (``sources.sides.ChangeSource``).
+
+    ``sides`` are the templates about to be deployed and the deployed stacks, each with the
+    parameter values it deploys with; ``parameters`` are the new side's explicit values (the
+    deployed value is kept, ``UsePreviousValue``, for every other parameter both have).
+    ``load_pair`` creates the change set of ``stack_name`` from the new side's template, reads
+    it and deletes it (:func:`change_set_facts`), and gives the pair with what it says; a
+    stack that is not deployed gives the pair as it is (nothing to update), said on
+    ``progress``.
+    """
+
+    sides: SidePair
+    stack_name: str
+    parameters: Mapping[str, str]
+    template_bucket: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+    def load_pair(self, progress: TextIO) -> SidePair:
+        from reviewer.sources.text.files import read_text
+
+        name = self.stack_name
+        old = self.sides.old.stacks if self.sides.old is not None else ()
+        target = next((s for s in self.sides.new.stacks if s.name == name and s.parent is None),
+                      None)
+        deployed = next((s for s in old if s.name == name and s.parent is None), None)
+        if target is None or deployed is None:
+            progress.write(f"latest-guard: no change set: stack {name} is not deployed\n")
+            return self.sides
+        keep = [p for p in target.parameters if p not in self.parameters
+                and p in deployed.parameters]
+        facts = change_set_facts(
+            name,
+            read_text(target.path),
+            parameters=self.parameters,
+            previous_parameters=keep,
+            template_bucket=self.template_bucket,
+            client_factory=make_client_factory(
+                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+            ),
+            progress=progress,
+        )
+        return replace(self.sides, change_set=facts)
 
 
 def _untyped(module: str) -> Any:

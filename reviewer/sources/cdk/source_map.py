@@ -35,6 +35,7 @@ from typing import Any
 
 from reviewer.contract.enums import Confidence
 from reviewer.contract.findings import Location
+from reviewer.contract.paths import shown
 from reviewer.model.template import PropertyPath, StackTemplate
 from reviewer.sources.cdk.app import AppSource, ConstructCall
 from reviewer.sources.cdk.assembly import CREATION_STACK, LOGICAL_ID, StackArtifact
@@ -214,7 +215,4 @@ def _existing(recorded: str) -> Path | None:
 
 def _shown(path: Path) -> str:
     """A path relative to the working folder when it is below it, as a user would type it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return shown(path)

@@ -134,6 +134,16 @@ def find_samconfig(template: Path) -> Path | None:
     return None
 
 
+def samconfig_overrides(templates: Sequence[Path]) -> dict[str, str]:
+    """The parameter overrides of the SAM project of one template file (its ``samconfig``);
+    none for several templates, a folder, or a template without one."""
+    if len(templates) == 1 and templates[0].is_file():
+        samconfig = find_samconfig(templates[0])
+        if samconfig is not None:
+            return dict(load_samconfig(samconfig).parameter_overrides)
+    return {}
+
+
 def load_samconfig(path: Path, env: str | None = None) -> SamConfig:
     """The deploy settings of environment ``env`` (default ``default``) of a samconfig file.
 

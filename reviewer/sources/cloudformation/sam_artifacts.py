@@ -54,23 +54,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer.model.template import LOCAL_BUCKET, UNREAD_KEY
 from reviewer.sources.cloudformation.not_code import HashedCode, is_not_code, record_hash
 from reviewer.sources.collecting import collecting
 from reviewer.sources.naming import TEMPLATE_SUFFIXES
 
-LOCAL_BUCKET = "latest-guard-local-artifacts"
-#: The S3 key, and the image tag, of code that could not be read: the same on every side, so
-#: unknown code never shows as a change.
-UNREAD_KEY = "unread"
-
-
-def is_unread(location: object) -> bool:
-    """Whether a ``Code`` or ``Content`` value is the placeholder of local files not read."""
-    return (
-        isinstance(location, Mapping)
-        and location.get("S3Bucket") == LOCAL_BUCKET
-        and location.get("S3Key") == UNREAD_KEY
-    )
 ARTIFACT_PROPERTIES: Mapping[str, tuple[str, ...]] = {
     "AWS::Serverless::Function": ("CodeUri",),
     "AWS::Serverless::LayerVersion": ("ContentUri",),

@@ -1,7 +1,8 @@
 """The templates of the new side as they are at a git revision: a side of the comparison.
 
-The revision is checked out in a temporary work tree (``baseline.worktree``) by the caller,
-which also runs the synth command there; this reads the templates at the same paths.
+The revision is checked out in a temporary work tree (``baseline.worktree``) by the room of
+the revision (``revision.BaseRevision``), which also runs the synth command there and hands
+this side out; this reads the templates at the same paths.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TextIO
 from reviewer.contract.paths import inside
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
-from reviewer.sources.sides import Side
+from reviewer.sources.sides import LoadedSide
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class GitRevision:
     synth_error: str | None = None
     synthesized: bool = False
 
-    def load(self, progress: TextIO) -> Side:
+    def load(self, progress: TextIO) -> LoadedSide:
         """The stacks found at the revision, and each template whose baseline is missing.
 
         A template that is not at the revision is a new stack when git tracks it on the new
@@ -55,7 +56,7 @@ class GitRevision:
         with named(paths, side_names(self.templates)):
             return self._load(paths)
 
-    def _load(self, paths: Sequence[Path]) -> Side:
+    def _load(self, paths: Sequence[Path]) -> LoadedSide:
         from reviewer.sources import load_side
         from reviewer.sources.git.baseline import is_ignored, is_tracked
         from reviewer.sources.unreadable import tolerating
@@ -96,7 +97,7 @@ class GitRevision:
             if not tracked:
                 built = not template.is_file() or is_ignored(template, self.root)
                 missing[template] = self._absent(inside, built)
-        return Side(tuple(stacks), f"git {self.ref}", missing, unread)
+        return LoadedSide(tuple(stacks), f"git {self.ref}", missing, unread)
 
     def _absent(self, inside: str, built: bool) -> str:
         if self.synthesized:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from reviewer.contract.enums import Confidence
 from reviewer.contract.findings import Location
+from reviewer.contract.paths import shown
 from reviewer.model.intrinsics import find_hits
 from reviewer.model.template import PropertyPath, Resource
 from reviewer.sources.serverless.config import Place, ServiceConfig
@@ -215,10 +216,7 @@ class ServerlessLocator:
 def _shown(path: Path) -> str:
     """A file named from the working folder when it lies inside it (like the template), else
     by its absolute path: the configuration was found by searching absolute folders."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return shown(path)
 
 
 def _detail(path: PropertyPath) -> PropertyPath:

@@ -1,4 +1,4 @@
-"""The verdict of a report in GitHub's words: a check-run conclusion and a one-line title.
+"""The verdict of a report: a conclusion (as a check run names it) and a one-line title.
 
 - ``failure`` when a finding reaches ``fail-on``;
 - ``neutral`` when there are findings, all below it (shown, but not blocking), or when a
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from reviewer.contract.enums import Severity
 from reviewer.contract.report import Report
+from reviewer.contract.wording import numbered
 from reviewer.report.escape import plain_text
 
 
@@ -35,5 +36,5 @@ def title(report: Report) -> str:
     gap = plain_text.text(f"baseline missing for {', '.join(missing)}")[:120] if missing else ""
     if not any(n for n, _ in counts):
         return gap or "no findings"
-    found = " · ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)
+    found = " · ".join(numbered(n, word) for n, word in counts)
     return f"{found} · {gap}" if gap else found

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from reviewer.contract.enums import Side
 from reviewer.contract.findings import Edit, Finding
-from reviewer.github.diff_lines import FileDiff, PullRequestDiff
+from reviewer.review.diff_lines import FileDiff, PullRequestDiff
 
 MAX_COMMENTS = 30
 #: How far below the function's own line a property line is looked for.

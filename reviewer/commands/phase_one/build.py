@@ -14,7 +14,8 @@ makes the branch's content from those edits, locally:
    the same options as the check of the pull request: the change is sent only when no rule
    that judges a change (LG001 first) finds anything in it.
 
-Nothing here talks to GitHub; ``reviewer.github.phase_one`` writes the result.
+Nothing here talks to a host; ``words`` says what the pull request says, and
+``reviewer.github.phase_one`` writes it to GitHub.
 """
 
 from __future__ import annotations
@@ -29,16 +30,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
+from reviewer.commands.phase_one.change import PhaseOneChange
 from reviewer.contract.enums import Framework, RuleScope
 from reviewer.contract.findings import Edit, Finding
 from reviewer.contract.paths import at_revision
 from reviewer.contract.wording import joined
 from reviewer.errors import InputError
-from reviewer.github.phase_one import PhaseOneChange, PhaseOneFile
+from reviewer.review.proposal import ProposedFile
 
 if TYPE_CHECKING:
     from reviewer.commands.check import CheckOptions
     from reviewer.contract.report import Report
+    from reviewer.sources.git.revision import BaseRevision
 
 #: Frameworks whose phase one is an edit of a template file that can be committed as it is.
 FILE_FRAMEWORKS = (Framework.CLOUDFORMATION, Framework.SAM)
@@ -59,7 +62,7 @@ class PhaseOnePlan:
 class _Built(NamedTuple):
     """The files of a checked phase one, the findings it serves, and how it was checked."""
 
-    files: tuple[PhaseOneFile, ...]
+    files: tuple[ProposedFile, ...]
     findings: tuple[Finding, ...]
     checked: str
 
@@ -94,14 +97,14 @@ def plan_phase_one(
             files.append(finding)
     if not files:
         return PhaseOnePlan(None, tuple(dict.fromkeys(said)))
-    from reviewer.commands.check import short_ref
-    from reviewer.sources.git.baseline import commit_of, repository_root
+    from reviewer.sources.git.revision import BaseRevision
 
-    root = repository_root(options.working_directory.resolve())
-    base = commit_of(root, ref)
+    revision = BaseRevision(ref, options.working_directory.resolve())
+    base = revision.commit
     # The report names the base's files after the ref as the check was given it.
     built = _build(
-        files, replace(options, baseline_ref=base), root, short_ref(ref), said, progress
+        files, replace(options, baseline_ref=base), BaseRevision(base, revision.root),
+        revision.label, said, progress,
     )
     change = None if built is None else PhaseOneChange(
         base_commit=base,
@@ -139,23 +142,21 @@ def _not_a_file_change(finding: Finding) -> str:
 def _build(  # noqa: PLR0917
     findings: Sequence[Finding],
     options: CheckOptions,
-    root: Path,
+    pinned: BaseRevision,
     label: str,
     said: list[str],
     progress: TextIO,
 ) -> _Built | None:
-    """Apply the findings' phase-one edits in a work tree of the base commit and check it."""
-    from reviewer.sources.git.baseline import baseline_paths, worktree
-
-    base = options.baseline_ref
-    assert base is not None
-    merged, included = _merged(findings, root, base, label, said)
+    """Apply the findings' phase-one edits in a work tree of the base commit (``pinned``, by
+    its commit id) and check it."""
+    merged, included = _merged(findings, pinned.root, pinned.ref, label, said)
     if not merged:
         return None
-    with worktree(base, root) as tree:
+    with pinned:
+        tree = pinned.tree
         for path, (_, content) in merged.items():
             (tree / path).write_bytes(content)
-        workdir = baseline_paths([options.working_directory], tree, root)[0]
+        workdir = pinned.paths([options.working_directory])[0]
         progress.write(f"latest-guard: phase one: checking it against base {label}\n")
         problems = _check(options, workdir, tree)
     names = joined(list(dict.fromkeys(f.resource for f in included)))
@@ -171,7 +172,7 @@ def _build(  # noqa: PLR0917
         f"judges a change fires; {names} {keep} code and configuration."
     )
     files = tuple(
-        PhaseOneFile(path, mode, content.decode("utf-8"))
+        ProposedFile(path, mode, content.decode("utf-8"))
         for path, (mode, content) in merged.items()
     )
     return _Built(files, tuple(included), checked)

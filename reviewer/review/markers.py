@@ -3,7 +3,8 @@
 The sticky summary comment starts with ``<!-- latest-guard:summary -->``. Every inline review
 comment starts with ``<!-- latest-guard:finding:<fingerprint> -->``, and a review body lists
 one such marker per finding it carries. A phase-one pull request's body starts with
-``<!-- latest-guard:phase-one:<number> -->``, the number of the pull request it serves.
+``<!-- latest-guard:phase-one:<number> -->``, the number of the pull request it serves, and
+then ``<!-- latest-guard-phase-one-functions: <keys> -->``, the functions it changes.
 The fingerprint (``Finding.fingerprint``) depends on the rule, the stack, the function and
 the names of the changed properties, not on line numbers or wording, so a re-run finds what
 it already said even after a rebase.
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 _PLAIN = re.compile(r"[A-Za-z0-9._/@+, ]+(?:-[A-Za-z0-9._/@+, ]+)*")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._/@+, ]+")
 _PLAIN_LENGTH = 100
+_FUNCTIONS = re.compile(r"<!-- latest-guard-phase-one-functions: ([0-9a-f ]*) -->")
 
 
 def instance_key(instance: str) -> str:
@@ -106,6 +109,17 @@ class Markers:
         if not body or not body.startswith(self.review):
             return set()
         return set(self._finding.findall(body))
+
+
+def phase_one_functions(keys: Iterable[str]) -> str:
+    """The line of a phase-one pull request's body that lists the keys of its functions."""
+    return f"<!-- latest-guard-phase-one-functions: {' '.join(sorted(set(keys)))} -->"
+
+
+def phase_one_functions_in(body: str | None) -> frozenset[str]:
+    """The keys a phase-one pull request's body lists (none: edited by hand, or not ours)."""
+    found = _FUNCTIONS.search(body) if isinstance(body, str) else None
+    return frozenset(found.group(1).split()) if found else frozenset()
 
 
 #: The unnamed instance's markers, as every earlier release wrote them.
