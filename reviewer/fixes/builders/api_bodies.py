@@ -79,7 +79,16 @@ def _calls(document: Document, target: AliasTarget) -> tuple[int, ...]:
 
 
 def api_bodies(document: Document) -> list[ApiBody]:
-    """Every API of the template whose body is kept outside it."""
+    """Every API of the template whose body is kept outside it.
+
+    Read once per document: every function's fix asks, and the answer does not depend on the
+    function (each body's calls are looked up per function, :meth:`ApiBody.calls`).
+    """
+    return list(_api_bodies(document))
+
+
+@lru_cache(maxsize=8)
+def _api_bodies(document: Document) -> tuple[ApiBody, ...]:
     section = document.root.get("Resources")
     found: list[ApiBody] = []
     for key, node in section.pairs if section is not None and section.kind == "map" else []:
@@ -94,7 +103,7 @@ def api_bodies(document: Document) -> list[ApiBody]:
         )
         if body is not None:
             found.append(body)
-    return found
+    return tuple(found)
 
 
 def _included(document: Document, api: str, node: Node | None) -> ApiBody | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewer.contract.enums import FixNeed, Framework
 from reviewer.contract.findings import Edit, FileChange, Finding, Fix
@@ -34,8 +34,14 @@ class EditedFile:
     path: str
     edits: tuple[Edit, ...]
     patch: str | None
-    text: str
+    changes: TextEdits = field(repr=False, compare=False)
     note: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The whole file once changed (written out on demand: a fix per function must not
+        copy the whole template each time)."""
+        return self.changes.result()
 
     @property
     def contract(self) -> FileChange:
@@ -47,7 +53,7 @@ class EditedFile:
         path = display_path(document.path)
         diff = edits.diff(path, hidden_lines(document))
         return cls(
-            path, edits.line_edits(path), diff.text if diff else None, edits.result(),
+            path, edits.line_edits(path), diff.text if diff else None, edits,
             diff.note if diff else None,
         )
 

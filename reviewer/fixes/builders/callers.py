@@ -119,7 +119,7 @@ def _narrowed(
     """The callers a permission's ``SourceArn`` leaves, and the callers outside the stack."""
     source_arn = properties.get("SourceArn")
     named = referenced_ids(source_arn)
-    pins = named & stack.resources.keys() - {wiring.logical_id}
+    pins = (named & stack.resources.keys()) - {wiring.logical_id}  # not a copy of the keys
     shared = named & stack.parameters.keys()  # a topic ARN or a bucket name both take
     if pins:
         tied = [r for r in callers if _tied(stack, r.source, pins)]

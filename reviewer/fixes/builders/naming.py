@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Container
 from typing import Any
 
 HASH_LENGTH = 10
@@ -25,11 +25,14 @@ def hashed_id(base: str, digest: str) -> str:
     return f"{stem}{digest}"
 
 
-def unique_id(wanted: str, taken: Iterable[str]) -> str:
-    names = set(taken)
-    if wanted not in names:
+def unique_id(wanted: str, taken: Container[str]) -> str:
+    """``wanted``, or ``wanted`` with the first number from 2 that makes it free.
+
+    ``taken`` is asked, not copied (a stack's resources: a mapping by logical id), so that
+    naming one resource does not cost the size of the template."""
+    if wanted not in taken:
         return wanted
-    return next(f"{wanted}{n}" for n in range(2, 1000) if f"{wanted}{n}" not in names)
+    return next(f"{wanted}{n}" for n in range(2, 1000) if f"{wanted}{n}" not in taken)
 
 
 def id_part(name: str) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reviewer.fixes.builders.dependencies import dependencies
+from reviewer.fixes.builders.dependencies import dependencies, in_template_order, referrers
 from reviewer.fixes.builders.naming import digest_of, hashed_id, unique_id
 from reviewer.fixes.edit.document import Document
 from reviewer.fixes.edit.operations import OperationError, add_depends_on, rename_resource
@@ -135,11 +135,13 @@ def _snapshot(stack: StackTemplate, family: ApiFamily, apis: set[str]) -> dict[s
     """What a deployment of ``apis`` captures: the APIs and the resources that refer to them,
     as written (deployments and stages aside)."""
     skip = {family.deployment, family.stage}
+    captured = [stack.resources[name] for name in in_template_order(
+        stack, set(apis).union(*(referrers(stack, api) for api in apis))
+    )]
     return {
-        logical_id: {"Type": resource.type, "Properties": resource.properties}
-        for logical_id, resource in stack.resources.items()
+        resource.logical_id: {"Type": resource.type, "Properties": resource.properties}
+        for resource in captured
         if resource.type not in skip
-        and (logical_id in apis or referenced_ids(resource.properties) & apis)
     }
 
 

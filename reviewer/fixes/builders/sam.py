@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reviewer.contract.enums import ChangeHow, FixNeed, Framework, Side
 from reviewer.contract.findings import Finding, Fix, PropertyChange
@@ -223,23 +224,35 @@ def _repoint_owners(
     """Resources SAM generates from another SAM resource (a WebSocket API's integrations, an
     API's stage variables) take the function from that resource's properties: edit them there."""
     function = wiring.logical_id
-    owners = [
-        str(key.value) for key, value in _resources(document)
-        if str(key.value) != function and _is_sam_resource(value)
-    ]
-    owners.sort(key=len, reverse=True)
+    owners = _sam_resources(document)
     exposed = {r.source for r in wiring.references if r.source in generated and not r.qualified
                and r.role in (Role.INVOKE, Role.GRANT)}
     for source in sorted(exposed):
         if source.startswith(function):
             continue  # the function's own events: SAM moves them to the alias
-        owner = next((o for o in owners if source.startswith(o)), None)
+        owner = _longest_prefix(source, owners, function)
         node = document.resource(owner) if owner else None
         properties = node.get("Properties") if node is not None else None
         if owner is None or properties is None or owner in out.repointed:
             continue
         if repoint(document, out.edits, properties, target):
             out.repointed.append(owner)
+
+
+@lru_cache(maxsize=8)
+def _sam_resources(document: Document) -> frozenset[str]:
+    """The logical ids of the SAM resources written in ``document`` (read once per document,
+    not once per function)."""
+    return frozenset(
+        str(key.value) for key, value in _resources(document) if _is_sam_resource(value)
+    )
+
+
+def _longest_prefix(source: str, owners: frozenset[str], function: str) -> str | None:
+    """The longest of ``owners`` but ``function`` that ``source`` starts with (SAM names
+    what it generates from a resource after the resource)."""
+    prefixes = (source[:end] for end in range(len(source), -1, -1))
+    return next((p for p in prefixes if p in owners and p != function), None)
 
 
 def _resources(document: Document) -> list[tuple[Node, Node]]:

@@ -12,6 +12,7 @@ and names the callers that keep it.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -62,7 +63,8 @@ def keep_generated_permissions(  # noqa: PLR0917
         ]
         if not left:
             continue
-        new_id = unique_id(f"{ref.source}Unqualified", [*stack.resources, *added])
+        taken: ChainMap[str, Any] = ChainMap(added, stack.resources)  # asked, not copied
+        new_id = unique_id(f"{ref.source}Unqualified", taken)
         added[new_id] = _permission_body(function, stack.resources[ref.source].properties)
         out.kept.append((new_id, None))
         out.notes.append(

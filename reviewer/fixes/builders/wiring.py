@@ -106,7 +106,7 @@ def wire(
     if document.resource(function) is None:
         raise OperationError(f"function {function} is not written in {document.path}")
     style = Style.of(document)
-    taken = set(stack.resources)
+    taken = stack.resources  # asked by logical id, never copied
     digest = version_hash(stack, function)
     alias = _chosen_alias(wiring)
     if alias is not None:

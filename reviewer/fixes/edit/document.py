@@ -44,6 +44,24 @@ class DocumentError(ValueError):
     """The text cannot be read as a tree of spans (it is not what the loader read)."""
 
 
+@dataclass
+class Cost:
+    """Work done on span trees, counted: how many key-value pairs lookups have read, and how
+    many nodes walks have visited. A fix per function must not make either grow with the
+    square of the template (the test that keeps the builders linear reads these)."""
+
+    pairs_read: int = 0
+    nodes_walked: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pairs_read + self.nodes_walked
+
+
+#: The work of every span tree in this process (see :class:`Cost`).
+COST = Cost()
+
+
 @dataclass(eq=False, slots=True)
 class Node:
     """One value of the document: its kind, its span ``[start, end)`` and its children."""
@@ -60,6 +78,10 @@ class Node:
     items: list[Node] = field(default_factory=list)
     pairs: list[tuple[Node, Node]] = field(default_factory=list)
     shared: bool = False  # reached through a YAML alias: an edit here would edit the anchor
+    #: A mapping's pairs by key (the first of a repeated key), built on the first lookup.
+    _keyed: dict[str | None, tuple[Node, Node]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def get(self, key: str) -> Node | None:
         """The value of ``key`` in a mapping."""
@@ -67,9 +89,23 @@ class Node:
         return pair[1] if pair else None
 
     def pair(self, key: str) -> tuple[Node, Node] | None:
+        """The first ``(key node, value node)`` of ``key`` in a mapping.
+
+        The pairs are indexed on the first lookup, so that a fix per function looks up its
+        resource without reading the whole Resources section again (a tree is not changed
+        once it is built).
+        """
         if self.kind != "map":
             return None
-        return next(((k, v) for k, v in self.pairs if k.value == key), None)
+        keyed = self._keyed
+        if keyed is None:
+            keyed = {}
+            for found in self.pairs:
+                keyed.setdefault(found[0].value, found)
+            self._keyed = keyed
+            COST.pairs_read += len(self.pairs)
+        COST.pairs_read += 1
+        return keyed.get(key)
 
     def intrinsic(self) -> tuple[str, Node] | None:
         """``("Ref", node)`` for ``!Ref x`` or ``{Ref: x}``: the function and its argument.
@@ -86,6 +122,7 @@ class Node:
 
     def walk(self) -> Iterator[Node]:
         """This node and every node below it, in document order."""
+        COST.nodes_walked += 1
         yield self
         for child in self.children():
             yield from child.walk()
@@ -200,9 +237,10 @@ class Document:
 
     # -- style -----------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def short_tags(self) -> bool:
-        """Whether the user writes intrinsic functions with YAML short-form tags."""
+        """Whether the user writes intrinsic functions with YAML short-form tags (read once:
+        a template written in the long form would otherwise be walked once per fix)."""
         return self.kind == "yaml" and any(
             node.tag in SHORT_TAGS for node in self.root.walk()
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from reviewer.fixes.edit.document import Document, Node
@@ -202,9 +203,63 @@ def rename_resource(document: Document, edits: TextEdits, old: str, new: str) ->
     key = pair[0]
     edits.replace(key.start, key.end, requoted(document, key, new))
     count = 1
-    for node in document.naming_nodes:
+    for node in _naming(document, old):
         count += _rename_in(document, edits, node, old, new)
     return count
+
+
+def _naming(document: Document, name: str) -> list[Node]:
+    """The naming nodes that may name ``name``, in document order: looked up by the names each
+    one writes (a name with a character that ends a name in ``Fn::Sub``: all of them)."""
+    if _NOT_IN_NAME.search(name):
+        return document.naming_nodes
+    return _naming_index(document).get(name, [])
+
+
+#: Characters that end a name in a ``Fn::Sub`` string (``${Name.Attribute}``, ``${ Name }``).
+_NOT_IN_NAME = re.compile(r"[.}\s]")
+#: Each ``${`` of a ``Fn::Sub`` string and the name after it (overlapping: ``${ ${Name}``).
+_SUB_NAME = re.compile(r"(?=\$\{\s*([^.}\s]*))")
+
+
+@lru_cache(maxsize=8)
+def _naming_index(document: Document) -> dict[str, list[Node]]:
+    """Every naming node by the names it may rename (:func:`_rename_in` edits a node only for
+    a name listed here), built once per document so that a rename reads its own nodes only."""
+    index: dict[str, list[Node]] = {}
+    for node in document.naming_nodes:
+        for name in dict.fromkeys(_names_in(document, node)):
+            index.setdefault(name, []).append(node)
+    return index
+
+
+def _names_in(document: Document, node: Node) -> list[str]:  # noqa: PLR0911
+    """The names :func:`_rename_in` may find in ``node``: a superset, never fewer."""
+    if node.shared:
+        return []
+    intrinsic = node.intrinsic()
+    if intrinsic is None:
+        depends = node.get(_DEPENDS) if node.kind == "map" and node.tag is None else None
+        if depends is None:
+            return []
+        names = depends.items if depends.kind == "seq" else [depends]
+        return [name.value for name in names if name.kind == "scalar" and name.value]
+    function, argument = intrinsic
+    if function == "Ref" and argument.kind == "scalar":
+        return [argument.value or ""]
+    if function == "Fn::GetAtt":
+        if argument.kind == "scalar":
+            return [(argument.value or "").split(".", 1)[0]]
+        if argument.kind == "seq" and argument.items:
+            return [argument.items[0].value or ""]
+    if function == "Fn::Sub":
+        text = argument if argument.kind == "scalar" else (
+            argument.items[0] if argument.kind == "seq" and argument.items else None
+        )
+        if text is not None and text.kind == "scalar":
+            span = document.text[text.start : text.end]
+            return [match.group(1) for match in _SUB_NAME.finditer(span)]
+    return []
 
 
 _DEPENDS = "DependsOn"

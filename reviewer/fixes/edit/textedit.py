@@ -134,8 +134,8 @@ class TextEdits:
         """The change as a unified diff with ``context`` lines of context, none of them a line
         of ``hidden`` (0-based line numbers of the text, lines ending at ``\\n``); None when
         nothing changes."""
-        old, starts = _lines(self.text)
-        if len(starts) - 1 != self.text.count("\n") + (not self.text.endswith("\n")):
+        old = _lines(self.text)[0]
+        if not _breaks_are_newlines(self.text):
             # A line break other than "\n" (which splitlines honours, git does not): line
             # numbers of the windows are not git's. Rare enough to diff the whole text.
             return text_diff(path, self.text, self.result(), hidden, context)
@@ -164,6 +164,14 @@ def _lines(text: str) -> tuple[list[str], list[int]]:
     for line in lines:
         starts.append(starts[-1] + len(line))
     return lines, starts
+
+
+@lru_cache(maxsize=4)
+def _breaks_are_newlines(text: str) -> bool:
+    """Whether ``str.splitlines`` counts the lines of ``text`` as git does (every break a
+    ``\n``). Cached with :func:`_lines`: a text edited once per function is counted once."""
+    starts = _lines(text)[1]
+    return len(starts) - 1 == text.count("\n") + (not text.endswith("\n"))
 
 
 class LineChange(NamedTuple):
