@@ -538,3 +538,41 @@ def test_the_function_log_holds_the_request_to_replay_without_its_url(
 def test_a_resource_request_is_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
     assert handler(resource_request(), None)["hookStatus"] == "SUCCESS"
     assert "MemorySize" not in capsys.readouterr().err
+
+
+def test_a_local_code_path_is_not_read_from_the_folder_the_hook_runs_in(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    server: PayloadServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A folder of that name where the handler runs: reading it would make both sides' code
+    # look the same, and the change compliant.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print('not the deployer's code')\n")
+    monkeypatch.chdir(tmp_path)
+    previous = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: arn:aws:sqs:eu-west-1:123456789012:jobs
+"""
+    new = previous.replace(
+        "      CodeUri: src/\n",
+        "      CodeUri: src/\n      Environment:\n        Variables:\n          TABLE: orders\n",
+    )
+    url = server.serve({"template": new, "previousTemplate": previous})
+    run = replay(capsys, tmp_path, stack_request(url))
+    assert "CodeUri 'src/'" in run.message
+    assert "is a local path, and a hook request holds only the templates' text" in run.message
+    assert "[LG001 notice] orders/Orders" in run.message
+    assert "may race: the code could not be read" in run.message

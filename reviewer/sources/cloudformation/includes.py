@@ -50,6 +50,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import PropertyPath
+from reviewer.sources import local_files
 from reviewer.sources.text.files import parse_text, read_text
 
 INCLUDE = "AWS::Include"
@@ -186,6 +187,8 @@ class _Inliner:
         if "://" in location or location.startswith("s3:"):
             reason = "in S3" if location.startswith("s3:") else "not a local file"
             return self._unread(where, location, reason, line)
+        if (absent := local_files.absent()) is not None:
+            return self._unread(where, location, absent.reason, line)
         path = self.template.parent / location
         if not path.is_file():
             reason = "a folder, not a file" if path.is_dir() else "no such file"

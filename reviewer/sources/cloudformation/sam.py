@@ -72,6 +72,7 @@ from samtranslator.utils.py27hash_fix import (  # type: ignore[import-untyped]
 from reviewer.contract.enums import Framework
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
+from reviewer.sources import local_files
 from reviewer.sources.cloudformation.includes import inline_includes
 from reviewer.sources.cloudformation.region import configured_region
 from reviewer.sources.cloudformation.sam_artifacts import localise_artifacts, record, unread_note
@@ -135,7 +136,11 @@ def expand(stack: StackTemplate, *, region: str | None = None) -> StackTemplate:
     sources = SamSourceMap(stack)
     notes = (*stack.notes, *dict.fromkeys(i.note(stack.path) for i in includes))
     if not record(unread):  # nobody compares both sides: the template says it itself
-        notes = (*notes, *dict.fromkeys(unread_note(u) for u in unread if not u.present))
+        absent = local_files.absent()
+        notes = (*notes, *dict.fromkeys(
+            unread_note(u) if absent is None else unread_note(u, absent.reason, absent.advice)
+            for u in unread if not u.present
+        ))
     return replace(
         stack,
         body=translated,

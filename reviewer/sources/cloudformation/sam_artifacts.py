@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.model.template import LOCAL_BUCKET, UNREAD_KEY
+from reviewer.sources import local_files
 from reviewer.sources.cloudformation.not_code import HashedCode, is_not_code, record_hash
 from reviewer.sources.collecting import collecting
 from reviewer.sources.naming import TEMPLATE_SUFFIXES
@@ -269,7 +270,7 @@ class _Localiser:
         self, value: str, name: str, where: tuple[str, ...], resources: tuple[str, ...]
     ) -> str:
         local = (self.template.parent / value).resolve()
-        exists = local.exists()
+        exists = local_files.absent() is None and local.exists()
         forced = any(
             (stack, resource, name) in self.forced
             for stack in (self.stack, "*")

@@ -19,6 +19,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.model.template import StackTemplate
+from reviewer.sources import local_files
 from reviewer.sources.naming import TEMPLATE_SUFFIXES, stack_name_of
 from reviewer.sources.text.files import load_template_file, load_template_text
 from reviewer.sources.unreadable import set_aside
@@ -129,6 +130,8 @@ def _load(
 
 def _local_template(parent: Path, url: Any) -> Path | None:
     if not isinstance(url, str) or "://" in url or url.startswith("https:"):
+        return None
+    if local_files.absent() is not None:
         return None
     candidate = (parent.parent / url).resolve()
     return candidate if candidate.is_file() else None

@@ -19,6 +19,7 @@ from reviewer.model.template import StackTemplate
 from reviewer.sources.hook.change_set import rebuilt_baseline
 from reviewer.sources.hook.payload import HookPayload
 from reviewer.sources.hook.request import Action, HookRequest, Target
+from reviewer.sources.local_files import without_files
 from reviewer.sources.sides import LoadedSide, SidePair
 
 
@@ -55,8 +56,20 @@ class HookChange:
         return SidePair(new_side, LoadedSide((old,), "the previous template"))
 
 
+#: Why a hook reads no local path, and what would let a code change be seen.
+_NO_FILES = (
+    "is a local path, and a hook request holds only the templates' text",
+    "deploy the packaged template (sam deploy, cdk deploy and serverless deploy upload each "
+    "code build under a name of its own), or replay with latest-guard check in the project",
+)
+
+
 def _load(path: Path, text: str, name: str) -> StackTemplate:
+    """The template ``text`` as ``check`` loads one, except that its local paths
+    (``CodeUri: src/``, a local ``AWS::Include``, a nested template file) are not read: they
+    would name the folder the handler runs in, not the deployer's project."""
     from reviewer.sources.cloudformation.template import load_template_from_text
 
-    stack = load_template_from_text(path, text)
+    with without_files(*_NO_FILES):
+        stack = load_template_from_text(path, text)
     return replace(stack, name=name)
