@@ -483,7 +483,7 @@ def test_fail_on_comes_from_the_functions_environment(
     url = server.serve({"template": json.dumps(new), "previousTemplate": json.dumps(old)})
     response = handler(stack_request(url), None)
     assert response["errorCode"] == "NonCompliant"
-    assert "parameter values: not known (no AWS credentials" in response["message"]
+    assert "parameter values deployed now: not known (no AWS credentials" in response["message"]
 
 
 def test_a_setting_the_function_does_not_take_is_said_and_the_default_used(
@@ -576,3 +576,72 @@ Resources:
     assert "is a local path, and a hook request holds only the templates' text" in run.message
     assert "[LG001 notice] orders/Orders" in run.message
     assert "may race: the code could not be read" in run.message
+
+
+@pytest.mark.parametrize("previous", ["absent", None, ""])
+def test_a_stack_update_without_its_previous_template_is_not_judged(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: PayloadServer, previous: str | None
+) -> None:
+    # Judged as a new stack, a race would pass as compliant.
+    _, new = racing_pair()
+    payload: dict[str, Any] = {"template": json.dumps(new)}
+    if previous != "absent":
+        payload["previousTemplate"] = previous
+    run = replay(capsys, tmp_path, stack_request(server.serve(payload)))
+    assert run.code == 2
+    assert run.response["errorCode"] == "InternalFailure"
+    assert "a stack update's payload holds no previousTemplate" in run.response["message"]
+
+
+def test_a_change_set_sees_a_value_its_after_context_changes_behind_a_reference(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: PayloadServer
+) -> None:
+    # The template writes the code's key as !Ref CodeKey; the contexts hold it resolved, and
+    # the change set passes a new key beside an environment variable it adds.
+    new = template({"Orders": {"Code": {"S3Bucket": "artifacts", "S3Key": {"Ref": "CodeKey"}},
+                               "Environment": {"Variables": {"TABLE": "orders"}}}},
+                   parameters={"CodeKey": {"Type": "String"}})
+    function = new["Resources"]["Orders"]["Properties"]
+    before = {**function, "Code": {"S3Bucket": "artifacts", "S3Key": "orders/aaaa.zip"}}
+    before.pop("Environment")
+    after = {**function, "Code": {"S3Bucket": "artifacts", "S3Key": "orders/bbbb.zip"}}
+    payload = _change_set_payload(new, before)
+    payload["changedResources"][0]["afterContext"] = json.dumps({"Properties": after})
+    run = replay(capsys, tmp_path, change_set_request(server.serve(payload)))
+    assert "LG001" in run.message and "orders/Orders" in run.message, run.message
+    assert run.response["errorCode"] == "NonCompliant"
+    assert "orders/bbbb.zip" not in run.message + run.err
+
+
+def test_annotations_agree_with_the_verdict_and_keep_long_names_apart(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: PayloadServer
+) -> None:
+    # Two racing functions whose logical ids (255 characters, as CloudFormation allows) differ
+    # only at their end; the layer of each comes from a parameter without a value: notices.
+    ids = ["A" * 254 + "1", "A" * 254 + "2"]
+    old = template({fn: {"Code": CODE_V1, "Layers": [{"Ref": "DepsLayer"}]} for fn in ids},
+                   parameters={"DepsLayer": {"Type": "String"}})
+    new = template({fn: {"Code": CODE_V2, "Layers": [{"Ref": "DepsLayer"}]} for fn in ids},
+                   parameters={"DepsLayer": {"Type": "String"}})
+    url = server.serve({"template": json.dumps(new), "previousTemplate": json.dumps(old)})
+    run = replay(capsys, tmp_path, stack_request(url))
+    assert run.response["hookStatus"] == "SUCCESS", run.message
+    annotations = run.response["annotations"]
+    assert {a["status"] for a in annotations} == {"PASSED"}  # below fail-on error
+    assert all(a["statusMessage"].startswith("below fail-on error: ") for a in annotations)
+    names = [a["annotationName"] for a in annotations]
+    assert len(set(names)) == 2 and all(len(n) <= 256 for n in names)
+    run = replay(capsys, tmp_path, stack_request(url), "--fail-on", "notice")
+    assert {a["status"] for a in run.response["annotations"]} == {"FAILED"}
+
+
+def test_a_logged_request_without_its_payload_says_how_to_replay_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from reviewer.sources.hook.request import loggable
+
+    logged = loggable(stack_request("https://example.invalid/presigned"))
+    assert logged is not None
+    run = replay(capsys, tmp_path, logged)
+    assert run.code == 2
+    assert "holds no payload URL: replay it with --payload FILE" in run.response["message"]

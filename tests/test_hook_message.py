@@ -164,7 +164,7 @@ def test_parameter_values_the_payload_carries_are_used(
     payload = _update(old, new, parameters={"DepsLayer": LAYER_V1})
     run = replay(capsys, tmp_path, stack_request(server.serve(payload)))
     assert run.response["hookStatus"] == "SUCCESS", run.message
-    assert "parameter values: from the payload" in run.message
+    assert "parameter values of this deployment: from the payload" in run.message
 
 
 def test_unknown_parameter_values_are_said_in_the_message(
@@ -172,8 +172,38 @@ def test_unknown_parameter_values_are_said_in_the_message(
 ) -> None:
     old, new = _parameter_pair()
     run = replay(capsys, tmp_path, stack_request(server.serve(_update(old, new))))
-    assert "parameter values: not known (no AWS credentials to read them with)" in run.message
+    assert "parameter values of this deployment: not in the request" in run.message
     assert "DepsLayer" in run.message
+
+
+def _code_key_pair() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The code's key passed as a parameter (as a pipeline's override does), and an
+    environment variable added beside it."""
+    old = template({"Orders": {"Code": {"S3Bucket": "artifacts", "S3Key": {"Ref": "CodeKey"}}}},
+                   parameters={"CodeKey": {"Type": "String"}})
+    new = template({"Orders": {"Code": {"S3Bucket": "artifacts", "S3Key": {"Ref": "CodeKey"}},
+                               "Environment": {"Variables": {"TABLE": "orders"}}}},
+                   parameters={"CodeKey": {"Type": "String"}})
+    return old, new
+
+
+def test_the_values_deployed_now_are_not_taken_for_this_deployments(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: PayloadServer
+) -> None:
+    # Were the deployed key taken for the new side too, the code would look unchanged and the
+    # race compliant; this deployment may pass another key.
+    old, new = _code_key_pair()
+    payload = {**_update(old, new), "previousParameters": {"CodeKey": "orders/aaaa.zip"}}
+    run = replay(capsys, tmp_path, stack_request(server.serve(payload)))
+    assert "parameter values deployed now: from the payload" in run.message
+    assert "[LG001 notice] orders/Orders" in run.message, run.message
+    assert "may race" in run.message
+    # Given this deployment's key too, the change is known: a race.
+    payload["parameters"] = {"CodeKey": "orders/bbbb.zip"}
+    run = replay(capsys, tmp_path, stack_request(server.serve(payload)))
+    assert "[LG001 error] orders/Orders" in run.message, run.message
+    assert "orders/aaaa.zip" not in run.message + run.err
+    assert "orders/bbbb.zip" not in run.message + run.err
 
 
 @pytest.fixture(scope="module")
@@ -223,12 +253,18 @@ def test_the_stacks_current_parameter_values_are_read_when_allowed(
     server: PayloadServer,
     moto_stack: str,
 ) -> None:
-    old, new = _parameter_pair()
+    # The deployed stack's DepsLayer is LAYER_V1: the baseline reads it. This deployment's
+    # value is not in the request, so a layer that may change beside the code may race.
+    new = template({"Orders": {"Code": CODE_V2, "Layers": [{"Ref": "DepsLayer"}]}},
+                   parameters={"DepsLayer": {"Type": "String"}})
+    old = template({"Orders": {"Code": CODE_V1, "Layers": [{"Ref": "DepsLayer"}]}},
+                   parameters={"DepsLayer": {"Type": "String"}})
     request = stack_request(server.serve(_update(old, new)), stack=moto_stack)
     run = replay(capsys, tmp_path, request)
-    assert run.response["hookStatus"] == "SUCCESS", run.message
-    assert "parameter values: the stack's current ones (DescribeStacks)" in run.message
-    assert "no finding" in run.message
+    assert "parameter values deployed now: the stack's current ones (DescribeStacks)" \
+        in run.message
+    assert f"[LG001 notice] {moto_stack}/Orders" in run.message, run.message
+    assert LAYER_V1 not in run.message + run.err
 
 
 @pytest.mark.slow
@@ -239,8 +275,9 @@ def test_a_stack_describe_stacks_refuses_leaves_the_values_unknown(
     moto_stack: str,
 ) -> None:
     old, new = _parameter_pair()
+    old["Parameters"] = {"DepsLayer": {"Type": "String"}}
     request = stack_request(server.serve(_update(old, new)), stack="not-deployed-here")
     run = replay(capsys, tmp_path, request)
-    assert "parameter values: not known (DescribeStacks was refused (ValidationError))" \
-        in run.message
+    assert "parameter values deployed now: not known (DescribeStacks was refused " \
+        "(ValidationError))" in run.message
     assert run.response["errorCode"] == "NonCompliant"

@@ -31,8 +31,19 @@ from typing import TYPE_CHECKING, Any, TextIO
 from reviewer.config import Config
 from reviewer.contract.enums import FailOn
 from reviewer.errors import InputError
-from reviewer.sources.hook.payload import FETCH_TIMEOUT, fetch_payload, parse_payload
-from reviewer.sources.hook.request import Action, HookRequest, Target, parse_request
+from reviewer.sources.hook.payload import (
+    FETCH_TIMEOUT,
+    HookPayload,
+    fetch_payload,
+    parse_payload,
+)
+from reviewer.sources.hook.request import (
+    URL_LEFT_OUT,
+    Action,
+    HookRequest,
+    Target,
+    parse_request,
+)
 
 if TYPE_CHECKING:
     from reviewer.contract.report import Report
@@ -138,34 +149,50 @@ def _judge(
         text = options.payload
     else:
         where = f"{origin} (payload URL)"
+        if request.payload_url == URL_LEFT_OUT:
+            raise InputError(origin, "a request from the function's log holds no payload URL: "
+                                     "replay it with --payload FILE")
         left = options.budget - (time.monotonic() - started)
         text = fetch_payload(request.payload_url or "", where,
                              timeout=max(min(FETCH_TIMEOUT, left), 0.5))
     payload = parse_payload(text, where)
     pair = load_change(HookChange(request, payload, where), io.StringIO())
-    pair, notes = _with_parameters(pair, request, payload.parameters, options)
+    pair, notes = _with_parameters(pair, request, payload, options)
     report = analyze_change(pair, Config(fail_on=options.fail_on))
     shaped = answer(report, notes)
     return HookResult(shaped.response(request.token), report, notes=tuple(notes))
 
 
 def _with_parameters(
-    pair: SidePair, request: HookRequest, given: Mapping[str, str], options: HookOptions
+    pair: SidePair, request: HookRequest, payload: HookPayload, options: HookOptions
 ) -> tuple[SidePair, list[str]]:
-    """Both sides with the parameter values they deploy with, and what the message says of
-    where they came from (names and counts only)."""
+    """Each side with the parameter values it deploys with, and what the message says of
+    where they came from (names only).
+
+    The new side's values are this deployment's, which the request does not carry: a saved
+    payload's ``parameters``, else defaults, and a parameter without one is unknown (a deploy
+    may keep the current value or pass another). The baseline's are the values deployed now:
+    a saved payload's ``previousParameters``, else the stack's current ones read with
+    ``DescribeStacks`` when allowed, else defaults and unknown. The current values are never
+    taken for the new side's: a code key passed as a parameter would then look unchanged."""
     from reviewer.sources.cloudformation.parameters import apply_parameter_values
 
     stacks = [*pair.new.stacks, *(pair.old.stacks if pair.old is not None else ())]
     if not any(stack.parameters for stack in stacks):
         return pair, []
     notes: list[str] = []
-    values = dict(given)
-    if values:
-        notes.append("parameter values: from the payload")
-    elif request.action is Action.CREATE and request.target is Target.STACK:
-        notes.append("parameter values: a new stack's are not in the request; defaults used, "
-                     "parameters without one are unknown")
+    new_values = dict(payload.parameters)
+    notes.append(
+        "parameter values of this deployment: from the payload" if new_values
+        else "parameter values of this deployment: not in the request; defaults used, "
+        "parameters without one are unknown"
+    )
+    new = replace(pair.new, stacks=tuple(apply_parameter_values(pair.new.stacks, new_values)))
+    if pair.old is None or not any(stack.parameters for stack in pair.old.stacks):
+        return replace(pair, new=new), notes
+    old_values = dict(payload.previous_parameters)
+    if old_values:
+        notes.append("parameter values deployed now: from the payload")
     elif options.read_parameters:
         from reviewer.sources.aws.stack_parameters import current_parameters
 
@@ -173,19 +200,16 @@ def _with_parameters(
         # may belong to another account's copy of it).
         current = current_parameters(request.stack_name or request.stack_id, request.region)
         if current.reason is None:
-            values = current.values
-            notes.append("parameter values: the stack's current ones (DescribeStacks), on "
-                         "both sides")
+            old_values = dict(current.values)
+            notes.append("parameter values deployed now: the stack's current ones "
+                         "(DescribeStacks)")
         else:
-            notes.append(f"parameter values: not known ({current.reason}); defaults used, "
-                         "parameters without one are unknown")
+            notes.append(f"parameter values deployed now: not known ({current.reason}); "
+                         "defaults used, parameters without one are unknown")
     else:
-        notes.append("parameter values: not known; defaults used, parameters without one "
-                     "are unknown")
-    new = replace(pair.new, stacks=tuple(apply_parameter_values(pair.new.stacks, values)))
-    old = pair.old and replace(
-        pair.old, stacks=tuple(apply_parameter_values(pair.old.stacks, values))
-    )
+        notes.append("parameter values deployed now: not known; defaults used, parameters "
+                     "without one are unknown")
+    old = replace(pair.old, stacks=tuple(apply_parameter_values(pair.old.stacks, old_values)))
     return replace(pair, new=new, old=old), notes
 
 

@@ -25,6 +25,8 @@ from reviewer.report.sarif import INFORMATION_URI
 MESSAGE_LIMIT = 4096
 #: What an annotation's texts are cut to (a length the guide does not state; kept short).
 ANNOTATION_TEXT_LIMIT = 1024
+#: The longest annotation name written (the limit is not documented).
+_NAME_LIMIT = 256
 RULES_URL = f"{INFORMATION_URI}#rules"
 _LEVELS = {Severity.ERROR: "HIGH", Severity.WARNING: "MEDIUM", Severity.NOTICE: "LOW"}
 _SIDES = ((Side.CODE, "code side"), (Side.CONFIG, "config side"), (Side.TAGS, "tags"),
@@ -208,21 +210,37 @@ def _short_name(finding: Finding, findings: Sequence[Finding]) -> str:
 
 
 def _annotation(finding: Finding, report: Report) -> dict[str, Any]:
-    fails = not finding.suppressed
+    """``FAILED`` for a finding that fails the operation, ``PASSED`` (its message kept) for one
+    below fail-on, ``SKIPPED`` for a suppressed one: the status agrees with the hook's."""
+    if finding.suppressed:
+        status = "SKIPPED"
+        text = f"suppressed: {finding.suppression_reason or 'by the template'}"
+    elif report.fail_on.fails(finding.severity):
+        status, text = "FAILED", finding.message
+    else:
+        status = "PASSED"
+        text = f"below fail-on {report.fail_on.value}: {finding.message}"
     out: dict[str, Any] = {
-        "annotationName": cut(f"{finding.rule} {finding.stack}/{finding.resource}", 256),
-        "status": "FAILED" if fails else "SKIPPED",
-        "statusMessage": cut(
-            finding.message if fails
-            else f"suppressed: {finding.suppression_reason or 'by the template'}",
-            ANNOTATION_TEXT_LIMIT,
-        ),
+        "annotationName": _annotation_name(finding),
+        "status": status,
+        "statusMessage": cut(text, ANNOTATION_TEXT_LIMIT),
         "severityLevel": _LEVELS[finding.severity],
         "remediationLink": RULES_URL,
     }
     if finding.fix is not None:
         out["remediationMessage"] = cut(finding.fix.summary, ANNOTATION_TEXT_LIMIT)
     return out
+
+
+def _annotation_name(finding: Finding) -> str:
+    """The rule and the function (a request holds one stack); one too long loses the middle
+    of its logical id, which has no space to cut at: ids that share a prefix (CDK's do) stay
+    apart by their ends."""
+    name = f"{finding.rule} {finding.resource}"
+    if len(name) <= _NAME_LIMIT:
+        return name
+    head = _NAME_LIMIT // 2
+    return name[:head] + "…" + name[len(name) - (_NAME_LIMIT - head - 1):]
 
 
 def _passed(report: Report) -> dict[str, Any]:

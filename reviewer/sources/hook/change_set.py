@@ -5,9 +5,11 @@ they judge two templates.
 The contexts give every number and boolean as a string ("512", "false"). Such a string
 compares equal to the template's 512 or false: it takes the template's type, so that a value
 the change set does not change is not seen as changed. Where the template writes an
-intrinsic function (``Ref``, ``Fn::GetAtt``, ...) and the context holds a plain value, the
-two cannot be told apart from the change set's side (one may be the other resolved): the
-template's expression is kept, and that value counts as unchanged.
+intrinsic function (``Ref``, ``Fn::GetAtt``, ...) and the context holds a plain value, that
+value is the expression resolved: when the ``afterContext`` holds the same value there (or the
+expression itself, not resolved), the template's expression is kept; when it holds another
+plain value, the before value is kept, so that the change is seen (a code key passed as a
+parameter, say).
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ def rebuilt_baseline(new: StackTemplate, changed: Sequence[ChangedResource]) -> 
         raw: dict[str, Any] = dict(current) if isinstance(current, Mapping) else {}
         raw["Type"] = change.resource_type
         template_properties = raw.get("Properties")
-        raw["Properties"] = typed_like(properties, template_properties)
+        after = change.after.get("Properties") if change.after is not None else None
+        raw["Properties"] = typed_like(
+            properties, template_properties, after if isinstance(after, Mapping) else _UNSAID
+        )
         resources[change.logical_id] = raw
     body = {**new.body, "Resources": resources}
     return replace(
@@ -49,19 +54,34 @@ def rebuilt_baseline(new: StackTemplate, changed: Sequence[ChangedResource]) -> 
     )
 
 
-def typed_like(value: Any, template: Any) -> Any:
-    """``value`` (from a context) with each scalar that the template writes as a number or a
-    boolean of the same value given the template's type; template intrinsics kept where the
-    context holds a plain value (see the module doc)."""
+#: The ``afterContext`` says nothing at this place (absent, or not read).
+_UNSAID = object()
+
+
+def typed_like(value: Any, template: Any, after: Any = _UNSAID) -> Any:
+    """``value`` (from a ``beforeContext``) with each scalar that the template writes as a
+    number or a boolean of the same value given the template's type; a template intrinsic
+    kept where the context holds a plain value that ``after`` (the ``afterContext`` at the
+    same place) does not change (see the module doc)."""
     if _is_intrinsic(template) and not _is_intrinsic(value):
-        return template
+        changes = after is not _UNSAID and not _is_intrinsic(after) and after != value
+        return value if changes else template
     if isinstance(value, Mapping):
         inner = template if isinstance(template, Mapping) else {}
-        return {key: typed_like(item, inner.get(key)) for key, item in value.items()}
+        later = after if isinstance(after, Mapping) else {}
+        return {
+            key: typed_like(item, inner.get(key), later.get(key, _UNSAID))
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         inner_list = template if isinstance(template, list) else []
+        later_list = after if isinstance(after, list) else []
         return [
-            typed_like(item, inner_list[index] if index < len(inner_list) else None)
+            typed_like(
+                item,
+                inner_list[index] if index < len(inner_list) else None,
+                later_list[index] if index < len(later_list) else _UNSAID,
+            )
             for index, item in enumerate(value)
         ]
     if isinstance(value, str):

@@ -4,8 +4,10 @@ file once the URL has expired) and read into templates and changed resources.
 A stack payload is ``{"template": ..., "previousTemplate": ...}``, each the template text as
 it was submitted (JSON or YAML). What ``previousTemplate`` is on a create is not documented:
 absent, ``null`` and ``""`` all mean "no previous template". A change-set payload is
-``{"template": ..., "changedResources": [...]}``. A ``parameters`` object (name to value) is
-not part of the documented payloads; when a saved payload carries one, its values are used.
+``{"template": ..., "changedResources": [...]}``; each changed resource's ``beforeContext``
+and ``afterContext`` are read. ``parameters`` (the values this deployment uses) and
+``previousParameters`` (the values deployed now), objects of names to values, are not part of
+the documented payloads; when a saved payload carries them, they are used.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class ChangedResource:
     resource_type: str
     #: ``beforeContext`` parsed: ``{"Properties": {...}}``; None on a create.
     before: Mapping[str, Any] | None
+    #: ``afterContext`` parsed, the same way; None on a delete.
+    after: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,9 @@ class HookPayload:
     template: str | None
     previous_template: str | None
     changed: tuple[ChangedResource, ...] | None = None
+    #: The values this deployment uses, and those deployed now (a saved payload's only).
     parameters: Mapping[str, str] = field(default_factory=dict)
+    previous_parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 def fetch_payload(url: str, origin: str, timeout: float = FETCH_TIMEOUT) -> str:
@@ -92,6 +98,7 @@ def parse_payload(text: str, origin: str) -> HookPayload:
         previous,
         _changed(changed, origin) if changed is not None else None,
         _parameters(document.get("parameters"), origin),
+        _parameters(document.get("previousParameters"), origin, "previousParameters"),
     )
 
 
@@ -123,6 +130,7 @@ def _changed(value: Any, origin: str) -> tuple[ChangedResource, ...]:
         out.append(ChangedResource(
             str(action).upper(), str(logical_id), str(kind),
             _context(entry.get("beforeContext"), f"{where}.beforeContext", origin),
+            _context(entry.get("afterContext"), f"{where}.afterContext", origin),
         ))
     return tuple(out)
 
@@ -141,21 +149,21 @@ def _context(value: Any, where: str, origin: str) -> Mapping[str, Any] | None:
     return value
 
 
-def _parameters(value: Any, origin: str) -> dict[str, str]:
+def _parameters(value: Any, origin: str, key: str = "parameters") -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise InputError(origin, "the payload's parameters is not an object of names to values")
+        raise InputError(origin, f"the payload's {key} is not an object of names to values")
     out: dict[str, str] = {}
-    for key, item in value.items():
+    for name, item in value.items():
         if isinstance(item, bool):
-            out[key] = "true" if item else "false"
+            out[name] = "true" if item else "false"
         elif isinstance(item, str | int | float):
-            out[key] = str(item)
+            out[name] = str(item)
         elif isinstance(item, list):
-            out[key] = ",".join(str(v) for v in item)
+            out[name] = ",".join(str(v) for v in item)
         else:
             raise InputError(
-                origin, f"the payload's parameter {key} is not text, a number or a list"
+                origin, f"the payload's {key}: {name} is not text, a number or a list"
             )
     return out

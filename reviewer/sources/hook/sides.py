@@ -51,7 +51,7 @@ class HookChange:
             # Nothing is deployed yet: the baseline is empty, so every stack is a new one.
             return SidePair(new_side, LoadedSide((), "none (a new stack)"))
         if payload.previous_template is None:
-            return SidePair(new_side)
+            raise InputError(origin, "a stack update's payload holds no previousTemplate")
         old = _load(Path(f"{name} (previous template)"), payload.previous_template, name)
         return SidePair(new_side, LoadedSide((old,), "the previous template"))
 
