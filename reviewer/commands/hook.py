@@ -23,7 +23,6 @@ import io
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -43,6 +42,7 @@ from reviewer.sources.hook.request import (
     HookRequest,
     Target,
     parse_request,
+    request_token,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class HookResult:
 def evaluate(event: Any, origin: str, options: HookOptions) -> HookResult:
     """The answer to the hook request ``event`` (read from ``origin``: a file, or the Lambda
     event); see the module doc."""
-    token = _token(event)
+    token = request_token(event)
     try:
         request = parse_request(event, origin)
     except InputError as exc:
@@ -230,17 +230,6 @@ def _internal_failure(token: str, reason: str) -> HookResult:
         },
         failure=reason,
     )
-
-
-def _token(event: Any) -> str:
-    """The request's token, read before anything else can fail, so that every answer
-    echoes it."""
-    if isinstance(event, Mapping):
-        for key in ("clientRequestToken", "clientRequesttoken"):
-            value = event.get(key)
-            if isinstance(value, str):
-                return value
-    return ""
 
 
 def _innermost(exc: BaseException) -> str:

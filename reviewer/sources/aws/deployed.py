@@ -38,6 +38,7 @@ from typing import Any, TextIO
 
 from reviewer.errors import InputError
 from reviewer.model.template import LineLookup, PropertyPath, StackTemplate
+from reviewer.sources.aws.stack_parameters import parameter_values
 from reviewer.sources.text.files import (
     check_template_shape,
     json_line_lookup,
@@ -239,7 +240,7 @@ def _fetch(api: _Api, job: _Job) -> _Result:
         path=path,
         body=document,
         line_lookup=lookup,
-        parameter_values=_parameter_values(described),
+        parameter_values=parameter_values(described),
         parent=job.parent,
     )
     children: list[_Job] = []
@@ -286,17 +287,6 @@ def _parse(path: Path, body: Any) -> tuple[Any, LineLookup]:
 
 def _no_lines(path: PropertyPath) -> int | None:
     return None
-
-
-def _parameter_values(described: Mapping[str, Any]) -> dict[str, str]:
-    """Each parameter's value: the resolved one for SSM parameter types; NoEcho stays masked."""
-    values: dict[str, str] = {}
-    for entry in described.get("Parameters") or []:
-        key = entry.get("ParameterKey")
-        value = entry.get("ResolvedValue", entry.get("ParameterValue"))
-        if isinstance(key, str) and isinstance(value, str):
-            values[key] = value
-    return values
 
 
 def _progress_line(result: _Result) -> str:

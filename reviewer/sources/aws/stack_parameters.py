@@ -10,6 +10,7 @@ Values are returned to be used, never to be printed; NoEcho values come back mas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +57,16 @@ def current_parameters(stack: str, region: str | None) -> StackParameters:
     stacks = answer.get("Stacks") or []
     if not stacks:
         return StackParameters(reason="DescribeStacks did not return the stack")
+    return StackParameters(parameter_values(stacks[0]))
+
+
+def parameter_values(described: Mapping[str, Any]) -> dict[str, str]:
+    """Each parameter's value in a stack's description (``DescribeStacks``): the resolved one
+    for SSM parameter types; NoEcho stays masked."""
     values: dict[str, str] = {}
-    for entry in stacks[0].get("Parameters") or []:
+    for entry in described.get("Parameters") or []:
         key = entry.get("ParameterKey")
         value = entry.get("ResolvedValue", entry.get("ParameterValue"))
         if isinstance(key, str) and isinstance(value, str):
             values[key] = value
-    return StackParameters(values)
+    return values

@@ -77,7 +77,7 @@ def load_json_file(path: Path) -> dict[str, str]:
     document = _read_json(path)
     if isinstance(document, Mapping) and isinstance(document.get("Parameters"), Mapping):
         return {
-            _key(str(k), path, i): _text(v, path, str(k))
+            _key(str(k), path, i): parameter_text(v, path, str(k))
             for i, (k, v) in enumerate(document["Parameters"].items(), start=1)
         }
     if isinstance(document, list):
@@ -90,7 +90,7 @@ def load_json_file(path: Path) -> dict[str, str]:
                 if entry.get("UsePreviousValue") is True:
                     values.pop(key, None)  # keeps the deployed value: not an override
                 elif "ParameterValue" in entry:
-                    values[key] = _text(entry["ParameterValue"], path, key)
+                    values[key] = parameter_text(entry["ParameterValue"], path, key)
                 else:
                     raise InputError(path, f"entry {position} ({key}) has no ParameterValue")
             else:
@@ -255,7 +255,7 @@ def _key(key: str, origin: Path | str, position: int) -> str:
     return key
 
 
-def _text(value: Any, origin: Path | str, key: str) -> str:
+def parameter_text(value: Any, origin: Path | str, key: str) -> str:
     """A parameter value as CloudFormation takes it: text (lists joined with commas)."""
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.errors import InputError
+from reviewer.sources.cloudformation.parameters import parameter_text
 
 #: What one read of the payload may take, at most.
 FETCH_TIMEOUT = 8.0
@@ -154,16 +155,4 @@ def _parameters(value: Any, origin: str, key: str = "parameters") -> dict[str, s
         return {}
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise InputError(origin, f"the payload's {key} is not an object of names to values")
-    out: dict[str, str] = {}
-    for name, item in value.items():
-        if isinstance(item, bool):
-            out[name] = "true" if item else "false"
-        elif isinstance(item, str | int | float):
-            out[name] = str(item)
-        elif isinstance(item, list):
-            out[name] = ",".join(str(v) for v in item)
-        else:
-            raise InputError(
-                origin, f"the payload's {key}: {name} is not text, a number or a list"
-            )
-    return out
+    return {name: parameter_text(item, origin, name) for name, item in value.items()}

@@ -59,7 +59,7 @@ def parse_request(event: Any, origin: str) -> HookRequest:
     data = event.get("requestData")
     if not isinstance(data, Mapping):
         raise InputError(origin, "not a hook request: it has no requestData object")
-    token = _text(event, "clientRequestToken", "clientRequesttoken")
+    token = request_token(event)
     stack_id = _text(event, "stackId", "stackID")
     target_type = data.get("targetType")
     if not isinstance(target_type, str) or not target_type:
@@ -78,6 +78,14 @@ def parse_request(event: Any, origin: str) -> HookRequest:
     if target is Target.STACK and isinstance(logical_id, str) and logical_id:
         name = logical_id
     return HookRequest(token, target, action, stack_id, name or "stack", url, _region(stack_id))
+
+
+def request_token(event: Any) -> str:
+    """The request's token (either spelling), empty when it has none or is not a request:
+    read before anything else can fail, so that every answer echoes it."""
+    return _text(event, "clientRequestToken", "clientRequesttoken") if isinstance(
+        event, Mapping
+    ) else ""
 
 
 def _text(event: Mapping[str, Any], *keys: str) -> str:
