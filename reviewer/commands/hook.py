@@ -23,7 +23,7 @@ import io
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -74,7 +74,6 @@ class HookResult:
     response: dict[str, Any]
     report: Report | None = None
     failure: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
 
 def evaluate(event: Any, origin: str, options: HookOptions) -> HookResult:
@@ -160,7 +159,7 @@ def _judge(
     pair, notes = _with_parameters(pair, request, payload, options)
     report = analyze_change(pair, Config(fail_on=options.fail_on))
     shaped = answer(report, notes)
-    return HookResult(shaped.response(request.token), report, notes=tuple(notes))
+    return HookResult(shaped.response(request.token), report)
 
 
 def _with_parameters(
